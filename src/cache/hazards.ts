@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Places where the seed's C is (we believe) wrong. The model reproduces the
+ * kernel's behaviour and reports each time it walks through one of them.
+ */
+
+export interface HazardInfo {
+  readonly id: string;
+  readonly spec: string;
+  readonly summary: string;
+}
+
+export const HAZARDS = {
+  eraseAllNoSeqBump: {
+    id: 'erase-all-no-seq-bump',
+    spec: 'SPEC 8.1',
+    summary:
+      'fuse_iomap_cache_remove erased a non-empty fork through the erase-everything shortcut (fuse_iext_destroy) without bumping im_seq: cookies handed out before still revalidate',
+  },
+  removeEndOverflow: {
+    id: 'remove-end-overflow',
+    spec: 'SPEC 8.3',
+    summary:
+      'fuse_iomap_cache_remove computed end = start + len past LLONG_MAX (loff_t wrap): what gets removed depends on the tree height',
+  },
+  negativeOffsetRecord: {
+    id: 'negative-offset-record',
+    spec: 'SPEC 8.2',
+    summary:
+      'a mapping with a file offset >= 2^63 (negative loff_t) entered the cache: it sorts first and its u64 end covers every later lookup',
+  },
+  keyInvalidCollision: {
+    id: 'key-invalid-collision',
+    spec: 'SPEC 8.2',
+    summary: 'a record key equal to FUSE_IEXT_KEY_INVALID (2^63) reached a node: the slot looks empty to node_nr_entries/destroy_node',
+  },
+} as const satisfies Record<string, HazardInfo>;
+
+export type HazardId = (typeof HAZARDS)[keyof typeof HAZARDS]['id'];
+
+export interface HazardHit {
+  hazard: HazardInfo;
+  /** what the model was doing, e.g. "cache_remove read 0x0+0xffffffffffffffff" */
+  detail: string;
+}

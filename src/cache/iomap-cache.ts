@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The per-inode iomap mapping cache: struct fuse_iomap_cache and the
+ * fuse_iomap_cache_* / fuse_iext_{add,del}_mapping functions of
+ * fs/fuse/iomap_cache.c (RFC v3, seed 001 L8330-8860) plus
+ * fuse_iomap_cache_invalidate_range from PATCH 3/4 (L9621-9648).
+ */
+import { IextArena, NULL } from '../iext/arena.js';
+import { FUSE_GEOMETRY, type Geometry } from '../iext/geometry.js';
+import { type Cursor, type Mapping, cloneMapping, copyMapping, emptyMapping } from '../iext/record.js';
+import { type AllocEvent, IextTree, type IextCursorEvent } from '../iext/tree.js';
+import { roundDownS64, roundUpS64, roundUpU64, s64, u64, S64_MAX } from '../util/int64.js';
+import {
+  EUCLEAN,
+  FUSE_IEXT_LEFT_CONTIG,
+  FUSE_IEXT_LEFT_FILLING,
+  FUSE_IEXT_LEFT_VALID,
+  FUSE_IEXT_RIGHT_CONTIG,
+  FUSE_IEXT_RIGHT_FILLING,
+  FUSE_IEXT_RIGHT_VALID,
+  FUSE_IEXT_WRITEFORK,
+  FUSE_IOMAP_INVAL_TO_EOF,
+  FUSE_IOMAP_LOCK_EXCL,
+  FUSE_IOMAP_LOCK_SHARED,
+  FUSE_IOMAP_NULL_ADDR,
+  FUSE_IOMAP_TYPE_DELALLOC,
+  FUSE_IOMAP_TYPE_HOLE,
+  FUSE_IOMAP_TYPE_INLINE,
+  FUSE_IOMAP_TYPE_MAPPED,
+  FUSE_IOMAP_TYPE_PURE_OVERWRITE,
+  FUSE_IOMAP_TYPE_UNWRITTEN,
+  Fork,
+  LookupResult,
+  forkName,
+} from './constants.js';
+import type { CacheEvent, CacheEventSink, InodeIds } from './events.js';
+import { HAZARDS, type HazardHit, type HazardInfo } from './hazards.js';
+import { canMerge, canMerge3 } from './merge.js';
+import { DEFAULT_REVISION, type Revision } from './revision.js';
+
+const KEY_INVALID = 0x8000_0000_0000_0000n;
+
+/** A mapping handed out by a lookup: struct fuse_iomap with its cookie. */
+export interface CachedMapping extends Mapping {
+  validityCookie: bigint;
+}
+
+export interface CacheInode {
+  ids: InodeIds;
+  /** i_size (only printed by tracepoints here) */
+  isize: bigint;
+  /** i_blocksize(inode): a power of two */
+  blockSize: bigint;
+  /** inode->i_sb->s_maxbytes (loff_t) */
+  maxBytes: bigint;
+}
+
+export interface CacheOptions {
+  geometry?: Geometry;
+  revision?: Revision;
+  /** CONFIG_FUSE_IOMAP_DEBUG: ASSERTs warn, check_mappings walks and traces */
+  debug?: boolean;
+  sink?: CacheEventSink;
+  /** fire fuse_iomap_cache_lock/unlock too (default off, as in the fixtures) */
+  traceLocks?: boolean;
+  onAlloc?: (fork: Fork, ev: AllocEvent) => void;
+  onHazard?: (hit: HazardHit) => void;
+  /** share leaf/node storage between caches (the kernel's slab) */
+  arena?: IextArena;
+}
+
+/** One problem fuse_iext_check_mappings (or the model's own checks) found. */
+export interface MappingProblem {
+  fork: Fork;
+  index: number;
+  what: string;
+}
+
+export class IomapCache {
+  /** im_read */
+  readonly read: IextTree;
+  /** im_write: NULL until the first add to the write fork */
+  write: IextTree | null = null;
+  /** im_seq */
+  seq: bigint;
+  /** FUSE_I_IOMAP_CACHE */
+  enabled = false;
+  /** im_lock: number of shared holders, or -1 when held exclusively */
+  private lockHolders = 0;
+  /** WARN()s a debug build would print (ASSERT, BAD_DATA, CORRUPTION) */
+  readonly warnings: string[] = [];
+
+  readonly geometry: Geometry;
+  readonly revision: Revision;
+  readonly debug: boolean;
+  sink: CacheEventSink | undefined;
+  /** fire fuse_iomap_cache_lock/unlock (the fixtures leave them out) */
+  traceLocks: boolean;
+  onHazard: ((hit: HazardHit) => void) | undefined;
+  private readonly onAlloc: CacheOptions['onAlloc'];
+  private readonly arena: IextArena;
+
+  constructor(readonly inode: CacheInode, opts: CacheOptions = {}) {
+    this.geometry = opts.geometry ?? FUSE_GEOMETRY;
+    this.revision = opts.revision ?? DEFAULT_REVISION;
+    this.debug = opts.debug ?? false;
+    this.sink = opts.sink;
+    this.traceLocks = opts.traceLocks ?? false;
+    this.onHazard = opts.onHazard;
+    this.onAlloc = opts.onAlloc;
+    this.arena = opts.arena ?? new IextArena(this.geometry);
+    // fuse_iomap_set_fileio: zero im_read, im_seq, no write fork
+    this.seq = this.revision.initialSeq;
+    this.read = this.newFork(Fork.READ);
+  }
+
+  private newFork(fork: Fork): IextTree {
+    const onAlloc = this.onAlloc;
+    return new IextTree(
+      this.geometry,
+      {
+        incSeq: () => {
+          this.seq = this.revision.nextSeq(this.seq);
+        },
+        trace: (event, cur, state) => this.traceCursor(event, cur, state),
+        onAlloc: onAlloc ? (ev) => onAlloc(fork, ev) : undefined,
+      },
+      this.arena,
+    );
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** fuse_iomap_fork_ptr */
+  forkPtr(fork: Fork): IextTree | null {
+    return fork === Fork.READ ? this.read : this.write;
+  }
+
+  /** fuse_iomap_fork_to_state */
+  private forkToState(ifp: IextTree): number {
+    return ifp === this.write ? FUSE_IEXT_WRITEFORK : 0;
+  }
+
+  /** fuse_iext_state_to_fork */
+  private stateToFork(state: number): IextTree | null {
+    return state & FUSE_IEXT_WRITEFORK ? this.write : this.read;
+  }
+
+  private emit(ev: CacheEvent): void {
+    this.sink!(ev);
+  }
+
+  private base() {
+    return { inode: this.inode.ids, isize: this.inode.isize };
+  }
+
+  private traceCursor(name: IextCursorEvent, cur: Cursor, state: number): void {
+    if (!this.sink) return;
+    const ifp = this.stateToFork(state);
+    const rec = emptyMapping();
+    if (ifp) ifp.getExtent(cur, rec);
+    this.emit({
+      ...this.base(),
+      name,
+      state,
+      leafAddr: ifp ? ifp.leafAddr(cur.leaf) : 0,
+      leafId: ifp ? ifp.leafId(cur.leaf) : 0,
+      pos: cur.pos,
+      rec,
+    });
+  }
+
+  private assert(cond: boolean, what: string, func: string): void {
+    if (!cond && this.debug) this.warnings.push(`Assertion failed: ${what}, func: ${func}`);
+  }
+
+  private hazard(h: HazardInfo, detail: string): void {
+    this.onHazard?.({ hazard: h, detail });
+  }
+
+  // ------------------------------------------------------------------ lock
+
+  /** fuse_iomap_cache_lock: take im_lock, then trace */
+  lock(flags: number): void {
+    if (flags === FUSE_IOMAP_LOCK_EXCL) {
+      this.assert(this.lockHolders === 0, 'im_lock free for an exclusive lock', 'fuse_iomap_cache_lock');
+      this.lockHolders = -1;
+    } else {
+      this.assert(this.lockHolders >= 0, 'im_lock not held exclusively', 'fuse_iomap_cache_lock');
+      this.lockHolders++;
+    }
+    if (this.sink && this.traceLocks) this.emit({ ...this.base(), name: 'fuse_iomap_cache_lock', lockFlags: flags });
+  }
+
+  /** fuse_iomap_cache_unlock: trace, then release im_lock */
+  unlock(flags: number): void {
+    if (this.sink && this.traceLocks) this.emit({ ...this.base(), name: 'fuse_iomap_cache_unlock', lockFlags: flags });
+    if (flags === FUSE_IOMAP_LOCK_EXCL) this.lockHolders = 0;
+    else if (this.lockHolders > 0) this.lockHolders--;
+  }
+
+  /** fuse_iomap_assert_locked */
+  private assertLocked(flags: number, func: string): void {
+    if (!this.debug) return;
+    if (flags & FUSE_IOMAP_LOCK_SHARED) this.assert(this.lockHolders !== 0, 'im_lock held', func);
+    else this.assert(this.lockHolders === -1, 'im_lock held exclusively', func);
+  }
+
+  // --------------------------------------------------------------- removal
+
+  /** fuse_iext_del_mapping: remove del (a part of got, under the cursor) */
+  private delMapping(ifp: IextTree, icur: Cursor, got: Mapping, del: Mapping): void {
+    const delEndoff = u64(del.offset + del.length);
+    const gotEndoff = u64(got.offset + got.length);
+    let state = this.forkToState(ifp);
+    const delEndaddr =
+      del.type === FUSE_IOMAP_TYPE_MAPPED || del.type === FUSE_IOMAP_TYPE_UNWRITTEN ? u64(del.addr + del.length) : FUSE_IOMAP_NULL_ADDR;
+
+    if (got.offset === del.offset) state |= FUSE_IEXT_LEFT_FILLING;
+    if (gotEndoff === delEndoff) state |= FUSE_IEXT_RIGHT_FILLING;
+
+    if (this.sink) {
+      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping', state, map: cloneMapping(del) });
+      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping_got', map: cloneMapping(got) });
+    }
+
+    switch (state & (FUSE_IEXT_LEFT_FILLING | FUSE_IEXT_RIGHT_FILLING)) {
+      case FUSE_IEXT_LEFT_FILLING | FUSE_IEXT_RIGHT_FILLING:
+        // Matches the whole extent: delete the entry.
+        ifp.remove(icur, state);
+        ifp.prev(icur);
+        break;
+      case FUSE_IEXT_LEFT_FILLING:
+        // Deleting the first part of the extent.
+        got.offset = s64(delEndoff);
+        got.addr = delEndaddr;
+        got.length = u64(got.length - del.length);
+        ifp.updateExtent(state, icur, got);
+        break;
+      case FUSE_IEXT_RIGHT_FILLING:
+        // Deleting the last part of the extent.
+        got.length = u64(got.length - del.length);
+        ifp.updateExtent(state, icur, got);
+        break;
+      case 0: {
+        // Deleting the middle of the extent.
+        got.length = u64(del.offset - got.offset);
+        ifp.updateExtent(state, icur, got);
+        const nw: Mapping = {
+          offset: s64(delEndoff),
+          length: u64(gotEndoff - delEndoff),
+          type: got.type,
+          flags: got.flags,
+          addr: delEndaddr,
+          dev: got.dev,
+        };
+        ifp.next(icur);
+        ifp.insert(icur, nw, state);
+        break;
+      }
+    }
+  }
+
+  /**
+   * fuse_iomap_cache_remove: drop [start, start + len) from a fork.
+   * start is a loff_t, len a u64. Returns 0 or -EUCLEAN.
+   */
+  cacheRemove(fork: Fork, start: bigint, len: bigint): number {
+    this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_remove');
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_remove', fork, offset: start, length: len });
+
+    const ifp = this.forkPtr(fork);
+    if (!ifp || ifp.count() === 0) return 0;
+
+    // Fast shortcut if the caller wants to erase everything.
+    if (start === 0n && len >= u64(this.inode.maxBytes)) {
+      this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${len.toString(16)} erased ${ifp.count()} record(s) at seq ${this.seq}`);
+      ifp.destroy();
+      return 0;
+    }
+
+    let ret = 0;
+    out: {
+      if (len === 0n) break out;
+
+      // Remove to EOF: round s_maxbytes up to a block (loff_t, wraps).
+      if (len === FUSE_IOMAP_INVAL_TO_EOF) len = u64(roundUpS64(this.inode.maxBytes, this.inode.blockSize) - start);
+
+      const endRef = { value: s64(start + len) };
+      // end == LLONG_MIN still works (end - 1 wraps to LLONG_MAX, SPEC 8.20); past it the result depends on the tree height
+      if (start + len > S64_MAX + 1n || start < 0n)
+        this.hazard(HAZARDS.removeEndOverflow, `cache_remove ${forkName(fork)} start 0x${u64(start).toString(16)} len 0x${len.toString(16)}: end wraps to 0x${u64(endRef.value).toString(16)}`);
+      const icur: Cursor = { leaf: NULL, pos: 0 };
+      const got = emptyMapping();
+      if (!ifp.lookupExtentBefore(endRef, icur, got)) break out;
+      let end = s64(endRef.value - 1n);
+      let done = false;
+
+      while (end !== -1n && end >= start) {
+        // Is the found extent after a hole in which end lives? Back up.
+        if (got.offset > end && !ifp.prevExtent(icur, got)) {
+          done = true;
+          break;
+        }
+        // Is the last block of this extent before the range? Then done.
+        const gotLast = s64(got.offset + got.length - 1n);
+        if (gotLast < end) end = gotLast;
+        if (end < start) break;
+
+        const del = cloneMapping(got);
+        let wasreal: boolean;
+        switch (del.type) {
+          case FUSE_IOMAP_TYPE_DELALLOC:
+          case FUSE_IOMAP_TYPE_HOLE:
+          case FUSE_IOMAP_TYPE_INLINE:
+          case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
+            wasreal = false;
+            break;
+          case FUSE_IOMAP_TYPE_MAPPED:
+          case FUSE_IOMAP_TYPE_UNWRITTEN:
+            wasreal = true;
+            break;
+          default:
+            this.assert(false, '0', 'fuse_iomap_cache_remove');
+            ret = -EUCLEAN;
+            break out;
+        }
+
+        if (got.offset < start) {
+          del.offset = start;
+          del.length = u64(del.length - (start - got.offset));
+          if (wasreal) del.addr = u64(del.addr + (start - got.offset));
+        }
+        if (u64(del.offset + del.length) > u64(end + 1n)) del.length = u64(end + 1n - del.offset);
+
+        this.delMapping(ifp, icur, got, del);
+        end = s64(del.offset - 1n);
+
+        // If not done go on to the next (previous) record.
+        if (end !== -1n && end >= start) {
+          if (!ifp.getExtent(icur, got) || (got.offset > end && !ifp.prevExtent(icur, got))) {
+            done = true;
+            break;
+          }
+        }
+      }
+
+      // Should have removed everything.
+      ret = len === 0n || done || end === -1n || end < start ? 0 : -EUCLEAN;
+    }
+    this.checkMappingsDebug(ifp);
+    return ret;
+  }
+
+  // -------------------------------------------------------------- addition
+
+  /** fuse_iext_add_mapping: insert nw at the cursor, merging with neighbours */
+  private addMapping(ifp: IextTree, icur: Cursor, nw: Mapping): void {
+    const left = emptyMapping();
+    const right = emptyMapping();
+    let state = this.forkToState(ifp);
+
+    if (ifp.peekPrevExtent(icur, left)) state |= FUSE_IEXT_LEFT_VALID;
+    // Not true if we're inserting into the "hole" at eof.
+    if (ifp.getExtent(icur, right)) state |= FUSE_IEXT_RIGHT_VALID;
+    if (state & FUSE_IEXT_LEFT_VALID && canMerge(left, nw)) state |= FUSE_IEXT_LEFT_CONTIG;
+    if (state & FUSE_IEXT_RIGHT_VALID && canMerge(nw, right) && (!(state & FUSE_IEXT_LEFT_CONTIG) || canMerge3(left, nw, right)))
+      state |= FUSE_IEXT_RIGHT_CONTIG;
+
+    if (this.sink) {
+      this.emit({ ...this.base(), name: 'fuse_iext_add_mapping', state, map: cloneMapping(nw) });
+      if (state & FUSE_IEXT_LEFT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_left', map: cloneMapping(left) });
+      if (state & FUSE_IEXT_RIGHT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_right', map: cloneMapping(right) });
+    }
+
+    switch (state & (FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG)) {
+      case FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG:
+        // Contiguous on both sides: merge all three into one record.
+        left.length = u64(left.length + nw.length + right.length);
+        ifp.remove(icur, state);
+        ifp.prev(icur);
+        ifp.updateExtent(state, icur, left);
+        break;
+      case FUSE_IEXT_LEFT_CONTIG:
+        left.length = u64(left.length + nw.length);
+        ifp.prev(icur);
+        ifp.updateExtent(state, icur, left);
+        break;
+      case FUSE_IEXT_RIGHT_CONTIG:
+        right.offset = nw.offset;
+        right.addr = nw.addr;
+        right.length = u64(right.length + nw.length);
+        ifp.updateExtent(state, icur, right);
+        break;
+      case 0:
+        if (nw.offset < 0n) this.hazard(HAZARDS.negativeOffsetRecord, `insert ${forkName(ifp === this.write ? Fork.WRITE : Fork.READ)} offset 0x${u64(nw.offset).toString(16)}`);
+        if (u64(nw.offset) === KEY_INVALID && ifp.height > 0) this.hazard(HAZARDS.keyInvalidCollision, `record key 0x${KEY_INVALID.toString(16)}`);
+        ifp.insert(icur, nw, state);
+        break;
+    }
+  }
+
+  /**
+   * fuse_iomap_cache_add: add a mapping into a hole of the fork, creating
+   * the write fork on first use. Returns 0 or -EUCLEAN.
+   */
+  cacheAdd(fork: Fork, nw: Mapping): number {
+    this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_add');
+    this.assert(nw.length > 0n, 'new->length > 0', 'fuse_iomap_cache_add');
+    this.assert(nw.offset < this.inode.maxBytes, 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_add', fork, map: cloneMapping(nw) });
+
+    let ifp = this.forkPtr(fork);
+    if (!ifp) {
+      // kzalloc(__GFP_NOFAIL): the -ENOMEM branch after it is dead code
+      ifp = this.write = this.newFork(Fork.WRITE);
+    }
+
+    const icur: Cursor = { leaf: NULL, pos: 0 };
+    const got = emptyMapping();
+    if (ifp.lookupExtent(nw.offset, icur, got)) {
+      // make sure we only add into a hole
+      const fits = got.offset > nw.offset && u64(got.offset - nw.offset) >= nw.length;
+      this.assert(got.offset > nw.offset, 'got.offset > new->offset', 'fuse_iomap_cache_add');
+      this.assert(u64(got.offset - nw.offset) >= nw.length, 'got.offset - new->offset >= new->length', 'fuse_iomap_cache_add');
+      if (!fits) return -EUCLEAN;
+    }
+
+    this.addMapping(ifp, icur, nw);
+    this.checkMappingsDebug(ifp);
+    return 0;
+  }
+
+  /** fuse_iomap_cache_upsert (fuse_i.h inline): remove the range, then add */
+  cacheUpsert(fork: Fork, map: Mapping): number {
+    const err = this.cacheRemove(fork, map.offset, map.length);
+    if (err) return err;
+    return this.cacheAdd(fork, map);
+  }
+
+  // ---------------------------------------------------------------- lookup
+
+  /** fuse_iomap_trim: clip got to the block-rounded request [off, off + len) */
+  private trim(mval: Mapping, got: Mapping, off: bigint, len: bigint): void {
+    const bs = this.inode.blockSize;
+    const alignedOff = roundDownS64(off, bs);
+    const alignedEnd = roundUpS64(s64(off + len), bs);
+    const alignedLen = s64(alignedEnd - alignedOff);
+    this.assert(alignedOff >= got.offset, 'aligned_off >= got->offset', 'fuse_iomap_trim');
+    mval.addr =
+      got.type === FUSE_IOMAP_TYPE_MAPPED || got.type === FUSE_IOMAP_TYPE_UNWRITTEN ? u64(got.addr + (alignedOff - got.offset)) : FUSE_IOMAP_NULL_ADDR;
+    mval.offset = alignedOff;
+    const rest = s64(got.length - (alignedOff - got.offset));
+    mval.length = u64(alignedLen < rest ? alignedLen : rest); // min_t(loff_t, ...)
+    mval.type = got.type;
+    mval.flags = got.flags;
+    mval.dev = got.dev;
+  }
+
+  /**
+   * fuse_iomap_cache_lookup: the cached mapping at off (a loff_t) for len
+   * bytes. On HIT, mval gets the mapping and the current im_seq as cookie.
+   */
+  cacheLookup(fork: Fork, off: bigint, len: bigint, mval: CachedMapping): LookupResult {
+    this.assertLocked(FUSE_IOMAP_LOCK_SHARED | FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_lookup');
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup', fork, pos: off, count: len });
+
+    const ifp = this.forkPtr(fork);
+    // No write fork at all: this filesystem doesn't do out of place writes.
+    if (!ifp) return LookupResult.NOFORK;
+
+    const icur: Cursor = { leaf: NULL, pos: 0 };
+    const got = emptyMapping();
+    // Nothing at or beyond off: a miss.
+    if (!ifp.lookupExtent(off, icur, got)) return LookupResult.MISS;
+    // Found a mapping that does not cover off: effectively a miss.
+    if (got.offset > off) return LookupResult.MISS;
+
+    if (this.revision.trimLookup) this.trim(mval, got, off, s64(len));
+    else copyMapping(mval, got);
+    mval.validityCookie = this.seq; // fuse_iext_read_seq
+    if (this.sink)
+      this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup_result', fork, pos: off, count: len, got: cloneMapping(got), map: cloneMapping(mval), cookie: mval.validityCookie });
+    return LookupResult.HIT;
+  }
+
+  // ---------------------------------------------------------- invalidation
+
+  /**
+   * fuse_iomap_cache_invalidate_range: drop [offset, offset + length) from
+   * both forks, rounded out to blocks; a no-op until the cache is enabled.
+   * offset is a loff_t, length a u64 (FUSE_IOMAP_INVAL_TO_EOF = to EOF).
+   */
+  invalidateRange(offset: bigint, length: bigint): number {
+    if (!this.enabled) return 0;
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_invalidate_range', offset, length });
+
+    const bs = this.inode.blockSize;
+    const alignedOffset = roundDownS64(offset, bs);
+    if (length !== FUSE_IOMAP_INVAL_TO_EOF) {
+      length = u64(length + (offset - alignedOffset));
+      length = roundUpU64(length, bs);
+    }
+
+    this.lock(FUSE_IOMAP_LOCK_EXCL);
+    const ret = this.cacheRemove(Fork.READ, alignedOffset, length);
+    const ret2 = this.cacheRemove(Fork.WRITE, alignedOffset, length);
+    this.unlock(FUSE_IOMAP_LOCK_EXCL);
+    return ret || ret2;
+  }
+
+  /** fuse_iomap_cache_invalidate: from offset to EOF */
+  invalidate(offset: bigint): number {
+    return this.invalidateRange(offset, FUSE_IOMAP_INVAL_TO_EOF);
+  }
+
+  /** fuse_iomap_clear_cache (eviction): destroy both forks; seq untouched */
+  clear(): void {
+    this.enabled = false;
+    this.read.destroy();
+    this.write?.destroy();
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  /**
+   * fuse_iext_check_mappings as a callable checker: records must be
+   * non-empty, sorted, non-overlapping and not mergeable with their
+   * predecessor. Returns the problems found (empty when sound).
+   */
+  checkMappings(fork: Fork): MappingProblem[] {
+    const ifp = this.forkPtr(fork);
+    const problems: MappingProblem[] = [];
+    if (!ifp) return problems;
+    let prev: Mapping | undefined;
+    let index = 0;
+    for (const got of ifp.records()) {
+      if (prev) {
+        if (got.length === 0n) problems.push({ fork, index, what: 'zero-length record' });
+        if (u64(got.offset) < u64(prev.offset + prev.length)) problems.push({ fork, index, what: 'record overlaps or precedes its predecessor' });
+        if (canMerge(prev, got)) problems.push({ fork, index, what: 'record could merge with its predecessor' });
+      }
+      prev = got;
+      index++;
+    }
+    return problems;
+  }
+
+  /** The debug build's walk: trace every record and WARN on corruption. */
+  private checkMappingsDebug(ifp: IextTree): void {
+    if (!this.debug) return;
+    const fork = ifp === this.write ? Fork.WRITE : Fork.READ;
+    if (this.sink) for (const m of ifp.records()) this.emit({ ...this.base(), name: 'fuse_iext_check_mapping', fork, map: m });
+    for (const p of this.checkMappings(fork)) this.warnings.push(`FUSE IOMAP CORRUPTION ino=${this.inode.ids.ino} nr=${p.index}: ${p.what}`);
+  }
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iomap-sim command line.
+ */
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FUSE_IOMAP_LOCK_SHARED, Fork } from '../cache/constants.js';
+import { revisionByName, revisionNames, DEFAULT_REVISION } from '../cache/revision.js';
+import { builtinScenario } from '../scenario/builtin.js';
+import { generateGrow } from '../scenario/generate.js';
+import { formatJson, formatOut } from '../scenario/output.js';
+import { parseScenario, ScenarioError } from '../scenario/parse.js';
+import { type CommandResult, type RunSummary, runScenario } from '../scenario/run.js';
+import { FtraceTextWriter } from '../trace/fuse-format.js';
+import { KernelOops } from '../iext/record.js';
+import { BufferedWriter } from './buffered-writer.js';
+
+const USAGE = `usage:
+  iomap-sim demo                      run the built-in scenario and print a summary
+  iomap-sim run FILE [options]        run a scenario file (../shared/fixtures/README.md)
+      --json                          one JSON object per command instead of the .out text
+      --trace OUT                     write every tracepoint in ftrace text form to OUT
+      --lock-events                   include fuse_iomap_cache_lock/unlock in the trace
+      --revision NAME                 kernel revision (${revisionNames().join(', ')}; default ${DEFAULT_REVISION.name})
+      --debug                         model CONFIG_FUSE_IOMAP_DEBUG (ASSERTs warn, check_mappings runs)
+  iomap-sim generate grow [--commands N] [--seed S]
+                                      print a generated scenario of the grow kind
+`;
+
+class UsageError extends Error {}
+
+function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'demo':
+      return demo(rest);
+    case 'run':
+      return run(rest);
+    case 'generate':
+      return generate(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${cmd}'`);
+  }
+}
+
+function run(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      trace: { type: 'string' },
+      'lock-events': { type: 'boolean' },
+      revision: { type: 'string' },
+      debug: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario FILE');
+  const file = positionals[0];
+  const revision = values.revision === undefined ? DEFAULT_REVISION : revisionByName(values.revision);
+  if (!revision) throw new UsageError(`unknown revision '${values.revision}' (known: ${revisionNames().join(', ')})`);
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const scenario = parseScenario(text, file);
+
+  const out = new BufferedWriter(1);
+  let traceOut: BufferedWriter | undefined;
+  if (values.trace !== undefined) {
+    try {
+      traceOut = new BufferedWriter(openSync(values.trace, 'w'));
+    } catch (e) {
+      throw new UsageError(`cannot write trace ${values.trace}: ${(e as Error).message}`);
+    }
+  }
+  const tracer = traceOut ? new FtraceTextWriter((s) => traceOut!.write(s)) : undefined;
+  const format = values.json ? formatJson : formatOut;
+  let summary: RunSummary;
+  try {
+    summary = runScenario(scenario, {
+      revision,
+      debug: values.debug,
+      lockEvents: values['lock-events'],
+      sink: tracer ? (ev) => tracer.event(ev) : undefined,
+      onResult: (r: CommandResult) => out.write(format(r)),
+    });
+  } finally {
+    out.flush();
+    if (traceOut) {
+      traceOut.flush();
+      closeSync(traceOut.fd);
+    }
+  }
+  for (const w of summary.cache.warnings) process.stderr.write(`WARN: ${w}\n`);
+  reportHazards(summary, (s) => process.stderr.write(s));
+  return 0;
+}
+
+function reportHazards(summary: RunSummary, write: (s: string) => void): void {
+  if (summary.hazards.size === 0) return;
+  write(`seed hazards reproduced (the model behaves as the kernel would):\n`);
+  for (const { hit, count, firstLine } of summary.hazards.values())
+    write(`  ${hit.hazard.id} [${hit.hazard.spec}] x${count}, first at line ${firstLine}: ${hit.detail}\n    ${hit.hazard.summary}\n`);
+}
+
+function demo(args: string[]): number {
+  if (args.length) throw new UsageError('demo takes no arguments');
+  const text = builtinScenario();
+  const sc = parseScenario(text, '<built-in>');
+  const counts = new Map<string, number>();
+  let hits = 0;
+  let misses = 0;
+  let noforks = 0;
+  let errors = 0;
+  let maxHeight = 0;
+  let leavesAllocated = 0;
+  let moves = 0;
+  const t0 = performance.now();
+  const summary = runScenario(sc, {
+    onAlloc: (_fork, ev) => {
+      if (ev.op === 'alloc' && ev.kind === 'leaf') leavesAllocated++;
+      if (ev.op === 'realloc' && ev.moved) moves++;
+    },
+    onResult: (r) => {
+      counts.set(r.op, (counts.get(r.op) ?? 0) + 1);
+      if (r.op === 'lookup') {
+        if (r.result === 'hit') hits++;
+        else if (r.result === 'miss') misses++;
+        else noforks++;
+      } else if ('ret' in r && r.ret !== 0) errors++;
+      if (r.op === 'dump' && !r.nofork) maxHeight = Math.max(maxHeight, r.height);
+    },
+  });
+  const ms = performance.now() - t0;
+  const c = summary.cache;
+  c.lock(FUSE_IOMAP_LOCK_SHARED);
+  const w = c.forkPtr(Fork.WRITE);
+  c.unlock(FUSE_IOMAP_LOCK_SHARED);
+  const p = (s: string) => process.stdout.write(s + '\n');
+  p('iomap-sim: built-in scenario (fuse2fs-like server, RFC v3 cache of seed 001)');
+  p(`  commands   ${summary.commands} (${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}) in ${ms.toFixed(1)} ms`);
+  p(`  lookups    ${hits} hit, ${misses} miss, ${noforks} nofork: hit ratio ${((100 * hits) / Math.max(1, hits + misses + noforks)).toFixed(1)}%`);
+  p(`  errors     ${errors} command(s) returned an errno`);
+  p(`  sequence   im_seq ended at ${c.seq}`);
+  p(`  tree       read fork ${c.read.count()} extents (height ${c.read.height}), write fork ${w ? `${w.count()} extents` : 'never created'}; highest dumped height ${maxHeight}`);
+  p(`  memory     ${leavesAllocated} leaves allocated, ${moves} height-1 root reallocations moved the root`);
+  reportHazards(summary, (s) => process.stdout.write(s));
+  return 0;
+}
+
+function generate(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { commands: { type: 'string' }, seed: { type: 'string' } },
+  });
+  if (positionals.length !== 1 || positionals[0] !== 'grow') throw new UsageError('generate knows one kind: grow');
+  const commands = values.commands === undefined ? 300_000 : Number(values.commands);
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isInteger(commands) || commands < 1) throw new UsageError(`--commands '${values.commands}' must be a positive integer`);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed '${values.seed}' must be an integer`);
+  const out = new BufferedWriter(1);
+  out.write(generateGrow({ commands, seed }));
+  out.flush();
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof ScenarioError) {
+    process.stderr.write(`iomap-sim: ${e.message}\n`);
+    process.exitCode = 1;
+  } else if (e instanceof KernelOops) {
+    process.stderr.write(`iomap-sim: the modelled kernel would crash here: ${e.message}\n`);
+    process.exitCode = 3;
+  } else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`iomap-sim: ${(e as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The mapping value the tree stores and hands out: struct fuse_iomap without
+ * its validity cookie (fs/fuse/fuse_i.h). offset is a loff_t (signed),
+ * addr and length are u64; type and flags are u16, dev a u32 cookie.
+ */
+export interface Mapping {
+  addr: bigint;
+  offset: bigint;
+  length: bigint;
+  type: number;
+  flags: number;
+  dev: number;
+}
+
+export const emptyMapping = (): Mapping => ({ addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0 });
+
+export function copyMapping(dst: Mapping, src: Mapping): Mapping {
+  dst.addr = src.addr;
+  dst.offset = src.offset;
+  dst.length = src.length;
+  dst.type = src.type;
+  dst.flags = src.flags;
+  dst.dev = src.dev;
+  return dst;
+}
+
+export const cloneMapping = (m: Mapping): Mapping => copyMapping(emptyMapping(), m);
+
+/** struct fuse_iext_cursor: a leaf (slot, NULL = -1) and a record position. */
+export interface Cursor {
+  leaf: number;
+  pos: number;
+}
+
+/**
+ * The model hit something the kernel would crash on (a NULL or wild pointer
+ * dereference). The model stops there instead of inventing a result.
+ */
+export class KernelOops extends Error {
+  constructor(readonly func: string, what: string) {
+    super(`kernel oops in ${func}: ${what}`);
+    this.name = 'KernelOops';
+  }
+}

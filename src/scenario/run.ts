@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Execute a parsed scenario against one inode's cache, the way the fixture
+ * harness drives the seed's C: ino 12, nodeid 7, i_size 0, connection 1,
+ * cache enabled (FUSE_I_IOMAP_CACHE set) so that invalidate acts.
+ */
+import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_LOCK_SHARED, Fork, LookupResult } from '../cache/constants.js';
+import type { CacheEventSink } from '../cache/events.js';
+import type { HazardHit } from '../cache/hazards.js';
+import { type CachedMapping, IomapCache } from '../cache/iomap-cache.js';
+import { DEFAULT_REVISION, type Revision } from '../cache/revision.js';
+import type { AllocEvent } from '../iext/tree.js';
+import type { Mapping } from '../iext/record.js';
+import type { Command, Scenario } from './parse.js';
+
+export const FIXTURE_INODE = { connection: 1, ino: 12n, nodeid: 7n } as const;
+
+export type CommandResult =
+  | { op: 'add' | 'upsert' | 'remove' | 'invalidate'; line: number; ret: number; seq: bigint }
+  | { op: 'lookup'; line: number; fork: Fork; result: 'hit'; map: CachedMapping }
+  | { op: 'lookup'; line: number; fork: Fork; result: 'miss' | 'nofork' }
+  | { op: 'dump'; line: number; fork: Fork; nofork: true }
+  | { op: 'dump'; line: number; fork: Fork; nofork: false; count: number; height: number; seq: bigint; extents: Mapping[] };
+
+export interface RunOptions {
+  revision?: Revision;
+  debug?: boolean;
+  /** every tracepoint, in firing order */
+  sink?: CacheEventSink;
+  /** also fire fuse_iomap_cache_lock/unlock around each command */
+  lockEvents?: boolean;
+  onAlloc?: (fork: Fork, ev: AllocEvent, line: number) => void;
+  onHazard?: (hit: HazardHit, line: number) => void;
+  /** called after each command with its result */
+  onResult?: (r: CommandResult) => void;
+}
+
+export interface RunSummary {
+  cache: IomapCache;
+  commands: number;
+  hazards: Map<string, { hit: HazardHit; count: number; firstLine: number }>;
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
+  let line = 0;
+  const hazards: RunSummary['hazards'] = new Map();
+  const onAlloc = opts.onAlloc;
+  const cache = new IomapCache(
+    { ids: { ...FIXTURE_INODE }, isize: 0n, blockSize: sc.blockSize, maxBytes: sc.maxBytes },
+    {
+      geometry: sc.geometry,
+      revision: opts.revision ?? DEFAULT_REVISION,
+      debug: opts.debug,
+      sink: opts.sink,
+      traceLocks: opts.lockEvents,
+      onAlloc: onAlloc ? (fork, ev) => onAlloc(fork, ev, line) : undefined,
+      onHazard: (hit) => {
+        const known = hazards.get(hit.hazard.id);
+        if (known) known.count++;
+        else hazards.set(hit.hazard.id, { hit, count: 1, firstLine: line });
+        opts.onHazard?.(hit, line);
+      },
+    },
+  );
+  cache.enabled = true;
+  const lockEvents = opts.lockEvents === true;
+  const emitResult = opts.onResult ?? (() => {});
+  const mval: CachedMapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0, validityCookie: 0n };
+
+  const locked = <T>(flags: number, fn: () => T): T => {
+    if (!lockEvents) return fn();
+    cache.lock(flags);
+    const r = fn();
+    cache.unlock(flags);
+    return r;
+  };
+
+  for (const cmd of sc.commands) {
+    line = cmd.line;
+    emitResult(runOne(cache, cmd, mval, locked));
+  }
+  return { cache, commands: sc.commands.length, hazards };
+}
+
+function runOne(cache: IomapCache, cmd: Command, mval: CachedMapping, locked: <T>(flags: number, fn: () => T) => T): CommandResult {
+  switch (cmd.op) {
+    case 'add': {
+      const ret = locked(FUSE_IOMAP_LOCK_EXCL, () => cache.cacheAdd(cmd.fork, { ...cmd.map }));
+      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
+    }
+    case 'upsert': {
+      const ret = locked(FUSE_IOMAP_LOCK_EXCL, () => cache.cacheUpsert(cmd.fork, { ...cmd.map }));
+      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
+    }
+    case 'remove': {
+      const ret = locked(FUSE_IOMAP_LOCK_EXCL, () => cache.cacheRemove(cmd.fork, cmd.offset, cmd.length));
+      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
+    }
+    case 'invalidate': {
+      // fuse_iomap_cache_invalidate_range takes im_lock itself
+      const ret = cache.invalidateRange(cmd.offset, cmd.length);
+      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
+    }
+    case 'lookup': {
+      const res = locked(FUSE_IOMAP_LOCK_SHARED, () => cache.cacheLookup(cmd.fork, cmd.pos, cmd.count, mval));
+      if (res === LookupResult.HIT) return { op: 'lookup', line: cmd.line, fork: cmd.fork, result: 'hit', map: { ...mval } };
+      return { op: 'lookup', line: cmd.line, fork: cmd.fork, result: res === LookupResult.MISS ? 'miss' : 'nofork' };
+    }
+    case 'dump': {
+      const ifp = cache.forkPtr(cmd.fork);
+      if (!ifp) return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: true };
+      return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: ifp.count(), height: ifp.height, seq: cache.seq, extents: [...ifp.records()] };
+    }
+  }
+}
