@@ -95,6 +95,11 @@ function run(args: string[]): number {
       sink: tracer ? (ev) => tracer.event(ev) : undefined,
       onResult: (r: CommandResult) => out.write(format(r)),
     });
+  } catch (e) {
+    if (!(e instanceof KernelOops)) throw e;
+    out.flush();
+    process.stderr.write(`iomap-sim: ${file}:${e.line}: the modelled kernel would crash here: ${e.message}\n`);
+    return 3;
   } finally {
     out.flush();
     if (traceOut) {
@@ -183,7 +188,8 @@ try {
     process.stderr.write(`iomap-sim: ${e.message}\n`);
     process.exitCode = 1;
   } else if (e instanceof KernelOops) {
-    process.stderr.write(`iomap-sim: the modelled kernel would crash here: ${e.message}\n`);
+    const where = e.line === undefined ? '' : `line ${e.line}: `;
+    process.stderr.write(`iomap-sim: ${where}the modelled kernel would crash here: ${e.message}\n`);
     process.exitCode = 3;
   } else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`iomap-sim: ${(e as Error).message}\n${USAGE}`);

@@ -38,6 +38,8 @@ export interface Cursor {
  * dereference). The model stops there instead of inventing a result.
  */
 export class KernelOops extends Error {
+  /** the scenario line being executed, when known */
+  line?: number;
   constructor(readonly func: string, what: string) {
     super(`kernel oops in ${func}: ${what}`);
     this.name = 'KernelOops';

@@ -10,7 +10,7 @@ import type { HazardHit } from '../cache/hazards.js';
 import { type CachedMapping, IomapCache } from '../cache/iomap-cache.js';
 import { DEFAULT_REVISION, type Revision } from '../cache/revision.js';
 import type { AllocEvent } from '../iext/tree.js';
-import type { Mapping } from '../iext/record.js';
+import { KernelOops, type Mapping } from '../iext/record.js';
 import type { Command, Scenario } from './parse.js';
 
 export const FIXTURE_INODE = { connection: 1, ino: 12n, nodeid: 7n } as const;
@@ -77,7 +77,12 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
 
   for (const cmd of sc.commands) {
     line = cmd.line;
-    emitResult(runOne(cache, cmd, mval, locked));
+    try {
+      emitResult(runOne(cache, cmd, mval, locked));
+    } catch (e) {
+      if (e instanceof KernelOops) e.line = line;
+      throw e;
+    }
   }
   return { cache, commands: sc.commands.length, hazards };
 }
