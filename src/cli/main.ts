@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { FUSE_IOMAP_LOCK_SHARED, Fork } from '../cache/constants.js';
+import { Fork } from '../cache/constants.js';
 import { revisionByName, revisionNames, DEFAULT_REVISION } from '../cache/revision.js';
 import { builtinScenario } from '../scenario/builtin.js';
 import { generateGrow } from '../scenario/generate.js';
@@ -121,45 +121,48 @@ function reportHazards(summary: RunSummary, write: (s: string) => void): void {
 
 function demo(args: string[]): number {
   if (args.length) throw new UsageError('demo takes no arguments');
-  const text = builtinScenario();
-  const sc = parseScenario(text, '<built-in>');
+  const sc = parseScenario(builtinScenario(), '<built-in>');
   const counts = new Map<string, number>();
   let hits = 0;
   let misses = 0;
   let noforks = 0;
   let errors = 0;
   let maxHeight = 0;
+  let maxExtents = 0;
   let leavesAllocated = 0;
   let moves = 0;
+  let lastHit: { line: number; cookie: bigint } | undefined;
   const t0 = performance.now();
   const summary = runScenario(sc, {
     onAlloc: (_fork, ev) => {
       if (ev.op === 'alloc' && ev.kind === 'leaf') leavesAllocated++;
       if (ev.op === 'realloc' && ev.moved) moves++;
     },
-    onResult: (r) => {
+    onResult: (r, cache) => {
       counts.set(r.op, (counts.get(r.op) ?? 0) + 1);
       if (r.op === 'lookup') {
-        if (r.result === 'hit') hits++;
-        else if (r.result === 'miss') misses++;
+        if (r.result === 'hit') {
+          hits++;
+          lastHit = { line: r.line, cookie: r.map.validityCookie };
+        } else if (r.result === 'miss') misses++;
         else noforks++;
       } else if ('ret' in r && r.ret !== 0) errors++;
-      if (r.op === 'dump' && !r.nofork) maxHeight = Math.max(maxHeight, r.height);
+      maxHeight = Math.max(maxHeight, cache.read.height, cache.write?.height ?? 0);
+      maxExtents = Math.max(maxExtents, cache.read.count() + (cache.write?.count() ?? 0));
     },
   });
   const ms = performance.now() - t0;
   const c = summary.cache;
-  c.lock(FUSE_IOMAP_LOCK_SHARED);
   const w = c.forkPtr(Fork.WRITE);
-  c.unlock(FUSE_IOMAP_LOCK_SHARED);
   const p = (s: string) => process.stdout.write(s + '\n');
-  p('iomap-sim: built-in scenario (fuse2fs-like server, RFC v3 cache of seed 001)');
+  p(`iomap-sim: built-in scenario (fuse2fs-like server, ${c.revision.name} cache of seed 001)`);
   p(`  commands   ${summary.commands} (${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}) in ${ms.toFixed(1)} ms`);
   p(`  lookups    ${hits} hit, ${misses} miss, ${noforks} nofork: hit ratio ${((100 * hits) / Math.max(1, hits + misses + noforks)).toFixed(1)}%`);
   p(`  errors     ${errors} command(s) returned an errno`);
-  p(`  sequence   im_seq ended at ${c.seq}`);
-  p(`  tree       read fork ${c.read.count()} extents (height ${c.read.height}), write fork ${w ? `${w.count()} extents` : 'never created'}; highest dumped height ${maxHeight}`);
-  p(`  memory     ${leavesAllocated} leaves allocated, ${moves} height-1 root reallocations moved the root`);
+  p(`  tree       up to ${maxExtents} cached extents, height up to ${maxHeight}; ${leavesAllocated} leaves allocated, ${moves} height-1 root reallocations moved the root`);
+  p(`  at the end read fork ${c.read.count()} extents (height ${c.read.height}), write fork ${w ? `${w.count()} extents` : 'never created'}, im_seq ${c.seq}`);
+  if (lastHit && lastHit.cookie === c.seq && summary.hazards.has('erase-all-no-seq-bump'))
+    p(`  cookie     the mapping handed out at line ${lastHit.line} (cookie ${lastHit.cookie}) still revalidates although its fork was erased`);
   reportHazards(summary, (s) => process.stdout.write(s));
   return 0;
 }

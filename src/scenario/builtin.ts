@@ -34,7 +34,6 @@ export function builtinScenario(): string {
   lines.push(`invalidate ${hex(800 * bs)} ${hex(200 * bs)}`);
   lines.push('lookup read 0x0 0x1000');
   lines.push('invalidate 0x0 0xffffffffffffffff');
-  lines.push('lookup read 0x0 0x1000');
   lines.push('dump read');
   return lines.join('\n') + '\n';
 }

@@ -31,8 +31,8 @@ export interface RunOptions {
   lockEvents?: boolean;
   onAlloc?: (fork: Fork, ev: AllocEvent, line: number) => void;
   onHazard?: (hit: HazardHit, line: number) => void;
-  /** called after each command with its result */
-  onResult?: (r: CommandResult) => void;
+  /** called after each command with its result and the cache */
+  onResult?: (r: CommandResult, cache: IomapCache) => void;
 }
 
 export interface RunSummary {
@@ -78,7 +78,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   for (const cmd of sc.commands) {
     line = cmd.line;
     try {
-      emitResult(runOne(cache, cmd, mval, locked));
+      emitResult(runOne(cache, cmd, mval, locked), cache);
     } catch (e) {
       if (e instanceof KernelOops) e.line = line;
       throw e;
