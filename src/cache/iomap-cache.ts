@@ -38,8 +38,6 @@ import { HAZARDS, type HazardHit, type HazardInfo } from './hazards.js';
 import { canMerge, canMerge3 } from './merge.js';
 import { DEFAULT_REVISION, type Revision } from './revision.js';
 
-const KEY_INVALID = 0x8000_0000_0000_0000n;
-
 /** A mapping handed out by a lookup: struct fuse_iomap with its cookie. */
 export interface CachedMapping extends Mapping {
   validityCookie: bigint;
@@ -124,6 +122,7 @@ export class IomapCache {
         },
         trace: (event, cur, state) => this.traceCursor(event, cur, state),
         onAlloc: onAlloc ? (ev) => onAlloc(fork, ev) : undefined,
+        onKeyInvalid: () => this.hazard(HAZARDS.keyInvalidCollision, `${forkName(fork)} fork: a node key slot now holds 0x8000000000000000`),
       },
       this.arena,
     );
@@ -394,7 +393,6 @@ export class IomapCache {
         break;
       case 0:
         if (nw.offset < 0n) this.hazard(HAZARDS.negativeOffsetRecord, `insert ${forkName(ifp === this.write ? Fork.WRITE : Fork.READ)} offset 0x${u64(nw.offset).toString(16)}`);
-        if (u64(nw.offset) === KEY_INVALID && ifp.height > 0) this.hazard(HAZARDS.keyInvalidCollision, `record key 0x${KEY_INVALID.toString(16)}`);
         ifp.insert(icur, nw, state);
         break;
     }

@@ -21,6 +21,13 @@ export class IextArena {
   addr: BigUint64Array;
   off: BigInt64Array;
   len: BigUint64Array;
+  /**
+   * Number() of off (unsigned for xfs) and len: rounding is monotonic, so a
+   * comparison of the doubles is exact unless they are equal, and then the
+   * bigint arrays decide. Searches never touch a bigint below 2^53.
+   */
+  offF: Float64Array;
+  lenF: Float64Array;
   /** type | flags << 16 */
   typeFlags: Uint32Array;
   dev: Uint32Array;
@@ -40,6 +47,8 @@ export class IextArena {
 
   // --- nodes: struct *_iext_node
   keys: BigUint64Array;
+  /** Number(keys[i]), see offF */
+  keysF: Float64Array;
   ptrs: Int32Array;
   nodeId: Float64Array;
   private nodeCap: number;
@@ -58,6 +67,8 @@ export class IextArena {
     this.addr = new BigUint64Array(r);
     this.off = new BigInt64Array(r);
     this.len = new BigUint64Array(r);
+    this.offF = new Float64Array(r);
+    this.lenF = new Float64Array(r);
     this.typeFlags = new Uint32Array(r);
     this.dev = new Uint32Array(r);
     this.prev = new Int32Array(this.leafCap);
@@ -67,6 +78,7 @@ export class IextArena {
     this.leafKsize = new Uint16Array(this.leafCap);
     const k = this.nodeCap * this.keysPerNode;
     this.keys = new BigUint64Array(k);
+    this.keysF = new Float64Array(k);
     this.ptrs = new Int32Array(k);
     this.nodeId = new Float64Array(this.nodeCap);
   }
@@ -86,6 +98,8 @@ export class IextArena {
     this.addr.fill(0n, base, base + this.recsPerLeaf);
     this.off.fill(0n, base, base + this.recsPerLeaf);
     this.len.fill(0n, base, base + this.recsPerLeaf);
+    this.offF.fill(0, base, base + this.recsPerLeaf);
+    this.lenF.fill(0, base, base + this.recsPerLeaf);
     this.typeFlags.fill(0, base, base + this.recsPerLeaf);
     this.dev.fill(0, base, base + this.recsPerLeaf);
     this.prev[slot] = NULL;
@@ -113,6 +127,7 @@ export class IextArena {
     }
     const base = slot * this.keysPerNode;
     this.keys.fill(0n, base, base + this.keysPerNode);
+    this.keysF.fill(0, base, base + this.keysPerNode);
     this.ptrs.fill(NULL, base, base + this.keysPerNode);
     this.nodeId[slot] = this.nextSerial();
     this.liveNodes++;
@@ -129,6 +144,7 @@ export class IextArena {
   reservedBytes(): number {
     return (
       this.addr.byteLength + this.off.byteLength + this.len.byteLength +
+      this.offF.byteLength + this.lenF.byteLength + this.keysF.byteLength +
       this.typeFlags.byteLength + this.dev.byteLength + this.prev.byteLength +
       this.next.byteLength + this.leafId.byteLength + this.leafAddr.byteLength +
       this.leafKsize.byteLength + this.keys.byteLength + this.ptrs.byteLength +
@@ -142,6 +158,8 @@ export class IextArena {
     this.addr = grow(this.addr, new BigUint64Array(r));
     this.off = grow(this.off, new BigInt64Array(r));
     this.len = grow(this.len, new BigUint64Array(r));
+    this.offF = grow(this.offF, new Float64Array(r));
+    this.lenF = grow(this.lenF, new Float64Array(r));
     this.typeFlags = grow(this.typeFlags, new Uint32Array(r));
     this.dev = grow(this.dev, new Uint32Array(r));
     this.prev = grow(this.prev, new Int32Array(cap));
@@ -156,6 +174,7 @@ export class IextArena {
     const cap = this.nodeCap * 2;
     const k = cap * this.keysPerNode;
     this.keys = grow(this.keys, new BigUint64Array(k));
+    this.keysF = grow(this.keysF, new Float64Array(k));
     this.ptrs = grow(this.ptrs, new Int32Array(k));
     this.nodeId = grow(this.nodeId, new Float64Array(cap));
     this.nodeCap = cap;

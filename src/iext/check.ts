@@ -20,7 +20,11 @@
  *     packed at the front, the prev/next chain visits exactly the leaves
  *     of the tree in key order with consistent back links and NULL ends;
  *   - records sorted by offset (as u64 keys) across the whole tree;
- *   - the number of records equals count() (if_bytes / record size).
+ *   - the number of records equals count() (if_bytes / record size);
+ *   - when the arena keeps Float64 mirrors of the bigint columns (offF,
+ *     lenF, keysF: Number() of the offset as the geometry compares it, of
+ *     the length and of the key), every mirror of a live leaf or node
+ *     equals its bigint.
  *
  * Fill lower bounds (half-full leaves and nodes) are deliberately NOT
  * checked: the C keeps an under-full leaf or node whenever its neighbours
@@ -54,6 +58,28 @@ export function checkTreeStructure(tree: IextTree): string[] {
   const bytes = tree.bytes;
   const leafSlots = a.prev.length;
   const nodeSlots = a.nodeId.length;
+  const signed = tree.geometry.signedOffsets;
+  // optional double mirrors of the bigint columns (absent in older arenas)
+  const mirror = a as unknown as { offF?: Float64Array; lenF?: Float64Array; keysF?: Float64Array };
+
+  const checkLeafMirrors = (leaf: number, where: string): void => {
+    const { offF, lenF } = mirror;
+    if (!offF || !lenF) return;
+    for (let i = 0; i < R; i++) {
+      const j = leaf * R + i;
+      const o = signed ? Number(a.off[j]) : Number(u64(a.off[j]));
+      if (offF[j] !== o) report(`${where}: record ${i} offF ${offF[j]} != Number(offset ${hex(a.off[j])})`);
+      if (lenF[j] !== Number(a.len[j])) report(`${where}: record ${i} lenF ${lenF[j]} != Number(length ${hex(a.len[j])})`);
+    }
+  };
+  const checkNodeMirrors = (node: number, where: string): void => {
+    const { keysF } = mirror;
+    if (!keysF) return;
+    for (let i = 0; i < K; i++) {
+      const j = node * K + i;
+      if (keysF[j] !== Number(a.keys[j])) report(`${where}: keysF[${i}] ${keysF[j]} != Number(key ${hex(a.keys[j])})`);
+    }
+  };
 
   if (!Number.isInteger(bytes) || bytes < 0 || bytes % recSize !== 0)
     report(`if_bytes ${bytes} is not a whole number of ${recSize}-byte records`);
@@ -108,6 +134,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
     if (!leafOk(root, 'root leaf')) return out;
     if (count > R) report(`height 1 root leaf holds count() = ${count} > RECS_PER_LEAF ${R} records`);
     const n = checkLeafRecords(root, Math.min(count, R), 'root leaf');
+    checkLeafMirrors(root, 'root leaf');
     if (n !== count) report(`root leaf has ${n} non-empty leading records, count() is ${count}`);
     if (a.prev[root] !== NULL || a.next[root] !== NULL)
       report(`height 1 root leaf has siblings (prev ${a.prev[root]}, next ${a.next[root]})`);
@@ -128,6 +155,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
       return undefined;
     }
     seenNodes.add(node);
+    checkNodeMirrors(node, path);
     const base = node * K;
     let nr = 0;
     while (nr < K && a.keys[base + nr] !== KEY_INVALID) nr++;
@@ -175,6 +203,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
     seenLeaves.add(leaf);
     leaves.push(leaf);
     const n = checkLeafRecords(leaf, R, path);
+    checkLeafMirrors(leaf, path);
     total += n;
     if (n === 0) {
       report(`${path}: leaf has no records`);

@@ -15,6 +15,8 @@ import { type Geometry, kmallocSize } from './geometry.js';
 import { type Cursor, type Mapping, KernelOops } from './record.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
+const KEY_INVALID_F = 2 ** 63;
+const EXACT_LIMIT = 2 ** 53; // doubles below this are exact integers
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
@@ -34,6 +36,8 @@ export interface IextHooks {
   /** Fired at the tracepoints of fuse_iext_class; cursor as the C has it then. */
   trace?: (event: IextCursorEvent, cur: Cursor, state: number) => void;
   onAlloc?: (ev: AllocEvent) => void;
+  /** a record key equal to FUSE_IEXT_KEY_INVALID was written into a node (SPEC 8.2) */
+  onKeyInvalid?: () => void;
 }
 
 /** struct fuse_ifork: if_bytes, if_data (root), if_height. */
@@ -79,7 +83,7 @@ export class IextTree {
   valid(cur: Cursor): boolean {
     if (cur.leaf === NULL) return false;
     if (cur.pos < 0 || cur.pos >= this.maxRecs()) return false;
-    return this.arena.len[cur.leaf * this.R + cur.pos] !== 0n;
+    return this.arena.lenF[cur.leaf * this.R + cur.pos] !== 0;
   }
 
   /** fuse_iext_leaf_key: the record offset as a u64 key */
@@ -87,13 +91,54 @@ export class IextTree {
     return u64(this.arena.off[leaf * this.R + n]);
   }
 
-  /** fuse_iext_rec_cmp(rec, offset): 1 if the record starts after offset, -1 if it ends at or before it */
-  private recCmp(i: number, offset: bigint, uoffset: bigint): number {
+  /**
+   * fuse_iext_rec_cmp(rec, offset): 1 if the record starts after offset, -1
+   * if it ends at or before it. offsetF = Number(offset as the geometry
+   * compares it), uoffsetF = Number(u64 offset); see IextArena.offF.
+   */
+  private recCmp(i: number, offset: bigint, uoffset: bigint, offsetF: number, uoffsetF: number): number {
     const a = this.arena;
-    const ro = a.off[i];
-    if (this.signed ? ro > offset : u64(ro) > uoffset) return 1;
-    if (u64(ro + a.len[i]) <= uoffset) return -1;
-    return 0;
+    const of = a.offF[i];
+    if (of !== offsetF) {
+      if (of > offsetF) return 1;
+    } else if (this.signed ? a.off[i] > offset : u64(a.off[i]) > uoffset) {
+      return 1;
+    }
+    // rec->offset + rec->length <= offset, the sum in u64 (wraps)
+    const end = of + a.lenF[i];
+    if (of >= 0 && end < EXACT_LIMIT) return end <= uoffsetF ? -1 : 0;
+    return u64(a.off[i] + a.len[i]) <= uoffset ? -1 : 0;
+  }
+
+  /** Number() of an offset as this geometry compares record offsets */
+  private offsetF(offset: bigint): number {
+    return this.signed ? Number(offset) : Number(u64(offset));
+  }
+
+  /** node->keys[i] > key (u64), decided on the double mirrors when they differ */
+  private keyGt(i: number, key: bigint, keyF: number): boolean {
+    const kf = this.arena.keysF[i];
+    return kf !== keyF ? kf > keyF : this.arena.keys[i] > key;
+  }
+
+  private keyIsInvalid(i: number): boolean {
+    return this.arena.keysF[i] === KEY_INVALID_F && this.arena.keys[i] === KEY_INVALID;
+  }
+
+  private setKey(i: number, key: bigint): void {
+    this.arena.keys[i] = key;
+    this.arena.keysF[i] = Number(key);
+  }
+
+  /** a key that came from a record offset (not an empty-slot marker) */
+  private setRecordKey(i: number, key: bigint): void {
+    if (key === KEY_INVALID) this.hooks.onKeyInvalid?.();
+    this.setKey(i, key);
+  }
+
+  private copyKey(to: number, from: number): void {
+    this.arena.keys[to] = this.arena.keys[from];
+    this.arena.keysF[to] = this.arena.keysF[from];
   }
 
   /** fuse_iext_get: copy the record at absolute index i */
@@ -115,6 +160,8 @@ export class IextTree {
     a.addr[i] = m.addr;
     a.off[i] = m.offset;
     a.len[i] = m.length;
+    a.offF[i] = this.offsetF(a.off[i]);
+    a.lenF[i] = Number(a.len[i]);
     a.typeFlags[i] = (m.type & 0xffff) | ((m.flags & 0xffff) << 16);
     a.dev[i] = m.dev;
   }
@@ -124,6 +171,8 @@ export class IextTree {
     a.addr[to] = a.addr[from];
     a.off[to] = a.off[from];
     a.len[to] = a.len[from];
+    a.offF[to] = a.offF[from];
+    a.lenF[to] = a.lenF[from];
     a.typeFlags[to] = a.typeFlags[from];
     a.dev[to] = a.dev[from];
   }
@@ -134,6 +183,8 @@ export class IextTree {
     a.addr[i] = 0n;
     a.off[i] = 0n;
     a.len[i] = 0n;
+    a.offF[i] = 0;
+    a.lenF[i] = 0;
     a.typeFlags[i] = 0;
     a.dev[i] = 0;
   }
@@ -175,9 +226,9 @@ export class IextTree {
       return;
     }
     const max = this.maxRecs();
-    const len = this.arena.len;
+    const lenF = this.arena.lenF;
     let i = 1;
-    for (; i < max; i++) if (len[cur.leaf * this.R + i] === 0n) break;
+    for (; i < max; i++) if (lenF[cur.leaf * this.R + i] === 0) break;
     cur.pos = i - 1;
   }
 
@@ -249,12 +300,13 @@ export class IextTree {
   findLevel(key: bigint, level: number): number {
     if (this.height === 0) return NULL;
     const K = this.K;
-    const { keys, ptrs } = this.arena;
+    const ptrs = this.arena.ptrs;
+    const keyF = Number(key);
     let node = this.root;
     for (let h = this.height; h > level; h--) {
       const base = node * K;
       let i = 1;
-      for (; i < K; i++) if (keys[base + i] > key) break;
+      for (; i < K; i++) if (this.keyGt(base + i, key, keyF)) break;
       node = ptrs[base + i - 1];
       if (node === NULL) break;
     }
@@ -263,37 +315,36 @@ export class IextTree {
 
   /** fuse_iext_node_pos */
   private nodePos(node: number, key: bigint): number {
-    const keys = this.arena.keys;
+    const keyF = Number(key);
     const base = node * this.K;
     let i = 1;
-    for (; i < this.K; i++) if (keys[base + i] > key) break;
+    for (; i < this.K; i++) if (this.keyGt(base + i, key, keyF)) break;
     return i - 1;
   }
 
   /** fuse_iext_node_insert_pos */
   private nodeInsertPos(node: number, key: bigint): number {
-    const keys = this.arena.keys;
+    const keyF = Number(key);
     const base = node * this.K;
-    for (let i = 0; i < this.K; i++) if (keys[base + i] > key) return i;
+    for (let i = 0; i < this.K; i++) if (this.keyGt(base + i, key, keyF)) return i;
     return this.K;
   }
 
   /** fuse_iext_node_nr_entries */
   nodeNrEntries(node: number, start: number): number {
-    const keys = this.arena.keys;
     const base = node * this.K;
     let i = start;
-    for (; i < this.K; i++) if (keys[base + i] === KEY_INVALID) break;
+    for (; i < this.K; i++) if (this.keyIsInvalid(base + i)) break;
     return i;
   }
 
   /** fuse_iext_leaf_nr_entries */
   leafNrEntries(leaf: number, start: number): number {
-    const len = this.arena.len;
+    const lenF = this.arena.lenF;
     const max = this.maxRecs();
     const base = leaf * this.R;
     let i = start;
-    for (; i < max; i++) if (len[base + i] === 0n) break;
+    for (; i < max; i++) if (lenF[base + i] === 0) break;
     return i;
   }
 
@@ -330,9 +381,10 @@ export class IextTree {
     const a = this.arena;
     const K = this.K;
     const node = this.allocNode();
-    a.keys[node * K] = this.height === 1 ? this.leafKey(this.root, 0) : a.keys[this.root * K];
+    if (this.height === 1) this.setRecordKey(node * K, this.leafKey(this.root, 0));
+    else this.copyKey(node * K, this.root * K);
     a.ptrs[node * K] = this.root;
-    for (let i = 1; i < K; i++) a.keys[node * K + i] = KEY_INVALID;
+    for (let i = 1; i < K; i++) this.setKey(node * K + i, KEY_INVALID);
     this.root = node;
     this.height++;
   }
@@ -340,15 +392,16 @@ export class IextTree {
   /** fuse_iext_update_node: replace key old by new on the path down to level */
   private updateNode(oldKey: bigint, newKey: bigint, level: number, ptr: number): void {
     const K = this.K;
-    const { keys, ptrs } = this.arena;
+    const { keys, keysF, ptrs } = this.arena;
+    const oldF = Number(oldKey);
     let node = this.root;
     for (let h = this.height; h > level; h--) {
       if (node === NULL) throw new KernelOops('fuse_iext_update_node', 'NULL node on the path');
       const base = node * K;
       let i = 0;
       for (; i < K; i++) {
-        if (i > 0 && keys[base + i] > oldKey) break;
-        if (keys[base + i] === oldKey) keys[base + i] = newKey;
+        if (i > 0 && this.keyGt(base + i, oldKey, oldF)) break;
+        if (keysF[base + i] === oldF && keys[base + i] === oldKey) this.setRecordKey(base + i, newKey);
       }
       node = ptrs[base + i - 1];
     }
@@ -370,9 +423,9 @@ export class IextTree {
       this.splitNr = 0;
     } else {
       for (i = 0; i < nrMove; i++) {
-        a.keys[nw * K + i] = a.keys[node * K + nrKeep + i];
+        this.copyKey(nw * K + i, node * K + nrKeep + i);
         a.ptrs[nw * K + i] = a.ptrs[node * K + nrKeep + i];
-        a.keys[node * K + nrKeep + i] = KEY_INVALID;
+        this.setKey(node * K + nrKeep + i, KEY_INVALID);
         a.ptrs[node * K + nrKeep + i] = NULL;
       }
       if (pos >= nrKeep) {
@@ -385,7 +438,7 @@ export class IextTree {
         this.splitNr = nrKeep;
       }
     }
-    for (; i < K; i++) a.keys[nw * K + i] = KEY_INVALID;
+    for (; i < K; i++) this.setKey(nw * K + i, KEY_INVALID);
     return nw;
   }
 
@@ -408,10 +461,10 @@ export class IextTree {
       const a = this.arena;
       if (node !== nw && pos === 0 && nr > 0) this.updateNode(a.keys[node * K], key, level, node);
       for (let i = nr; i > pos; i--) {
-        a.keys[node * K + i] = a.keys[node * K + i - 1];
+        this.copyKey(node * K + i, node * K + i - 1);
         a.ptrs[node * K + i] = a.ptrs[node * K + i - 1];
       }
-      a.keys[node * K + pos] = key;
+      this.setRecordKey(node * K + pos, key);
       a.ptrs[node * K + pos] = ptr;
       if (nw === NULL) return;
       key = a.keys[nw * K];
@@ -533,7 +586,7 @@ export class IextTree {
       const nrPrev = this.nodeNrEntries(prev, 0);
       if (nrPrev + nr <= K) {
         for (let i = 0; i < nr; i++) {
-          a.keys[prev * K + nrPrev + i] = a.keys[node * K + i];
+          this.copyKey(prev * K + nrPrev + i, node * K + i);
           a.ptrs[prev * K + nrPrev + i] = a.ptrs[node * K + i];
         }
         return node;
@@ -546,7 +599,7 @@ export class IextTree {
       if (nr + nrNext <= K) {
         // Merge next into this node: no key update needed higher up.
         for (let i = 0; i < nrNext; i++) {
-          a.keys[node * K + nr + i] = a.keys[next * K + i];
+          this.copyKey(node * K + nr + i, next * K + i);
           a.ptrs[node * K + nr + i] = a.ptrs[next * K + i];
         }
         this.splitPos = pos + 1;
@@ -571,10 +624,10 @@ export class IextTree {
       const nr = this.nodeNrEntries(node, pos) - 1;
       key = a.keys[node * K];
       for (let i = pos; i < nr; i++) {
-        a.keys[node * K + i] = a.keys[node * K + i + 1];
+        this.copyKey(node * K + i, node * K + i + 1);
         a.ptrs[node * K + i] = a.ptrs[node * K + i + 1];
       }
-      a.keys[node * K + nr] = KEY_INVALID;
+      this.setKey(node * K + nr, KEY_INVALID);
       a.ptrs[node * K + nr] = NULL;
 
       if (pos === 0 && nr > 0) {
@@ -700,11 +753,13 @@ export class IextTree {
       return false;
     }
     const max = this.maxRecs();
-    const len = this.arena.len;
+    const lenF = this.arena.lenF;
     const base = cur.leaf * this.R;
+    const offF = this.offsetF(offset);
+    const uoffF = Number(uoff);
     for (cur.pos = 0; cur.pos < max; cur.pos++) {
-      if (len[base + cur.pos] === 0n) break;
-      if (this.recCmp(base + cur.pos, offset, uoff) >= 0) {
+      if (lenF[base + cur.pos] === 0) break;
+      if (this.recCmp(base + cur.pos, offset, uoff, offF, uoffF) >= 0) {
         this.readRec(base + cur.pos, got);
         return true;
       }
@@ -753,7 +808,7 @@ export class IextTree {
     if (level > 1) {
       const a = this.arena;
       for (let i = 0; i < this.K; i++) {
-        if (a.keys[node * this.K + i] === KEY_INVALID) break;
+        if (this.keyIsInvalid(node * this.K + i)) break;
         this.destroyNode(a.ptrs[node * this.K + i], level - 1);
       }
       this.freeNode(node);

@@ -2,7 +2,8 @@
 /*
  * The scenario language of ../shared/fixtures/README.md: one command a line,
  * '#' starts a comment. The whole text is parsed before anything runs, so a
- * bad line stops the run with nothing applied.
+ * bad line stops the run with nothing applied. Scenarios of hundreds of
+ * thousands of lines are common, so the line loop avoids per-line closures.
  */
 import { IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES, Fork } from '../cache/constants.js';
 import type { Mapping } from '../iext/record.js';
@@ -40,17 +41,6 @@ const FLAG_BY_NAME = new Map(IOMAP_FLAG_NAMES.map(([v, n]) => [n, v]));
 const TYPE_LIST = IOMAP_TYPE_NAMES.map(([, n]) => n).join(', ');
 const FLAG_LIST = IOMAP_FLAG_NAMES.map(([, n]) => n).join(', ');
 
-const ARITY: Record<string, number> = {
-  geometry: 1,
-  blocksize: 1,
-  maxbytes: 1,
-  add: 7,
-  upsert: 7,
-  remove: 3,
-  lookup: 3,
-  invalidate: 2,
-  dump: 1,
-};
 const USAGE: Record<string, string> = {
   geometry: 'geometry fuse|xfs',
   blocksize: 'blocksize N',
@@ -62,110 +52,297 @@ const USAGE: Record<string, string> = {
   invalidate: 'invalidate OFFSET LENGTH',
   dump: 'dump read|write',
 };
+const ARITY = new Map(Object.entries(USAGE).map(([op, u]) => [op, u.split(' ').length - 1]));
+
+/** One line's words and where it came from, for error messages. */
+class LineParser {
+  words: string[] = [];
+  line = 0;
+  constructor(readonly file: string) {}
+
+  fail(why: string): never {
+    throw new ScenarioError(this.file, this.line, why);
+  }
+
+  num(idx: number, field: string): bigint {
+    const v = parseU64(this.words[idx]);
+    if (v === undefined) this.fail(`${field} '${this.words[idx]}' is not an unsigned 64-bit number (decimal or 0x-hex)`);
+    return v;
+  }
+
+  small(idx: number, field: string, bits: number): number {
+    const v = this.num(idx, field);
+    if (v >= 1n << BigInt(bits)) this.fail(`${field} ${this.words[idx]} does not fit in ${bits} bits`);
+    return Number(v);
+  }
+
+  fork(idx: number): Fork {
+    const w = this.words[idx];
+    if (w === 'read') return Fork.READ;
+    if (w === 'write') return Fork.WRITE;
+    return this.fail(`fork '${w}' must be read or write`);
+  }
+
+  type(idx: number): number {
+    const w = this.words[idx];
+    const byName = TYPE_BY_NAME.get(w);
+    if (byName !== undefined) return byName;
+    if (!/^[0-9]/.test(w)) this.fail(`TYPE '${w}' is neither a number nor one of ${TYPE_LIST}`);
+    return this.small(idx, 'TYPE', 16);
+  }
+
+  flags(idx: number): number {
+    const w = this.words[idx];
+    if (/^[0-9]/.test(w)) return this.small(idx, 'FLAGS', 16);
+    let f = 0;
+    for (const name of w.split('|')) {
+      const bit = FLAG_BY_NAME.get(name);
+      if (bit === undefined) this.fail(`FLAGS: unknown flag '${name}' (known: ${FLAG_LIST})`);
+      f |= bit;
+    }
+    return f;
+  }
+
+  mapping(): Mapping {
+    return {
+      offset: s64(this.num(2, 'OFFSET')),
+      length: this.num(3, 'LENGTH'),
+      addr: this.num(4, 'ADDR'),
+      type: this.type(5),
+      flags: this.flags(6),
+      dev: this.small(7, 'DEV', 32),
+    };
+  }
+}
+
+/**
+ * The fast path for well-formed numeric lines: scans the text in place
+ * without creating substrings. Anything it does not accept (names for TYPE
+ * or FLAGS, settings, comments, long numbers, errors) is handed to the
+ * LineParser, which then produces the result or the error message.
+ */
+class FastLine {
+  s = '';
+  p = 0;
+  end = 0;
+
+  private skipWs(): void {
+    const s = this.s;
+    while (this.p < this.end) {
+      const c = s.charCodeAt(this.p);
+      if (c !== 32 && c !== 9) break;
+      this.p++;
+    }
+  }
+
+  /** the command word's first char code and length, or -1 */
+  word(): { c0: number; len: number } | undefined {
+    this.skipWs();
+    const start = this.p;
+    const s = this.s;
+    while (this.p < this.end) {
+      const c = s.charCodeAt(this.p);
+      if (c < 97 || c > 122) break; // a-z
+      this.p++;
+    }
+    if (this.p === start) return undefined;
+    return { c0: s.charCodeAt(start), len: this.p - start };
+  }
+
+  /** read|write as a Fork, or -1 */
+  fork(): number {
+    this.skipWs();
+    const s = this.s;
+    const p = this.p;
+    if (s.startsWith('read', p) && this.boundary(p + 4)) {
+      this.p = p + 4;
+      return Fork.READ;
+    }
+    if (s.startsWith('write', p) && this.boundary(p + 5)) {
+      this.p = p + 5;
+      return Fork.WRITE;
+    }
+    return -1;
+  }
+
+  private boundary(q: number): boolean {
+    if (q >= this.end) return true;
+    const c = this.s.charCodeAt(q);
+    return c === 32 || c === 9;
+  }
+
+  /** a u64 of up to 16 hex or 15 decimal digits, or undefined */
+  big(): bigint | undefined {
+    const v = this.num();
+    if (v >= 0) return BigInt(v);
+    if (v === -2) return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    return undefined;
+  }
+
+  private hi = 0;
+  private lo = 0;
+
+  /**
+   * A number of up to 13 hex or 15 decimal digits as a double; -2 for 14 to
+   * 16 hex digits, split into hi and lo 32-bit halves; -1 otherwise.
+   */
+  num(): number {
+    this.skipWs();
+    const s = this.s;
+    let p = this.p;
+    let v = 0;
+    let digits = 0;
+    if (s.charCodeAt(p) === 48 && (s.charCodeAt(p + 1) | 32) === 120) {
+      p += 2;
+      const first = p;
+      for (; p < this.end; p++, digits++) {
+        const d = hexDigit(s.charCodeAt(p));
+        if (d < 0) break;
+        if (digits < 13) v = v * 16 + d;
+      }
+      if (digits === 0 || digits > 16 || !this.boundary(p)) return -1;
+      this.p = p;
+      if (digits <= 13) return v;
+      // 14 to 16 digits: the low 8 digits and the rest, each exact in a double
+      let hi = 0;
+      let lo = 0;
+      for (let q = first; q < p - 8; q++) hi = hi * 16 + hexDigit(s.charCodeAt(q));
+      for (let q = p - 8; q < p; q++) lo = lo * 16 + hexDigit(s.charCodeAt(q));
+      this.hi = hi;
+      this.lo = lo;
+      return -2;
+    } else {
+      for (; p < this.end; p++, digits++) {
+        const c = s.charCodeAt(p);
+        if (c < 48 || c > 57) break;
+        v = v * 10 + (c - 48);
+      }
+      if (digits === 0 || digits > 15) return -1;
+    }
+    if (!this.boundary(p)) return -1;
+    this.p = p;
+    return v;
+  }
+
+  atEnd(): boolean {
+    this.skipWs();
+    return this.p >= this.end;
+  }
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+const C_A = 97, C_D = 100, C_I = 105, C_L = 108, C_R = 114, C_U = 117;
+
+/** Parse one line on the fast path; undefined means "let the LineParser do it". */
+function fastCommand(f: FastLine, line: number): Command | undefined {
+  const w = f.word();
+  if (!w) return undefined;
+  const { c0, len } = w;
+  if ((c0 === C_U && len === 6) || (c0 === C_A && len === 3)) {
+    // upsert / add (the word is known to be lowercase letters of that length)
+    const word = f.s.slice(f.p - len, f.p);
+    if (word !== 'upsert' && word !== 'add') return undefined;
+    const fork = f.fork();
+    const off = f.big(), length = f.big(), addr = f.big(), type = f.num(), flags = f.num(), dev = f.num();
+    if (fork < 0 || off === undefined || length === undefined || addr === undefined || type < 0 || flags < 0 || dev < 0) return undefined;
+    if (type > 0xffff || flags > 0xffff || dev > 0xffffffff || !f.atEnd()) return undefined;
+    return { op: word, line, fork, map: { offset: BigInt.asIntN(64, off), length, addr, type, flags, dev } };
+  }
+  if ((c0 === C_R || c0 === C_L) && len === 6) {
+    const word = f.s.slice(f.p - len, f.p);
+    if (word !== 'remove' && word !== 'lookup') return undefined;
+    const fork = f.fork();
+    const a = f.big(), b = f.big();
+    if (fork < 0 || a === undefined || b === undefined || !f.atEnd()) return undefined;
+    return word === 'remove'
+      ? { op: 'remove', line, fork, offset: BigInt.asIntN(64, a), length: b }
+      : { op: 'lookup', line, fork, pos: BigInt.asIntN(64, a), count: b };
+  }
+  if (c0 === C_I && len === 10) {
+    if (!f.s.startsWith('invalidate', f.p - len)) return undefined;
+    const a = f.big(), b = f.big();
+    if (a === undefined || b === undefined || !f.atEnd()) return undefined;
+    return { op: 'invalidate', line, offset: BigInt.asIntN(64, a), length: b };
+  }
+  if (c0 === C_D && len === 4) {
+    if (!f.s.startsWith('dump', f.p - len)) return undefined;
+    const fork = f.fork();
+    if (fork < 0 || !f.atEnd()) return undefined;
+    return { op: 'dump', line, fork };
+  }
+  return undefined;
+}
 
 /** Parse scenario text; throws ScenarioError naming FILE:LINE on the first bad line. */
 export function parseScenario(text: string, file = '<scenario>'): Scenario {
   const sc: Scenario = { geometry: geometryByName('fuse')!, blockSize: DEFAULT_BLOCKSIZE, maxBytes: DEFAULT_MAXBYTES, commands: [] };
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    let raw = lines[i];
-    const hash = raw.indexOf('#');
-    if (hash >= 0) raw = raw.slice(0, hash);
-    const words = raw.trim().split(/\s+/);
-    if (words[0] === '') continue;
-    const fail = (why: string): never => {
-      throw new ScenarioError(file, lineNo, why);
-    };
-    const op = words[0];
-    const arity = ARITY[op];
-    if (arity === undefined) fail(`unknown command '${op}' (expected one of ${Object.keys(ARITY).join(', ')})`);
-    if (words.length - 1 !== arity) fail(`'${op}' takes ${arity} argument${arity === 1 ? '' : 's'}, got ${words.length - 1} (usage: ${USAGE[op]})`);
-
-    const num = (idx: number, field: string): bigint => {
-      const v = parseU64(words[idx]);
-      if (v === undefined) fail(`${field} '${words[idx]}' is not an unsigned 64-bit number (decimal or 0x-hex)`);
-      return v!;
-    };
-    const small = (idx: number, field: string, bits: number): number => {
-      const v = num(idx, field);
-      if (v >= 1n << BigInt(bits)) fail(`${field} ${words[idx]} does not fit in ${bits} bits`);
-      return Number(v);
-    };
-    const fork = (idx: number): Fork => {
-      if (words[idx] === 'read') return Fork.READ;
-      if (words[idx] === 'write') return Fork.WRITE;
-      return fail(`fork '${words[idx]}' must be read or write`);
-    };
-    const type = (idx: number): number => {
-      const byName = TYPE_BY_NAME.get(words[idx]);
-      if (byName !== undefined) return byName;
-      if (!/^(0[xX])?[0-9a-fA-F]+$/.test(words[idx])) fail(`TYPE '${words[idx]}' is neither a number nor one of ${TYPE_LIST}`);
-      return small(idx, 'TYPE', 16);
-    };
-    const flags = (idx: number): number => {
-      const w = words[idx];
-      if (/^[0-9]/.test(w)) return small(idx, 'FLAGS', 16);
-      let f = 0;
-      for (const name of w.split('|')) {
-        const bit = FLAG_BY_NAME.get(name);
-        if (bit === undefined) fail(`FLAGS: unknown flag '${name}' (known: ${FLAG_LIST})`);
-        f |= bit!;
-      }
-      return f;
-    };
-
-    const before = () => {
-      if (sc.commands.length) fail(`'${op}' must come before the first cache command`);
-    };
-    switch (op) {
-      case 'geometry': {
-        before();
-        const g = geometryByName(words[1]);
-        if (!g) fail(`geometry '${words[1]}' must be fuse or xfs`);
-        sc.geometry = g!;
-        break;
-      }
-      case 'blocksize': {
-        before();
-        const bs = num(1, 'blocksize');
-        if (bs === 0n || (bs & (bs - 1n)) !== 0n || bs > 1n << 31n) fail(`blocksize ${words[1]} must be a power of two no larger than 2^31`);
-        sc.blockSize = bs;
-        break;
-      }
-      case 'maxbytes':
-        before();
-        sc.maxBytes = s64(num(1, 'maxbytes'));
-        break;
-      case 'add':
-      case 'upsert':
-        sc.commands.push({
-          op,
-          line: lineNo,
-          fork: fork(1),
-          map: {
-            offset: s64(num(2, 'OFFSET')),
-            length: num(3, 'LENGTH'),
-            addr: num(4, 'ADDR'),
-            type: type(5),
-            flags: flags(6),
-            dev: small(7, 'DEV', 32),
-          },
-        });
-        break;
-      case 'remove':
-        sc.commands.push({ op, line: lineNo, fork: fork(1), offset: s64(num(2, 'OFFSET')), length: num(3, 'LENGTH') });
-        break;
-      case 'lookup':
-        sc.commands.push({ op, line: lineNo, fork: fork(1), pos: s64(num(2, 'POS')), count: num(3, 'COUNT') });
-        break;
-      case 'invalidate':
-        sc.commands.push({ op, line: lineNo, offset: s64(num(1, 'OFFSET')), length: num(2, 'LENGTH') });
-        break;
-      case 'dump':
-        sc.commands.push({ op, line: lineNo, fork: fork(1) });
-        break;
-    }
+  const p = new LineParser(file);
+  const f = new FastLine();
+  f.s = text;
+  let lineNo = 0;
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    f.p = start;
+    f.end = end;
+    const fast = fastCommand(f, lineNo);
+    if (fast) sc.commands.push(fast);
+    else slowLine(sc, p, text.slice(start, end), lineNo);
+    start = end + 1;
   }
   return sc;
+}
+
+/** Everything the fast path declines: comments, blank lines, names, settings, errors. */
+function slowLine(sc: Scenario, p: LineParser, raw: string, lineNo: number): void {
+  p.line = lineNo;
+  const hash = raw.indexOf('#');
+  if (hash >= 0) raw = raw.slice(0, hash);
+  raw = raw.trim();
+  if (raw.length === 0) return;
+  const words = raw.split(/\s+/);
+  p.words = words;
+  const op = words[0];
+  const arity = ARITY.get(op);
+  if (arity === undefined) p.fail(`unknown command '${op}' (expected one of ${[...ARITY.keys()].join(', ')})`);
+  if (words.length - 1 !== arity) p.fail(`'${op}' takes ${arity} argument${arity === 1 ? '' : 's'}, got ${words.length - 1} (usage: ${USAGE[op]})`);
+
+  switch (op) {
+    case 'add':
+    case 'upsert':
+      sc.commands.push({ op, line: lineNo, fork: p.fork(1), map: p.mapping() });
+      break;
+    case 'remove':
+      sc.commands.push({ op, line: lineNo, fork: p.fork(1), offset: s64(p.num(2, 'OFFSET')), length: p.num(3, 'LENGTH') });
+      break;
+    case 'lookup':
+      sc.commands.push({ op, line: lineNo, fork: p.fork(1), pos: s64(p.num(2, 'POS')), count: p.num(3, 'COUNT') });
+      break;
+    case 'invalidate':
+      sc.commands.push({ op, line: lineNo, offset: s64(p.num(1, 'OFFSET')), length: p.num(2, 'LENGTH') });
+      break;
+    case 'dump':
+      sc.commands.push({ op, line: lineNo, fork: p.fork(1) });
+      break;
+    default:
+      // geometry, blocksize, maxbytes: inode settings, before any command
+      if (sc.commands.length) p.fail(`'${op}' must come before the first cache command`);
+      if (op === 'geometry') {
+        const g = geometryByName(words[1]);
+        if (g === undefined) return p.fail(`geometry '${words[1]}' must be fuse or xfs`);
+        sc.geometry = g;
+      } else if (op === 'blocksize') {
+        const bs = p.num(1, 'blocksize');
+        if (bs === 0n || (bs & (bs - 1n)) !== 0n || bs > 1n << 31n) p.fail(`blocksize ${words[1]} must be a power of two no larger than 2^31`);
+        sc.blockSize = bs;
+      } else {
+        sc.maxBytes = s64(p.num(1, 'maxbytes'));
+      }
+  }
 }
