@@ -166,15 +166,18 @@ export class IextTree {
     a.dev[i] = m.dev;
   }
 
-  private moveRec(to: number, from: number): void {
+  /** memmove of n records (absolute indexes; ranges may overlap) */
+  private moveRecs(to: number, from: number, n: number): void {
+    if (n <= 0) return;
     const a = this.arena;
-    a.addr[to] = a.addr[from];
-    a.off[to] = a.off[from];
-    a.len[to] = a.len[from];
-    a.offF[to] = a.offF[from];
-    a.lenF[to] = a.lenF[from];
-    a.typeFlags[to] = a.typeFlags[from];
-    a.dev[to] = a.dev[from];
+    const end = from + n;
+    a.addr.copyWithin(to, from, end);
+    a.off.copyWithin(to, from, end);
+    a.len.copyWithin(to, from, end);
+    a.offF.copyWithin(to, from, end);
+    a.lenF.copyWithin(to, from, end);
+    a.typeFlags.copyWithin(to, from, end);
+    a.dev.copyWithin(to, from, end);
   }
 
   /** fuse_iext_rec_clear */
@@ -487,10 +490,8 @@ export class IextTree {
       cur.pos = 0;
       this.splitNr = 0;
     } else {
-      for (let i = 0; i < nrMove; i++) {
-        this.moveRec(nw * R + i, leaf * R + nrKeep + i);
-        this.clearRec(leaf * R + nrKeep + i);
-      }
+      this.moveRecs(nw * R, leaf * R + nrKeep, nrMove);
+      for (let i = 0; i < nrMove; i++) this.clearRec(leaf * R + nrKeep + i);
       if (cur.pos >= nrKeep) {
         cur.leaf = nw;
         cur.pos -= nrKeep;
@@ -558,7 +559,7 @@ export class IextTree {
     if (cur.leaf !== nw && cur.pos === 0 && nr > 0) this.updateNode(this.leafKey(cur.leaf, 0), key, 1, cur.leaf);
 
     const base = cur.leaf * R;
-    for (let i = nr; i > cur.pos; i--) this.moveRec(base + i, base + i - 1);
+    this.moveRecs(base + cur.pos + 1, base + cur.pos, nr - cur.pos);
     this.writeRec(base + cur.pos, irec);
     this.bytes += this.recSize;
 
@@ -670,7 +671,7 @@ export class IextTree {
       if (prev !== NULL) {
         const nrPrev = this.leafNrEntries(prev, 0);
         if (nrPrev + nr <= R) {
-          for (let i = 0; i < nr; i++) this.moveRec(prev * R + nrPrev + i, leaf * R + i);
+          this.moveRecs(prev * R + nrPrev, leaf * R, nr);
           if (cur.leaf === leaf) {
             cur.leaf = prev;
             cur.pos += nrPrev;
@@ -684,7 +685,7 @@ export class IextTree {
         const nrNext = this.leafNrEntries(next, 0);
         if (nr + nrNext <= R) {
           // Merge next into this leaf: no key update needed higher up.
-          for (let i = 0; i < nrNext; i++) this.moveRec(leaf * R + nr + i, next * R + i);
+          this.moveRecs(leaf * R + nr, next * R, nrNext);
           if (cur.leaf === next) {
             cur.leaf = leaf;
             cur.pos += nr;
@@ -720,7 +721,7 @@ export class IextTree {
 
     const nr = this.leafNrEntries(leaf, cur.pos) - 1;
     const base = leaf * R;
-    for (let i = cur.pos; i < nr; i++) this.moveRec(base + i, base + i + 1);
+    this.moveRecs(base + cur.pos, base + cur.pos + 1, nr - cur.pos);
     this.clearRec(base + nr);
     this.bytes -= this.recSize;
 
@@ -746,7 +747,7 @@ export class IextTree {
    * after it; false with the cursor at the append point when there is none.
    */
   lookupExtent(offset: bigint, cur: Cursor, got: Mapping): boolean {
-    const uoff = u64(offset);
+    const uoff = offset >= 0n ? offset : u64(offset);
     cur.leaf = this.findLevel(uoff, 1);
     if (cur.leaf === NULL) {
       cur.pos = 0;
