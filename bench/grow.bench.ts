@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * End to end: a 300k-command "grow" scenario (generateGrow({commands:
+ * 300000, seed: 1})) written to a temporary file, then, in one
+ * Benchmark.Suite:
+ *   - model:  read + parseScenario + runScenario, every result formatted
+ *             with formatOut into an array (what `iomap-sim run` does,
+ *             minus the write to stdout);
+ *   - oracle: the same read and parse, the same command stream on
+ *             OracleCache, formatted the same way;
+ *   - cli:    `node dist/src/cli/main.js run FILE > /dev/null` as a child;
+ *   - node:   `node -e 0`, the child's fixed start-up cost, for context.
+ * The model's output is checked against the oracle's (apart from the tree
+ * height, which the oracle does not have). When the model misses the
+ * 0.4 s target, the CLI is run once more under --cpu-prof and the top
+ * self-time functions are reported.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LookupResult } from '../src/cache/constants.js';
+import type { CachedMapping } from '../src/cache/iomap-cache.js';
+import { OracleCache } from '../src/oracle/extent-map.js';
+import { generateGrow } from '../src/scenario/generate.js';
+import { formatOut } from '../src/scenario/output.js';
+import { parseScenario, type Scenario } from '../src/scenario/parse.js';
+import { type CommandResult, runScenario } from '../src/scenario/run.js';
+import { type BenchArgs, type Figure, now, runSuite } from './common.js';
+
+export const GROW_COMMANDS = 300_000;
+export const GROW_TARGET_SECONDS = 0.4;
+
+export interface HotSpot {
+  /** function (file:line) */
+  where: string;
+  selfMs: number;
+  share: number;
+}
+
+export interface GrowResult {
+  suite: 'grow';
+  commands: number;
+  scenarioBytes: number;
+  outLines: number;
+  model: Figure;
+  oracle: Figure;
+  cli: Figure;
+  nodeStartup: Figure;
+  /** oracle seconds / model seconds, mean of the samples (> 1: the model is faster) */
+  ratioModelVsOracle: number;
+  /** the same on the fastest sample of each (least disturbed by other load) */
+  ratioModelVsOracleMin: number;
+  /** cli seconds / model in-process seconds */
+  ratioCliVsModel: number;
+  targetSeconds: number;
+  /** the mean model time is within the target */
+  targetMet: boolean;
+  /** the fastest model sample is within the target */
+  targetMetBestCase: boolean;
+  /** one extra in-process run, timed by phase (seconds) */
+  phases: { read: number; parse: number; runModel: number; runOracle: number };
+  final: { readHeight: number; readCount: number; writeHeight: number | null; writeCount: number; seq: string };
+  crossCheck: { lines: number; mismatches: number; first?: { line: number; model: string; oracle: string } };
+  profile?: { totalMs: number; gcShare: number; top: HotSpot[] };
+}
+
+function newMval(): CachedMapping {
+  return { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0, validityCookie: 0n };
+}
+
+/** The model end to end, as `iomap-sim run FILE` does it (output kept in memory). */
+function modelEndToEnd(file: string) {
+  const text = readFileSync(file, 'utf8');
+  const sc = parseScenario(text, file);
+  const out: string[] = [];
+  const summary = runScenario(sc, { onResult: (r) => out.push(formatOut(r)) });
+  return { out, summary };
+}
+
+/** The same command stream on the oracle, results in the runner's shape. */
+export function runOracleScenario(sc: Scenario, onResult: (r: CommandResult) => void): OracleCache {
+  const o = new OracleCache({ blockSize: sc.blockSize, maxBytes: sc.maxBytes });
+  const mval = newMval();
+  for (const cmd of sc.commands) {
+    switch (cmd.op) {
+      case 'add':
+        onResult({ op: cmd.op, line: cmd.line, ret: o.add(cmd.fork, { ...cmd.map }), seq: o.seq });
+        break;
+      case 'upsert':
+        onResult({ op: cmd.op, line: cmd.line, ret: o.upsert(cmd.fork, { ...cmd.map }), seq: o.seq });
+        break;
+      case 'remove':
+        onResult({ op: cmd.op, line: cmd.line, ret: o.remove(cmd.fork, cmd.offset, cmd.length), seq: o.seq });
+        break;
+      case 'invalidate':
+        onResult({ op: cmd.op, line: cmd.line, ret: o.invalidateRange(cmd.offset, cmd.length), seq: o.seq });
+        break;
+      case 'lookup': {
+        const res = o.lookup(cmd.fork, cmd.pos, cmd.count, mval);
+        if (res === LookupResult.HIT) onResult({ op: 'lookup', line: cmd.line, fork: cmd.fork, result: 'hit', map: { ...mval } });
+        else onResult({ op: 'lookup', line: cmd.line, fork: cmd.fork, result: res === LookupResult.MISS ? 'miss' : 'nofork' });
+        break;
+      }
+      case 'dump': {
+        const recs = o.records(cmd.fork);
+        if (!recs) onResult({ op: 'dump', line: cmd.line, fork: cmd.fork, nofork: true });
+        // the oracle has no tree: height printed as 0 (ignored by the cross-check)
+        else onResult({ op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: recs.length, height: 0, seq: o.seq, extents: recs });
+        break;
+      }
+    }
+  }
+  return o;
+}
+
+function oracleEndToEnd(file: string) {
+  const text = readFileSync(file, 'utf8');
+  const sc = parseScenario(text, file);
+  const out: string[] = [];
+  runOracleScenario(sc, (r) => out.push(formatOut(r)));
+  return out;
+}
+
+const HEIGHT_RE = / height \d+ /;
+
+function crossCheck(model: string[], oracle: string[]): GrowResult['crossCheck'] {
+  const a = model.join('').split('\n');
+  const b = oracle.join('').split('\n');
+  let mismatches = 0;
+  let first: GrowResult['crossCheck']['first'];
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = (a[i] ?? '<missing>').replace(HEIGHT_RE, ' height ? ');
+    const y = (b[i] ?? '<missing>').replace(HEIGHT_RE, ' height ? ');
+    if (x !== y) {
+      mismatches++;
+      first ??= { line: i + 1, model: a[i] ?? '<missing>', oracle: b[i] ?? '<missing>' };
+    }
+  }
+  return { lines: a.length, mismatches, first };
+}
+
+/** Self time per function of a .cpuprofile, largest first. */
+export function summariseProfile(path: string, topN: number): { totalMs: number; gcShare: number; top: HotSpot[] } {
+  const p = JSON.parse(readFileSync(path, 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const dt = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) dt.set(p.samples[i], (dt.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const n of p.nodes) {
+    const t = dt.get(n.id) ?? 0;
+    total += t;
+    const cf = n.callFrame;
+    const file = cf.url ? cf.url.replace(/^file:\/\//, '').split('/').slice(-3).join('/') : '';
+    const key = `${cf.functionName || '(anonymous)'}${file ? ` ${file}:${cf.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + t);
+  }
+  const top = [...self]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, topN)
+    .map(([where, us]) => ({ where, selfMs: us / 1000, share: us / total }));
+  return { totalMs: total / 1000, gcShare: (self.get('(garbage collector)') ?? 0) / total, top };
+}
+
+export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowResult {
+  const dir = mkdtempSync(join(tmpdir(), 'iomap-sim-bench-'));
+  try {
+    const file = join(dir, 'grow-300k.sc');
+    writeFileSync(file, generateGrow({ commands: GROW_COMMANDS, seed: 1 }));
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+    const devnull = openSync('/dev/null', 'w');
+    log(`  grow: ${GROW_COMMANDS} commands, ${statSync(file).size} bytes in ${file}`);
+
+    // Untimed first: output cross-check, final tree, phase breakdown.
+    const m = modelEndToEnd(file);
+    const o = oracleEndToEnd(file);
+    const check = crossCheck(m.out, o);
+    const c = m.summary.cache;
+    const final = {
+      readHeight: c.read.height,
+      readCount: c.read.count(),
+      writeHeight: c.write ? c.write.height : null,
+      writeCount: c.write ? c.write.count() : 0,
+      seq: c.seq.toString(),
+    };
+    log(`  grow: cross-check ${check.mismatches} mismatching line(s) of ${check.lines}; read fork height ${final.readHeight}, write fork height ${final.writeHeight}`);
+
+    let t = now();
+    const text = readFileSync(file, 'utf8');
+    const tRead = now() - t;
+    t = now();
+    const sc = parseScenario(text, file);
+    const tParse = now() - t;
+    t = now();
+    const outM: string[] = [];
+    runScenario(sc, { onResult: (r) => outM.push(formatOut(r)) });
+    const tRunM = now() - t;
+    t = now();
+    const outO: string[] = [];
+    runOracleScenario(sc, (r) => outO.push(formatOut(r)));
+    const tRunO = now() - t;
+    const phases = { read: tRead / 1000, parse: tParse / 1000, runModel: tRunM / 1000, runOracle: tRunO / 1000 };
+
+    const runCli = (argv: string[]) => {
+      const r = spawnSync(process.execPath, argv, { stdio: ['ignore', devnull, 'pipe'] });
+      if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+    };
+    let sink = 0;
+    const opts = { maxTime: args.quick ? 1 : 3, minSamples: args.quick ? 2 : 4, initCount: 1, log };
+    const [model, oracle, cliFig, nodeFig] = runSuite('grow 300k', [
+      ['model: read+parse+run+formatOut (in-process)', () => (sink += modelEndToEnd(file).out.length)],
+      ['oracle: read+parse+run+formatOut (in-process)', () => (sink += oracleEndToEnd(file).length)],
+      ['cli: node dist/src/cli/main.js run FILE > /dev/null', () => runCli([cli, 'run', file])],
+      ['node -e 0 (child start-up)', () => runCli(['-e', '0'])],
+    ], opts);
+    void sink;
+
+    const result: GrowResult = {
+      suite: 'grow',
+      commands: GROW_COMMANDS,
+      scenarioBytes: statSync(file).size,
+      outLines: check.lines,
+      model,
+      oracle,
+      cli: cliFig,
+      nodeStartup: nodeFig,
+      ratioModelVsOracle: oracle.mean / model.mean,
+      ratioModelVsOracleMin: oracle.min / model.min,
+      ratioCliVsModel: cliFig.mean / model.mean,
+      targetSeconds: GROW_TARGET_SECONDS,
+      targetMet: model.mean <= GROW_TARGET_SECONDS,
+      targetMetBestCase: model.min <= GROW_TARGET_SECONDS,
+      phases,
+      final,
+      crossCheck: check,
+    };
+
+    if (!result.targetMetBestCase) {
+      log(`  grow: model ${model.mean.toFixed(2)} s > ${GROW_TARGET_SECONDS} s target: profiling the CLI (--cpu-prof)`);
+      const profDir = join(dir, 'prof');
+      runCli(['--cpu-prof', `--cpu-prof-dir=${profDir}`, cli, 'run', file]);
+      const prof = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (prof) result.profile = summariseProfile(join(profDir, prof), 20);
+    }
+    closeSync(devnull);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
