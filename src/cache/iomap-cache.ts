@@ -9,7 +9,7 @@ import { IextArena, NULL } from '../iext/arena.js';
 import { FUSE_GEOMETRY, type Geometry } from '../iext/geometry.js';
 import { type Cursor, type Mapping, cloneMapping, copyMapping, emptyMapping } from '../iext/record.js';
 import { type AllocEvent, IextTree, type IextCursorEvent } from '../iext/tree.js';
-import { roundDownS64, roundUpS64, roundUpU64, s64, u64, S64_MAX } from '../util/int64.js';
+import { BIT63, roundDownS64, roundUpS64, roundUpU64, s64, u64, S64_MAX } from '../util/int64.js';
 import {
   EUCLEAN,
   FUSE_IEXT_LEFT_CONTIG,
@@ -97,6 +97,19 @@ export class IomapCache {
   onHazard: ((hit: HazardHit) => void) | undefined;
   private readonly onAlloc: CacheOptions['onAlloc'];
   private readonly arena: IextArena;
+  // Scratch values, one set per function (none of them nest), so that the
+  // hot paths do not allocate: the C keeps these on the stack.
+  private readonly rmCur: Cursor = { leaf: NULL, pos: 0 };
+  private readonly rmGot = emptyMapping();
+  private readonly rmDel = emptyMapping();
+  private readonly rmEnd = { value: 0n };
+  private readonly delNew = emptyMapping();
+  private readonly addCur: Cursor = { leaf: NULL, pos: 0 };
+  private readonly addGot = emptyMapping();
+  private readonly amLeft = emptyMapping();
+  private readonly amRight = emptyMapping();
+  private readonly luCur: Cursor = { leaf: NULL, pos: 0 };
+  private readonly luGot = emptyMapping();
 
   constructor(readonly inode: CacheInode, opts: CacheOptions = {}) {
     this.geometry = opts.geometry ?? FUSE_GEOMETRY;
@@ -245,14 +258,13 @@ export class IomapCache {
         // Deleting the middle of the extent.
         got.length = u64(del.offset - got.offset);
         ifp.updateExtent(state, icur, got);
-        const nw: Mapping = {
-          offset: s64(delEndoff),
-          length: u64(gotEndoff - delEndoff),
-          type: got.type,
-          flags: got.flags,
-          addr: delEndaddr,
-          dev: got.dev,
-        };
+        const nw = this.delNew;
+        nw.offset = s64(delEndoff);
+        nw.length = u64(gotEndoff - delEndoff);
+        nw.type = got.type;
+        nw.flags = got.flags;
+        nw.addr = delEndaddr;
+        nw.dev = got.dev;
         ifp.next(icur);
         ifp.insert(icur, nw, state);
         break;
@@ -272,7 +284,8 @@ export class IomapCache {
     if (!ifp || ifp.count() === 0) return 0;
 
     // Fast shortcut if the caller wants to erase everything.
-    if (start === 0n && len >= u64(this.inode.maxBytes)) {
+    const maxBytes = this.inode.maxBytes;
+    if (start === 0n && len >= (maxBytes >= 0n ? maxBytes : u64(maxBytes))) {
       this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${len.toString(16)} erased ${ifp.count()} record(s) at seq ${this.seq}`);
       ifp.destroy();
       return 0;
@@ -285,12 +298,14 @@ export class IomapCache {
       // Remove to EOF: round s_maxbytes up to a block (loff_t, wraps).
       if (len === FUSE_IOMAP_INVAL_TO_EOF) len = u64(roundUpS64(this.inode.maxBytes, this.inode.blockSize) - start);
 
-      const endRef = { value: s64(start + len) };
+      const sum = start + len;
+      const endRef = this.rmEnd;
+      endRef.value = sum > S64_MAX ? s64(sum) : sum;
       // end == LLONG_MIN still works (end - 1 wraps to LLONG_MAX, SPEC 8.20); past it the result depends on the tree height
-      if (start + len > S64_MAX + 1n || start < 0n)
+      if (sum > BIT63 || start < 0n)
         this.hazard(HAZARDS.removeEndOverflow, `cache_remove ${forkName(fork)} start 0x${u64(start).toString(16)} len 0x${len.toString(16)}: end wraps to 0x${u64(endRef.value).toString(16)}`);
-      const icur: Cursor = { leaf: NULL, pos: 0 };
-      const got = emptyMapping();
+      const icur = this.rmCur;
+      const got = this.rmGot;
       if (!ifp.lookupExtentBefore(endRef, icur, got)) break out;
       let end = s64(endRef.value - 1n);
       let done = false;
@@ -306,7 +321,7 @@ export class IomapCache {
         if (gotLast < end) end = gotLast;
         if (end < start) break;
 
-        const del = cloneMapping(got);
+        const del = copyMapping(this.rmDel, got);
         let wasreal: boolean;
         switch (del.type) {
           case FUSE_IOMAP_TYPE_DELALLOC:
@@ -355,8 +370,8 @@ export class IomapCache {
 
   /** fuse_iext_add_mapping: insert nw at the cursor, merging with neighbours */
   private addMapping(ifp: IextTree, icur: Cursor, nw: Mapping): void {
-    const left = emptyMapping();
-    const right = emptyMapping();
+    const left = this.amLeft;
+    const right = this.amRight;
     let state = this.forkToState(ifp);
 
     if (ifp.peekPrevExtent(icur, left)) state |= FUSE_IEXT_LEFT_VALID;
@@ -414,8 +429,8 @@ export class IomapCache {
       ifp = this.write = this.newFork(Fork.WRITE);
     }
 
-    const icur: Cursor = { leaf: NULL, pos: 0 };
-    const got = emptyMapping();
+    const icur = this.addCur;
+    const got = this.addGot;
     if (ifp.lookupExtent(nw.offset, icur, got)) {
       // make sure we only add into a hole
       const fits = got.offset > nw.offset && u64(got.offset - nw.offset) >= nw.length;
@@ -467,8 +482,8 @@ export class IomapCache {
     // No write fork at all: this filesystem doesn't do out of place writes.
     if (!ifp) return LookupResult.NOFORK;
 
-    const icur: Cursor = { leaf: NULL, pos: 0 };
-    const got = emptyMapping();
+    const icur = this.luCur;
+    const got = this.luGot;
     // Nothing at or beyond off: a miss.
     if (!ifp.lookupExtent(off, icur, got)) return LookupResult.MISS;
     // Found a mapping that does not cover off: effectively a miss.

@@ -153,7 +153,7 @@ export class IextArena {
   }
 
   private growLeaves(): void {
-    const cap = this.leafCap * 2;
+    const cap = grownCapacity(this.leafCap);
     const r = cap * this.recsPerLeaf;
     this.addr = grow(this.addr, new BigUint64Array(r));
     this.off = grow(this.off, new BigInt64Array(r));
@@ -171,7 +171,7 @@ export class IextArena {
   }
 
   private growNodes(): void {
-    const cap = this.nodeCap * 2;
+    const cap = grownCapacity(this.nodeCap);
     const k = cap * this.keysPerNode;
     this.keys = grow(this.keys, new BigUint64Array(k));
     this.keysF = grow(this.keysF, new Float64Array(k));
@@ -180,6 +180,9 @@ export class IextArena {
     this.nodeCap = cap;
   }
 }
+
+/** Grow by a quarter: at most 25% of the storage is ever unused slack. */
+const grownCapacity = (cap: number): number => cap + Math.max(16, Math.ceil(cap / 4));
 
 function grow<T extends { set(a: ArrayLike<unknown> & object): void }>(old: T, fresh: T): T {
   (fresh as unknown as { set(a: unknown): void }).set(old);

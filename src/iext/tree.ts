@@ -18,6 +18,7 @@ const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
 const KEY_INVALID_F = 2 ** 63;
 const EXACT_LIMIT = 2 ** 53; // doubles below this are exact integers
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const S64_MIN = -0x8000_0000_0000_0000n;
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
 /** An allocation the kernel would perform (kzalloc/krealloc/kfree). */
@@ -54,6 +55,7 @@ export class IextTree {
   private splitNr = 0;
   private splitNode_ = NULL;
   private splitPos = 0;
+  private readonly peekCur: Cursor = { leaf: NULL, pos: 0 };
 
   constructor(
     readonly geometry: Geometry,
@@ -289,12 +291,18 @@ export class IextTree {
 
   /** fuse_iext_peek_next_extent: on a copy of the cursor */
   peekNextExtent(cur: Cursor, got: Mapping): boolean {
-    return this.nextExtent({ leaf: cur.leaf, pos: cur.pos }, got);
+    const ncur = this.peekCur;
+    ncur.leaf = cur.leaf;
+    ncur.pos = cur.pos;
+    return this.nextExtent(ncur, got);
   }
 
   /** fuse_iext_peek_prev_extent: on a copy of the cursor */
   peekPrevExtent(cur: Cursor, got: Mapping): boolean {
-    return this.prevExtent({ leaf: cur.leaf, pos: cur.pos }, got);
+    const ncur = this.peekCur;
+    ncur.leaf = cur.leaf;
+    ncur.pos = cur.pos;
+    return this.prevExtent(ncur, got);
   }
 
   // ------------------------------------------------------------ node helpers
@@ -780,7 +788,7 @@ export class IextTree {
    * not cover end - 1, end becomes that extent's end (loff_t, wraps).
    */
   lookupExtentBefore(end: { value: bigint }, cur: Cursor, got: Mapping): boolean {
-    const last = s64(end.value - 1n);
+    const last = end.value > S64_MIN ? end.value - 1n : s64(end.value - 1n);
     if (this.lookupExtent(last, cur, got) && got.offset <= last) return true;
     if (!this.prevExtent(cur, got)) return false;
     end.value = s64(got.offset + got.length);

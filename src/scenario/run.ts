@@ -67,18 +67,10 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   const emitResult = opts.onResult ?? (() => {});
   const mval: CachedMapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0, validityCookie: 0n };
 
-  const locked = <T>(flags: number, fn: () => T): T => {
-    if (!lockEvents) return fn();
-    cache.lock(flags);
-    const r = fn();
-    cache.unlock(flags);
-    return r;
-  };
-
   for (const cmd of sc.commands) {
     line = cmd.line;
     try {
-      emitResult(runOne(cache, cmd, mval, locked), cache);
+      emitResult(runOne(cache, cmd, mval, lockEvents), cache);
     } catch (e) {
       if (e instanceof KernelOops) e.line = line;
       throw e;
@@ -87,18 +79,28 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   return { cache, commands: sc.commands.length, hazards };
 }
 
-function runOne(cache: IomapCache, cmd: Command, mval: CachedMapping, locked: <T>(flags: number, fn: () => T) => T): CommandResult {
+/** Runs one command, with im_lock events around it when asked (the cache never mutates cmd.map). */
+function runOne(cache: IomapCache, cmd: Command, mval: CachedMapping, lockEvents: boolean): CommandResult {
+  const lockFlags = cmd.op === 'lookup' ? FUSE_IOMAP_LOCK_SHARED : FUSE_IOMAP_LOCK_EXCL;
+  const locks = lockEvents && cmd.op !== 'invalidate' && cmd.op !== 'dump';
+  if (locks) cache.lock(lockFlags);
+  const r = runUnlocked(cache, cmd, mval);
+  if (locks) cache.unlock(lockFlags);
+  return r;
+}
+
+function runUnlocked(cache: IomapCache, cmd: Command, mval: CachedMapping): CommandResult {
   switch (cmd.op) {
     case 'add': {
-      const ret = locked(FUSE_IOMAP_LOCK_EXCL, () => cache.cacheAdd(cmd.fork, { ...cmd.map }));
+      const ret = cache.cacheAdd(cmd.fork, cmd.map);
       return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
     }
     case 'upsert': {
-      const ret = locked(FUSE_IOMAP_LOCK_EXCL, () => cache.cacheUpsert(cmd.fork, { ...cmd.map }));
+      const ret = cache.cacheUpsert(cmd.fork, cmd.map);
       return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
     }
     case 'remove': {
-      const ret = locked(FUSE_IOMAP_LOCK_EXCL, () => cache.cacheRemove(cmd.fork, cmd.offset, cmd.length));
+      const ret = cache.cacheRemove(cmd.fork, cmd.offset, cmd.length);
       return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
     }
     case 'invalidate': {
@@ -107,7 +109,7 @@ function runOne(cache: IomapCache, cmd: Command, mval: CachedMapping, locked: <T
       return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
     }
     case 'lookup': {
-      const res = locked(FUSE_IOMAP_LOCK_SHARED, () => cache.cacheLookup(cmd.fork, cmd.pos, cmd.count, mval));
+      const res = cache.cacheLookup(cmd.fork, cmd.pos, cmd.count, mval);
       if (res === LookupResult.HIT) return { op: 'lookup', line: cmd.line, fork: cmd.fork, result: 'hit', map: { ...mval } };
       return { op: 'lookup', line: cmd.line, fork: cmd.fork, result: res === LookupResult.MISS ? 'miss' : 'nofork' };
     }
