@@ -15,6 +15,8 @@ import { type CommandResult, type RunSummary, runScenario } from '../scenario/ru
 import { FtraceTextWriter } from '../trace/fuse-format.js';
 import { KernelOops } from '../iext/record.js';
 import { BufferedWriter } from './buffered-writer.js';
+import { type CliCommand, UsageError } from './command.js';
+import { EXTRA_COMMANDS } from './commands.js';
 
 const USAGE = `usage:
   iomap-sim demo                      run the built-in scenario and print a summary
@@ -26,11 +28,9 @@ const USAGE = `usage:
       --debug                         model CONFIG_FUSE_IOMAP_DEBUG (ASSERTs warn, check_mappings runs)
   iomap-sim generate grow [--commands N] [--seed S]
                                       print a generated scenario of the grow kind
-`;
+` + EXTRA_COMMANDS.map((c: CliCommand) => c.usage).join('');
 
-class UsageError extends Error {}
-
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'demo':
@@ -45,8 +45,11 @@ function main(argv: string[]): number {
     case '-h':
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command '${cmd}'`);
+    default: {
+      const extra = EXTRA_COMMANDS.find((c) => c.name === cmd);
+      if (!extra) throw new UsageError(`unknown command '${cmd}'`);
+      return extra.run(rest);
+    }
   }
 }
 
@@ -184,9 +187,7 @@ function generate(args: string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
+function report(e: unknown): void {
   if (e instanceof ScenarioError) {
     process.stderr.write(`iomap-sim: ${e.message}\n`);
     process.exitCode = 1;
@@ -200,4 +201,12 @@ try {
   } else {
     throw e;
   }
+}
+
+try {
+  const status = main(process.argv.slice(2));
+  if (typeof status === 'number') process.exitCode = status;
+  else status.then((s) => (process.exitCode = s), report);
+} catch (e) {
+  report(e);
 }
