@@ -107,7 +107,7 @@ export function runOracleScenario(sc: Scenario, onResult: (r: CommandResult) => 
         const recs = o.records(cmd.fork);
         if (!recs) onResult({ op: 'dump', line: cmd.line, fork: cmd.fork, nofork: true });
         // the oracle has no tree: height printed as 0 (ignored by the cross-check)
-        else onResult({ op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: recs.length, height: 0, seq: o.seq, extents: recs });
+        else onResult({ op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: recs.length, height: 0, seq: o.seq, forEachExtent: (fn) => recs.forEach(fn) });
         break;
       }
     }

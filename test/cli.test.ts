@@ -171,3 +171,16 @@ describe('iomap-sim demo and generate', () => {
     expect(cli(['generate', 'grow', '--commands', 'x']).stderr).toMatch(/--commands 'x' must be a positive integer/);
   });
 });
+
+describe('iomap-sim run: output to a reader that goes away', () => {
+  it('ends quietly with status 0 when stdout is closed early (| head -1)', () => {
+    // 30,000 lines of output: far more than one pipe buffer, so the writes after head exits hit EPIPE
+    let text = HEAD;
+    for (let i = 1; i <= 15000; i++) text += `add read ${i * 0x2000} 0x1000 ${i * 0x10000} mapped 0 1\n`;
+    text += 'dump read\n';
+    const f = scenarioFile('epipe.scenario', text);
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run "${f}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('add 0 seq 1\n');
+    expect(r.stderr).toBe('status 0\n');
+  });
+});

@@ -9,7 +9,7 @@ import { Fork } from '../cache/constants.js';
 import { revisionByName, revisionNames, DEFAULT_REVISION } from '../cache/revision.js';
 import { builtinScenario } from '../scenario/builtin.js';
 import { generateGrow } from '../scenario/generate.js';
-import { formatJson, formatOut } from '../scenario/output.js';
+import { writeJson, writeOut } from '../scenario/output.js';
 import { parseScenario, ScenarioError } from '../scenario/parse.js';
 import { type CommandResult, type RunSummary, runScenario } from '../scenario/run.js';
 import { FtraceTextWriter } from '../trace/fuse-format.js';
@@ -88,7 +88,8 @@ function run(args: string[]): number {
     }
   }
   const tracer = traceOut ? new FtraceTextWriter((s) => traceOut!.write(s)) : undefined;
-  const format = values.json ? formatJson : formatOut;
+  const format = values.json ? writeJson : writeOut;
+  const write = (s: string) => out.write(s);
   let summary: RunSummary;
   try {
     summary = runScenario(scenario, {
@@ -96,7 +97,7 @@ function run(args: string[]): number {
       debug: values.debug,
       lockEvents: values['lock-events'],
       sink: tracer ? (ev) => tracer.event(ev) : undefined,
-      onResult: (r: CommandResult) => out.write(format(r)),
+      onResult: (r: CommandResult) => format(r, write),
     });
   } catch (e) {
     if (!(e instanceof KernelOops)) throw e;

@@ -311,13 +311,17 @@ export class IextTree {
   findLevel(key: bigint, level: number): number {
     if (this.height === 0) return NULL;
     const K = this.K;
-    const ptrs = this.arena.ptrs;
+    const { ptrs, keys, keysF } = this.arena;
     const keyF = Number(key);
     let node = this.root;
     for (let h = this.height; h > level; h--) {
       const base = node * K;
       let i = 1;
-      for (; i < K; i++) if (this.keyGt(base + i, key, keyF)) break;
+      // keyGt inlined: this loop is the hottest of every lookup
+      for (; i < K; i++) {
+        const kf = keysF[base + i];
+        if (kf > keyF || (kf === keyF && keys[base + i] > key)) break;
+      }
       node = ptrs[base + i - 1];
       if (node === NULL) break;
     }
@@ -844,6 +848,20 @@ export class IextTree {
       const m: Mapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0 };
       if (!this.getExtent(cur, m)) return;
       yield m;
+      this.next(cur);
+    }
+  }
+
+  /**
+   * Every record in order, in one reused Mapping: the walk of records()
+   * without an object per record, for dumps of hundreds of thousands.
+   */
+  forEachRecord(fn: (m: Mapping) => void): void {
+    const cur: Cursor = { leaf: NULL, pos: 0 };
+    const m: Mapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0 };
+    this.first(cur);
+    while (this.getExtent(cur, m)) {
+      fn(m);
       this.next(cur);
     }
   }

@@ -5,34 +5,47 @@
  */
 import { forkName } from '../cache/constants.js';
 import type { Mapping } from '../iext/record.js';
-import type { CommandResult } from './run.js';
+import { type CommandResult, dumpExtents } from './run.js';
 
 const x = (v: bigint): string => BigInt.asUintN(64, v).toString(16);
 const jx = (v: bigint): string => '0x' + x(v);
 
 const extentLine = (m: Mapping): string => `  ${x(m.offset)}+${x(m.length)} addr ${x(m.addr)} type ${m.type} flags ${m.flags.toString(16)} dev ${m.dev}`;
 
-/** The .out lines of one command (a dump gives several), each ending in \n. */
-export function formatOut(r: CommandResult): string {
+/**
+ * Writes the .out lines of one command (a dump gives several), each ending
+ * in \n; a dump goes out line by line, never as one string.
+ */
+export function writeOut(r: CommandResult, write: (s: string) => void): void {
   switch (r.op) {
     case 'add':
     case 'upsert':
     case 'remove':
     case 'invalidate':
-      return `${r.op} ${r.ret} seq ${r.seq}\n`;
+      return write(`${r.op} ${r.ret} seq ${r.seq}\n`);
     case 'lookup':
-      if (r.result !== 'hit') return `${r.result}\n`;
-      return `hit ${x(r.map.offset)}+${x(r.map.length)} addr ${x(r.map.addr)} type ${r.map.type} flags ${r.map.flags.toString(16)} dev ${r.map.dev} cookie ${r.map.validityCookie}\n`;
-    case 'dump': {
-      if (r.nofork) return 'nofork\n';
-      let s = `fork ${forkName(r.fork)} count ${r.count} height ${r.height} seq ${r.seq}\n`;
-      for (const m of r.extents) s += extentLine(m) + '\n';
-      return s;
-    }
+      if (r.result !== 'hit') return write(`${r.result}\n`);
+      return write(`hit ${x(r.map.offset)}+${x(r.map.length)} addr ${x(r.map.addr)} type ${r.map.type} flags ${r.map.flags.toString(16)} dev ${r.map.dev} cookie ${r.map.validityCookie}\n`);
+    case 'dump':
+      if (r.nofork) return write('nofork\n');
+      write(`fork ${forkName(r.fork)} count ${r.count} height ${r.height} seq ${r.seq}\n`);
+      r.forEachExtent((m) => write(extentLine(m) + '\n'));
   }
 }
 
+/** The .out lines of one command as one string. */
+export function formatOut(r: CommandResult): string {
+  let s = '';
+  writeOut(r, (t) => (s += t));
+  return s;
+}
+
 const jsonMap = (m: Mapping) => ({ offset: jx(m.offset), length: jx(m.length), addr: jx(m.addr), type: m.type, flags: m.flags, dev: m.dev });
+
+/** Writes one JSON object (one line) per command. */
+export function writeJson(r: CommandResult, write: (s: string) => void): void {
+  write(formatJson(r));
+}
 
 /** One JSON object (one line) per command. */
 export function formatJson(r: CommandResult): string {
@@ -51,7 +64,7 @@ export function formatJson(r: CommandResult): string {
     case 'dump':
       o = { line: r.line, cmd: 'dump', fork: forkName(r.fork) };
       if (r.nofork) o.result = 'nofork';
-      else Object.assign(o, { count: r.count, height: r.height, seq: jx(r.seq), extents: r.extents.map(jsonMap) });
+      else Object.assign(o, { count: r.count, height: r.height, seq: jx(r.seq), extents: dumpExtents(r).map(jsonMap) });
       break;
   }
   return JSON.stringify(o) + '\n';

@@ -20,7 +20,27 @@ export type CommandResult =
   | { op: 'lookup'; line: number; fork: Fork; result: 'hit'; map: CachedMapping }
   | { op: 'lookup'; line: number; fork: Fork; result: 'miss' | 'nofork' }
   | { op: 'dump'; line: number; fork: Fork; nofork: true }
-  | { op: 'dump'; line: number; fork: Fork; nofork: false; count: number; height: number; seq: bigint; extents: Mapping[] };
+  | {
+      op: 'dump';
+      line: number;
+      fork: Fork;
+      nofork: false;
+      count: number;
+      height: number;
+      seq: bigint;
+      /**
+       * Calls fn with every extent in order, in one reused Mapping (copy it
+       * to keep it); valid only while onResult runs, before the next command.
+       */
+      forEachExtent(fn: (m: Mapping) => void): void;
+    };
+
+/** A dump's extents as an array of copies. */
+export function dumpExtents(r: { forEachExtent(fn: (m: Mapping) => void): void }): Mapping[] {
+  const out: Mapping[] = [];
+  r.forEachExtent((m) => out.push({ ...m }));
+  return out;
+}
 
 export interface RunOptions {
   revision?: Revision;
@@ -116,7 +136,8 @@ function runUnlocked(cache: IomapCache, cmd: Command, mval: CachedMapping): Comm
     case 'dump': {
       const ifp = cache.forkPtr(cmd.fork);
       if (!ifp) return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: true };
-      return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: ifp.count(), height: ifp.height, seq: cache.seq, extents: [...ifp.records()] };
+      const forEachExtent = (fn: (m: Mapping) => void) => ifp.forEachRecord(fn);
+      return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: ifp.count(), height: ifp.height, seq: cache.seq, forEachExtent };
     }
   }
 }
