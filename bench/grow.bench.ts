@@ -4,8 +4,8 @@
  * 300000, seed: 1})) written to a temporary file, then, in one
  * Benchmark.Suite:
  *   - model:  read + parseScenario + runScenario, every result formatted
- *             with formatOut into an array (what `iomap-sim run` does,
- *             minus the write to stdout);
+ *             with writeOut into a sink that counts the characters (what
+ *             `iomap-sim run` does, minus the write to stdout);
  *   - oracle: the same read and parse, the same command stream on
  *             OracleCache, formatted the same way;
  *   - cli:    `node dist/src/cli/main.js run FILE > /dev/null` as a child;
@@ -24,7 +24,7 @@ import { LookupResult } from '../src/cache/constants.js';
 import type { CachedMapping } from '../src/cache/iomap-cache.js';
 import { OracleCache } from '../src/oracle/extent-map.js';
 import { generateGrow } from '../src/scenario/generate.js';
-import { formatOut } from '../src/scenario/output.js';
+import { formatOut, writeOut } from '../src/scenario/output.js';
 import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
 import { type BenchArgs, type Figure, now, runSuite } from './common.js';
@@ -70,13 +70,30 @@ function newMval(): CachedMapping {
   return { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0, validityCookie: 0n };
 }
 
-/** The model end to end, as `iomap-sim run FILE` does it (output kept in memory). */
+/** The model end to end, as `iomap-sim run FILE` does it (output kept in memory, for the cross-check). */
 function modelEndToEnd(file: string) {
   const text = readFileSync(file, 'utf8');
   const sc = parseScenario(text, file);
   const out: string[] = [];
   const summary = runScenario(sc, { onResult: (r) => out.push(formatOut(r)) });
   return { out, summary };
+}
+
+/** The same, timed: output formatted and counted, not kept (the CLI writes and forgets it). */
+function modelStreaming(file: string): number {
+  const sc = parseScenario(readFileSync(file, 'utf8'), file);
+  let chars = 0;
+  const count = (s: string) => (chars += s.length);
+  runScenario(sc, { onResult: (r) => writeOut(r, count) });
+  return chars;
+}
+
+function oracleStreaming(file: string): number {
+  const sc = parseScenario(readFileSync(file, 'utf8'), file);
+  let chars = 0;
+  const count = (s: string) => (chars += s.length);
+  runOracleScenario(sc, (r) => writeOut(r, count));
+  return chars;
 }
 
 /** The same command stream on the oracle, results in the runner's shape. */
@@ -198,12 +215,12 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     const sc = parseScenario(text, file);
     const tParse = now() - t;
     t = now();
-    const outM: string[] = [];
-    runScenario(sc, { onResult: (r) => outM.push(formatOut(r)) });
+    let chars = 0;
+    const count = (s: string) => (chars += s.length);
+    runScenario(sc, { onResult: (r) => writeOut(r, count) });
     const tRunM = now() - t;
     t = now();
-    const outO: string[] = [];
-    runOracleScenario(sc, (r) => outO.push(formatOut(r)));
+    runOracleScenario(sc, (r) => writeOut(r, count));
     const tRunO = now() - t;
     const phases = { read: tRead / 1000, parse: tParse / 1000, runModel: tRunM / 1000, runOracle: tRunO / 1000 };
 
@@ -214,8 +231,8 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     let sink = 0;
     const opts = { maxTime: args.quick ? 1 : 3, minSamples: args.quick ? 2 : 4, initCount: 1, log };
     const [model, oracle, cliFig, nodeFig] = runSuite('grow 300k', [
-      ['model: read+parse+run+formatOut (in-process)', () => (sink += modelEndToEnd(file).out.length)],
-      ['oracle: read+parse+run+formatOut (in-process)', () => (sink += oracleEndToEnd(file).length)],
+      ['model: read+parse+run+writeOut (in-process)', () => (sink += modelStreaming(file))],
+      ['oracle: read+parse+run+writeOut (in-process)', () => (sink += oracleStreaming(file))],
       ['cli: node dist/src/cli/main.js run FILE > /dev/null', () => runCli([cli, 'run', file])],
       ['node -e 0 (child start-up)', () => runCli(['-e', '0'])],
     ], opts);
