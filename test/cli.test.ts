@@ -37,6 +37,8 @@ describe('iomap-sim run: malformed input', () => {
     ['dev too wide', 'add read 0 0x1000 0x1000 mapped 0 0x100000000\n', /:4: DEV 0x100000000 does not fit in 32 bits/],
     ['setting after a command', 'dump read\nblocksize 512\n', /:5: 'blocksize' must come before the first cache command/],
     ['bad blocksize', '', /:2: blocksize 3000 must be a power of two/],
+    ['unknown revision', 'revision v99\n', /:4: revision 'v99' is not one of rfc-v3/],
+    ['revision after a command', 'dump read\nrevision rfc-v3\n', /:5: 'revision' must come before the first cache command/],
   ];
   for (const [what, body, re] of cases) {
     it(`${what}: FILE:LINE and nothing applied`, () => {

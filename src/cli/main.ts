@@ -24,7 +24,8 @@ const USAGE = `usage:
       --json                          one JSON object per command instead of the .out text
       --trace OUT                     write every tracepoint in ftrace text form to OUT
       --lock-events                   include fuse_iomap_cache_lock/unlock in the trace
-      --revision NAME                 kernel revision (${revisionNames().join(', ')}; default ${DEFAULT_REVISION.name})
+      --revision NAME                 kernel revision (${revisionNames().join(', ')}; default: the scenario's
+                                      \`revision\` line, else ${DEFAULT_REVISION.name})
       --debug                         model CONFIG_FUSE_IOMAP_DEBUG (ASSERTs warn, check_mappings runs)
   iomap-sim generate grow [--commands N] [--seed S]
                                       print a generated scenario of the grow kind
@@ -67,8 +68,8 @@ function run(args: string[]): number {
   });
   if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario FILE');
   const file = positionals[0];
-  const revision = values.revision === undefined ? DEFAULT_REVISION : revisionByName(values.revision);
-  if (!revision) throw new UsageError(`unknown revision '${values.revision}' (known: ${revisionNames().join(', ')})`);
+  const revision = values.revision === undefined ? undefined : revisionByName(values.revision);
+  if (values.revision !== undefined && !revision) throw new UsageError(`unknown revision '${values.revision}' (known: ${revisionNames().join(', ')})`);
 
   let text: string;
   try {

@@ -8,6 +8,7 @@
 import { IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES, Fork } from '../cache/constants.js';
 import type { Mapping } from '../iext/record.js';
 import { geometryByName, type Geometry } from '../iext/geometry.js';
+import { revisionByName, revisionNames, type Revision } from '../cache/revision.js';
 import { parseU64, s64 } from '../util/int64.js';
 
 export type Command =
@@ -23,6 +24,8 @@ export interface Scenario {
   blockSize: bigint;
   /** s_maxbytes (loff_t) */
   maxBytes: bigint;
+  /** the `revision` setting, when the scenario names one */
+  revision?: Revision;
   commands: Command[];
 }
 
@@ -45,6 +48,7 @@ const USAGE: Record<string, string> = {
   geometry: 'geometry fuse|xfs',
   blocksize: 'blocksize N',
   maxbytes: 'maxbytes N',
+  revision: 'revision NAME',
   add: 'add read|write OFFSET LENGTH ADDR TYPE FLAGS DEV',
   upsert: 'upsert read|write OFFSET LENGTH ADDR TYPE FLAGS DEV',
   remove: 'remove read|write OFFSET LENGTH',
@@ -331,12 +335,16 @@ function slowLine(sc: Scenario, p: LineParser, raw: string, lineNo: number): voi
       sc.commands.push({ op, line: lineNo, fork: p.fork(1) });
       break;
     default:
-      // geometry, blocksize, maxbytes: inode settings, before any command
+      // geometry, blocksize, maxbytes, revision: settings, before any command
       if (sc.commands.length) p.fail(`'${op}' must come before the first cache command`);
       if (op === 'geometry') {
         const g = geometryByName(words[1]);
         if (g === undefined) return p.fail(`geometry '${words[1]}' must be fuse or xfs`);
         sc.geometry = g;
+      } else if (op === 'revision') {
+        const rev = revisionByName(words[1]);
+        if (rev === undefined) return p.fail(`revision '${words[1]}' is not one of ${revisionNames().join(', ')}`);
+        sc.revision = rev;
       } else if (op === 'blocksize') {
         const bs = p.num(1, 'blocksize');
         if (bs === 0n || (bs & (bs - 1n)) !== 0n || bs > 1n << 31n) p.fail(`blocksize ${words[1]} must be a power of two no larger than 2^31`);

@@ -43,6 +43,7 @@ export function dumpExtents(r: { forEachExtent(fn: (m: Mapping) => void): void }
 }
 
 export interface RunOptions {
+  /** overrides the scenario's own `revision` setting */
   revision?: Revision;
   debug?: boolean;
   /** every tracepoint, in firing order */
@@ -69,7 +70,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
     { ids: { ...FIXTURE_INODE }, isize: 0n, blockSize: sc.blockSize, maxBytes: sc.maxBytes },
     {
       geometry: sc.geometry,
-      revision: opts.revision ?? DEFAULT_REVISION,
+      revision: opts.revision ?? sc.revision ?? DEFAULT_REVISION,
       debug: opts.debug,
       sink: opts.sink,
       traceLocks: opts.lockEvents,
