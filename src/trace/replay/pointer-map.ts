@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One-to-one map between the kernel's printed leaf pointers and the model's
+ * leaf memory blocks, each pair for the block's lifetime. A kernel pointer
+ * may come back after the model freed (or krealloc moved) the block it was
+ * bound to; while bound, neither side may pair with anything else.
+ */
+export const NULL_POINTER = '0000000000000000';
+
+export class PointerMap {
+  private readonly toModel = new Map<string, string>();
+  private readonly toKernel = new Map<string, string>();
+
+  /** The kernel pointer currently bound to a model block, if any. */
+  kernelOf(block: string): string | undefined {
+    return this.toKernel.get(block);
+  }
+
+  modelOf(pointer: string): string | undefined {
+    return this.toModel.get(pointer);
+  }
+
+  /**
+   * Check (and on first sight bind) kernel pointer <-> model block. block is
+   * null for a NULL cursor leaf. Returns why they do not pair, or null.
+   */
+  pair(pointer: string, block: string | null): string | null {
+    if (block === null) return pointer === NULL_POINTER ? null : `kernel leaf ${pointer} where the model's cursor leaf is NULL`;
+    if (pointer === NULL_POINTER) return `kernel leaf is NULL where the model has leaf block ${block}`;
+    const k = this.toKernel.get(block);
+    const m = this.toModel.get(pointer);
+    if (k === pointer) return null;
+    if (k !== undefined) return `model leaf block ${block} is kernel leaf ${k}, but the kernel printed ${pointer} (a new pointer where the model did not reallocate)`;
+    if (m !== undefined) return `kernel leaf ${pointer} is bound to model block ${m}, but the model's cursor is in block ${block} (a different live leaf)`;
+    this.toModel.set(pointer, block);
+    this.toKernel.set(block, pointer);
+    return null;
+  }
+
+  /** The model freed a block (kfree, or krealloc moved it): its pointer may come back. */
+  release(block: string): void {
+    const k = this.toKernel.get(block);
+    if (k === undefined) return;
+    this.toKernel.delete(block);
+    this.toModel.delete(k);
+  }
+}

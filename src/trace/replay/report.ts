@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a replay found: counts per event type, inodes checked, inodes whose
+ * history did not start in the trace ("unknown start", never counted as
+ * agreement), lost events, and the first divergence with the trace lines
+ * before it.
+ */
+export interface Divergence {
+  line: number;
+  event: string;
+  /** which inode / fork */
+  where: string;
+  what: string;
+  /** the trace lines before it (oldest first), then the line itself */
+  context: string[];
+}
+
+export interface ReplayReport {
+  dialect: 'fuse' | 'xfs';
+  events: number;
+  perEvent: Record<string, number>;
+  /** events that were compared against the model */
+  checked: number;
+  inodesChecked: number;
+  /** inodes whose history began before the trace: their events are not checked */
+  unknownStart: string[];
+  unknownStartEvents: number;
+  divergences: number;
+  first: Divergence | null;
+  /** every divergence's inode and event, first per inode */
+  divergent: Array<{ where: string; line: number; what: string }>;
+  lostEvents: number;
+  lostMarkers: number;
+  problems: number;
+  /** sequence values printed by the kernel and predicted by the model */
+  seqChecks: number;
+  /** of those, values read without the lock that matched within the race window (xfs) */
+  racedSeqChecks?: number;
+}
+
+/** Keeps the last n lines for context. */
+export class ContextRing {
+  private readonly buf: string[] = [];
+  constructor(private readonly n = 8) {}
+  push(line: string): void {
+    this.buf.push(line);
+    if (this.buf.length > this.n) this.buf.shift();
+  }
+  snapshot(): string[] {
+    return [...this.buf];
+  }
+}
+
+export function formatReport(r: ReplayReport, file: string): string {
+  const lines: string[] = [];
+  const per = Object.entries(r.perEvent)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `  ${k} ${v}`);
+  lines.push(`events per type (${r.dialect} dialect):`, ...per);
+  if (r.unknownStart.length) lines.push(`unknown start (history before the trace, ${r.unknownStartEvents} events not checked): ${r.unknownStart.join(', ')}`);
+  if (r.first) {
+    const d = r.first;
+    lines.push(`first divergence at ${file}:${d.line} (${d.event}, ${d.where}): ${d.what}`, '  context:');
+    for (const c of d.context) lines.push(`    ${c}`);
+    for (const o of r.divergent.slice(1)) lines.push(`also diverged: ${o.where} at ${file}:${o.line}: ${o.what}`);
+  }
+  lines.push(
+    `${r.events} events seen, ${r.checked} checked, ${r.seqChecks} sequence values predicted${r.racedSeqChecks ? ` (${r.racedSeqChecks} racing a mutation)` : ''}, ${r.inodesChecked} inodes checked, ` +
+      `${r.unknownStart.length} unknown start, ${r.divergences} divergences, ${r.lostEvents} lost events (${r.lostMarkers} markers), ${r.problems} unreadable lines`,
+  );
+  return lines.join('\n');
+}

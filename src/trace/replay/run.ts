@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Replay a trace file (or any byte stream) in either dialect: the dialect
+ * is the first event's unless given. Streams; memory stays bounded by the
+ * model's state, not by the trace's length.
+ */
+import type { Readable } from 'node:stream';
+import type { TraceEvent } from '../parse/line.js';
+import { type ParseStats, type TraceProblem, newStats, parseTraceStream } from '../parse/stream.js';
+import type { Dialect } from '../schema/types.js';
+import { FuseReplay, type FuseReplayOptions } from './fuse.js';
+import type { ReplayReport } from './report.js';
+import { XfsReplay } from './xfs.js';
+
+export interface ReplayOptions extends Partial<FuseReplayOptions> {
+  dialect?: Dialect;
+  /** called for each unreadable line (FILE:LINE: why) */
+  onProblem?: (p: TraceProblem) => void;
+  /** called now and then with the bytes read so far */
+  onProgress?: (bytes: number, events: number) => void;
+}
+
+export interface Replayer {
+  feed(ev: TraceEvent): void;
+  lost(count: number | null): void;
+  problems: number;
+  finish(): ReplayReport;
+}
+
+export function newReplayer(dialect: Dialect, opts: ReplayOptions = {}): Replayer {
+  if (dialect === 'fuse') return new FuseReplay({ blockSize: opts.blockSize ?? 4096n, maxBytes: opts.maxBytes ?? 0x7fff_ffff_ffff_ffffn, context: opts.context });
+  return new XfsReplay({ context: opts.context });
+}
+
+export async function replayStream(source: AsyncIterable<Buffer | string> | Readable, file: string, opts: ReplayOptions = {}): Promise<ReplayReport & { stats: ParseStats }> {
+  const stats = newStats();
+  let r: Replayer | null = opts.dialect ? newReplayer(opts.dialect, opts) : null;
+  let pendingLost: Array<number | null> = [];
+  let problems = 0;
+  let n = 0;
+  for await (const it of parseTraceStream(source as AsyncIterable<Buffer>, file, stats)) {
+    if (it.kind === 'problem') {
+      problems++;
+      opts.onProblem?.(it.problem);
+      continue;
+    }
+    if (it.kind === 'lost') {
+      if (r) r.lost(it.count);
+      else pendingLost.push(it.count);
+      continue;
+    }
+    if (!r) {
+      r = newReplayer(it.event.dialect, opts);
+      for (const c of pendingLost) r.lost(c);
+      pendingLost = [];
+    }
+    r.feed(it.event);
+    if (opts.onProgress && (++n & 0xffff) === 0) opts.onProgress(stats.bytes, n);
+  }
+  if (!r) {
+    r = newReplayer(opts.dialect ?? 'fuse', opts);
+    for (const c of pendingLost) r.lost(c);
+  }
+  r.problems = problems;
+  return { ...r.finish(), stats };
+}

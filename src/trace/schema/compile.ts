@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Turns a TP_printk format and its argument list into a body matcher: one
+ * regex per text form, a capture per conversion, and a decoder per capture
+ * that undoes vsprintf / __print_flags / __print_symbolic.
+ */
+import type { SymbolTable } from '../print-flags.js';
+import { TABLES } from './tables.js';
+import type { Decode, Dialect, EventSchema, FieldSpec, Fields, RawSchema } from './types.js';
+
+const CONVERSION = /%(%|pS|p|(?:ll|l|z|h|hh)?[udx]|s)/g;
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function decodeFor(conv: string, arg: RawSchema['args'][number], event: string): Decode {
+  if (arg.length === 2) return { kind: arg[1] };
+  if (arg.length === 3) {
+    const table = TABLES[arg[2]];
+    if (!table) throw new Error(`${event}: unknown table ${arg[2]}`);
+    return { kind: arg[1], table, tableName: arg[2] };
+  }
+  if (conv === 'pS') return { kind: 'sym' };
+  if (conv === 'p') return { kind: 'ptr' };
+  if (conv.endsWith('x')) return { kind: 'hex' };
+  if (conv.endsWith('u') || conv.endsWith('d')) return { kind: 'dec' };
+  throw new Error(`${event}: %${conv} needs a flags/symbolic table`);
+}
+
+const PIECE: Record<Decode['kind'], string> = {
+  dec: '(-?\\d+)',
+  hex: '([0-9a-f]+)',
+  ptr: '((?:0x)?[0-9a-f]+|\\(null\\)|\\(nil\\))',
+  sym: '(.*)',
+  flags: '([^\\s)]*)',
+  symbolic: '([^\\s)]*)',
+  major: '(\\d+)',
+  minor: '(\\d+)',
+};
+
+function compileFormat(format: string, args: RawSchema['args'], event: string): { re: RegExp; fields: FieldSpec[] } {
+  let src = '^';
+  let last = 0;
+  let i = 0;
+  const fields: FieldSpec[] = [];
+  for (const m of format.matchAll(CONVERSION)) {
+    src += escape(format.slice(last, m.index));
+    last = m.index! + m[0].length;
+    if (m[1] === '%') {
+      src += '%';
+      continue;
+    }
+    const arg = args[i++];
+    if (!arg) throw new Error(`${event}: more conversions than arguments`);
+    const decode = decodeFor(m[1], arg, event);
+    src += PIECE[decode.kind];
+    fields.push({ field: arg[0], conversion: '%' + m[1], decode });
+  }
+  if (i !== args.length) throw new Error(`${event}: ${args.length} arguments for ${i} conversions`);
+  src += escape(format.slice(last)) + '$';
+  return { re: new RegExp(src), fields };
+}
+
+export function compileSchema(raw: RawSchema, dialect: Dialect): EventSchema {
+  const main = compileFormat(raw.format, raw.args, raw.name);
+  const variants = (raw.variants ?? []).map((v) => compileFormat(v, raw.args, raw.name));
+  return {
+    name: raw.name,
+    dialect,
+    definition: raw.definition,
+    format: raw.format,
+    fields: main.fields,
+    matchers: [main.re, ...variants.map((v) => v.re)],
+    matcherFields: [main.fields, ...variants.map((v) => v.fields)],
+  };
+}
+
+/** The inverse of __print_flags: names back to their masks; null if a name is not in the table. */
+export function unprintFlags(text: string, table: SymbolTable): bigint | null {
+  if (text === '') return 0n;
+  let v = 0n;
+  for (const part of text.split('|')) {
+    if (part.startsWith('0x')) {
+      if (!/^0x[0-9a-f]+$/.test(part)) return null;
+      v |= BigInt(part);
+      continue;
+    }
+    const hit = table.find(([, name]) => name === part);
+    if (!hit) return null;
+    v |= BigInt(hit[0] >>> 0);
+  }
+  return v;
+}
+
+/** The inverse of __print_symbolic. */
+export function unprintSymbolic(text: string, table: SymbolTable): bigint | null {
+  if (/^0x[0-9a-f]+$/.test(text)) return BigInt(text);
+  const hit = table.find(([, name]) => name === text);
+  return hit ? BigInt(hit[0]) : null;
+}
+
+/**
+ * Match a body against the schema. Returns the fields, or a reason why the
+ * body does not fit (never throws).
+ */
+export function decodeBody(schema: EventSchema, body: string): Fields | string {
+  for (let k = 0; k < schema.matchers.length; k++) {
+    const m = schema.matchers[k].exec(body);
+    if (!m) continue;
+    const specs = schema.matcherFields[k];
+    const out: Fields = {};
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i];
+      const text = m[i + 1];
+      const d = spec.decode;
+      switch (d.kind) {
+        case 'dec':
+          out[spec.field] = BigInt(text);
+          break;
+        case 'hex':
+          out[spec.field] = BigInt('0x' + text);
+          break;
+        case 'ptr':
+          out[spec.field] = text === '(null)' || text === '(nil)' ? '0000000000000000' : text.startsWith('0x') ? text.slice(2).padStart(16, '0') : text;
+          break;
+        case 'sym':
+          out[spec.field] = text;
+          break;
+        case 'flags':
+        case 'symbolic': {
+          const v = d.kind === 'flags' ? unprintFlags(text, d.table) : unprintSymbolic(text, d.table);
+          if (v === null) return `${spec.field}: '${text}' is not a ${d.tableName} rendering`;
+          out[spec.field] = v;
+          break;
+        }
+        case 'major':
+          out[spec.field] = (BigInt(text) << 20n) | ((out[spec.field] as bigint | undefined) ?? 0n);
+          break;
+        case 'minor':
+          out[spec.field] = ((out[spec.field] as bigint | undefined) ?? 0n) | BigInt(text);
+          break;
+      }
+    }
+    return out;
+  }
+  return `body does not match the format '${schema.format}'`;
+}
