@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A live XFS session: fresh XFS on a loop device, a tracefs instance of our
+ * own with the xfs iext/bmap/iomap events filtered to that device, a
+ * command run with $IOMAP_SIM_MNT, everything captured (through the native
+ * raw-buffer reader when built, else trace_pipe text) and replayed into the
+ * model as it arrives. Everything is torn down on success, error and
+ * signals.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { XFS_EVENTS } from '../trace/schema/xfs-events.js';
+import type { ReplayReport } from '../trace/replay/report.js';
+import { replayStream } from '../trace/replay/run.js';
+import type { ParseStats } from '../trace/parse/stream.js';
+import { ChunkQueue } from './chunk-queue.js';
+import { LiveError, requireRoot } from './system.js';
+import { Teardown } from './teardown.js';
+import { TracefsInstance } from './tracefs.js';
+import { makeXfsMount } from './xfs-image.js';
+
+export interface LiveOptions {
+  /** CMD ARGS...: run with IOMAP_SIM_MNT set to the mount point */
+  command: string[];
+  /** also save the captured trace text here (for `iomap-sim replay FILE`) */
+  capture?: string;
+  /** ring buffer per CPU, KiB */
+  bufferKb?: number;
+  imageMiB?: number;
+  /** the command's output: inherited (CLI) or collected (tests) */
+  stdio?: 'inherit' | 'pipe';
+}
+
+export interface LiveResult {
+  report: ReplayReport & { stats: ParseStats };
+  /** the command's exit status (null if killed by a signal) */
+  exitCode: number | null;
+  /** events the ring buffers overwrote or dropped, per the kernel's per-CPU stats, plus LOST markers */
+  lostEvents: number;
+  output: string;
+  /** cleanup steps that failed (empty when everything was torn down) */
+  cleanupErrors: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
+  if (opts.command.length === 0) throw new LiveError('live xfs needs a command to run: iomap-sim live xfs -- CMD ARGS...');
+  requireRoot('iomap-sim live');
+  const teardown = new Teardown();
+  let result: Omit<LiveResult, 'cleanupErrors'> | undefined;
+  let failure: unknown;
+  let capture: WriteStream | undefined;
+  let pumping = false;
+  let pump: Promise<void> = Promise.resolve();
+  try {
+    const m = makeXfsMount(teardown, opts.imageMiB ?? 512);
+    const inst = TracefsInstance.create(teardown, `iomap-sim-${process.pid}-${Date.now()}`);
+    inst.tracingOn(false);
+    inst.bufferSizeKb(opts.bufferKb ?? 32768);
+    for (const event of XFS_EVENTS) inst.enable({ system: 'xfs', event, filter: `dev == ${m.dev}` });
+    inst.openPipe();
+    if (opts.capture) capture = createWriteStream(opts.capture);
+
+    const queue = new ChunkQueue();
+    const replaying = replayStream(queue, opts.capture ?? 'live', { dialect: 'xfs' });
+    pumping = true;
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const take = (): boolean => {
+      const chunk = inst.readPipe(buf);
+      if (!chunk) return false;
+      queue.push(chunk);
+      capture?.write(chunk);
+      return true;
+    };
+    pump = (async () => {
+      while (pumping) if (!take()) await sleep(5);
+    })();
+
+    inst.tracingOn(true);
+    let output = '';
+    // its own process group, so that teardown on a signal stops all of it before unmounting
+    const child = spawn(opts.command[0], opts.command.slice(1), {
+      env: { ...process.env, IOMAP_SIM_MNT: m.mnt },
+      stdio: opts.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      detached: true,
+    });
+    let running = true;
+    teardown.add(`stop ${opts.command[0]}`, () => {
+      if (running && child.pid) process.kill(-child.pid, 'SIGKILL');
+    });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', (e) => reject(new LiveError(`running ${opts.command[0]}: ${e.message}`)));
+      child.on('close', (code) => {
+        running = false;
+        resolve(code);
+      });
+    });
+    // unmount while still capturing: writeback and inode teardown at unmount are traced too
+    m.unmount();
+    inst.tracingOn(false);
+    pumping = false;
+    await pump;
+    while (take());
+    const lostKernel = inst.lostEvents();
+    queue.end();
+    const report = await replaying;
+    result = { report, exitCode, lostEvents: lostKernel + report.lostEvents, output };
+  } catch (e) {
+    failure = e;
+  } finally {
+    pumping = false;
+    await pump.catch(() => undefined);
+    if (capture) await new Promise((r) => capture!.end(r));
+  }
+  const cleanupErrors = teardown.run();
+  if (failure) {
+    if (cleanupErrors.length && failure instanceof Error) failure.message += `; cleanup: ${cleanupErrors.join('; ')}`;
+    throw failure;
+  }
+  return { ...result!, cleanupErrors };
+}
