@@ -41,8 +41,8 @@ function leftovers(): string[] {
   return found;
 }
 
-async function workload(script: string, minChecked: number) {
-  const r = await liveXfs({ command: ['sh', '-ec', script], stdio: 'pipe' });
+async function workload(script: string, minChecked: number, reader: 'text' | 'auto' = 'auto') {
+  const r = await liveXfs({ command: ['sh', '-ec', script], stdio: 'pipe', reader });
   expect(r.exitCode, r.output).toBe(0);
   expect(r.report.first, r.report.first ? `${r.report.first.line}: ${r.report.first.what}\n${r.report.first.context.join('\n')}` : '').toBeNull();
   expect(r.report.divergences).toBe(0);
@@ -75,8 +75,9 @@ describe.runIf(runLive)('live XFS sessions', () => {
     }
   });
 
-  it('sequential appends with fsync', async () => {
-    await workload('f=$IOMAP_SIM_MNT/app; for i in $(seq 0 63); do xfs_io -f -c "pwrite -q $((i*65536)) 65536" -c fsync $f; done', 100);
+  it('sequential appends with fsync (trace_pipe text reader)', async () => {
+    const r = await workload('f=$IOMAP_SIM_MNT/app; for i in $(seq 0 63); do xfs_io -f -c "pwrite -q $((i*65536)) 65536" -c fsync $f; done', 100, 'text');
+    expect(r.reader).toBe('text');
   });
 
   it('fio random writes, fallocate, fzero, fpunch, finsert, fcollapse', async () => {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* A push-to-pull queue of byte chunks: the capture pushes, the parser iterates. */
-export class ChunkQueue implements AsyncIterable<Buffer> {
-  private readonly chunks: Buffer[] = [];
+/* A push-to-pull queue: the capture pushes chunks or events, the parser/replay iterates. */
+export class ChunkQueue<T = Buffer> implements AsyncIterable<T> {
+  private readonly chunks: T[] = [];
   private ended = false;
   private wake: (() => void) | null = null;
 
-  push(b: Buffer): void {
+  push(b: T): void {
     this.chunks.push(b);
     this.wake?.();
   }
@@ -15,7 +15,7 @@ export class ChunkQueue implements AsyncIterable<Buffer> {
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       while (this.chunks.length) yield this.chunks.shift()!;
       if (this.ended) return;

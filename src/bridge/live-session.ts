@@ -11,8 +11,9 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { XFS_EVENTS } from '../trace/schema/xfs-events.js';
 import type { ReplayReport } from '../trace/replay/report.js';
-import { replayStream } from '../trace/replay/run.js';
-import type { ParseStats } from '../trace/parse/stream.js';
+import { replayItems, replayStream } from '../trace/replay/run.js';
+import { type ParseStats, type TraceItem, newStats } from '../trace/parse/stream.js';
+import { loadNative, pollItems } from './native.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { LiveError, requireRoot } from './system.js';
 import { Teardown } from './teardown.js';
@@ -29,6 +30,8 @@ export interface LiveOptions {
   imageMiB?: number;
   /** the command's output: inherited (CLI) or collected (tests) */
   stdio?: 'inherit' | 'pipe';
+  /** native: raw ring buffers through the addon (an error if it is not built); text: trace_pipe; auto (default): native when built */
+  reader?: 'native' | 'text' | 'auto';
 }
 
 export interface LiveResult {
@@ -40,6 +43,8 @@ export interface LiveResult {
   output: string;
   /** cleanup steps that failed (empty when everything was torn down) */
   cleanupErrors: string[];
+  /** which reader captured the events */
+  reader: 'native' | 'text';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,6 +57,8 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
   let failure: unknown;
   let capture: WriteStream | undefined;
   let pumping = false;
+  let reader: 'native' | 'text' = 'text';
+  let endQueue = () => {};
   let pump: Promise<void> = Promise.resolve();
   try {
     const m = makeXfsMount(teardown, opts.imageMiB ?? 512);
@@ -59,20 +66,54 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     inst.tracingOn(false);
     inst.bufferSizeKb(opts.bufferKb ?? 32768);
     for (const event of XFS_EVENTS) inst.enable({ system: 'xfs', event, filter: `dev == ${m.dev}` });
-    inst.openPipe();
+    const addon = opts.reader === 'text' ? 'not asked for' : loadNative();
+    if (opts.reader === 'native' && typeof addon === 'string') throw new LiveError(addon);
+    reader = typeof addon === 'string' ? 'text' : 'native';
     if (opts.capture) capture = createWriteStream(opts.capture);
 
-    const queue = new ChunkQueue();
-    const replaying = replayStream(queue, opts.capture ?? 'live', { dialect: 'xfs' });
+    let take: () => boolean;
+    let replaying: Promise<LiveResult['report']>;
+    if (typeof addon !== 'string') {
+      // raw ring buffers through libtracefs, decoded by libtraceevent
+      const native = new addon.Reader(inst.root, inst.name, ['xfs']);
+      teardown.add('close the native reader', () => native.close());
+      const items = new ChunkQueue<TraceItem>();
+      const stats = newStats();
+      const counter = { line: 0, events: 0 };
+      replaying = replayItems(items, stats, { dialect: 'xfs' });
+      take = () => {
+        let any = false;
+        for (const it of pollItems(native, counter)) {
+          any = true;
+          items.push(it);
+          if (it.kind === 'event') {
+            stats.events++;
+            stats.perEvent.set(it.event.name, (stats.perEvent.get(it.event.name) ?? 0) + 1);
+            capture?.write(it.event.raw + '\n');
+          } else if (it.kind === 'lost') {
+            stats.lostMarkers++;
+            stats.lostEvents += it.count ?? 0;
+            capture?.write(`CPU:0 [LOST ${it.count ?? 0} EVENTS]\n`);
+          }
+        }
+        return any;
+      };
+      endQueue = () => items.end();
+    } else {
+      inst.openPipe();
+      const queue = new ChunkQueue();
+      replaying = replayStream(queue, opts.capture ?? 'live', { dialect: 'xfs' });
+      const buf = Buffer.allocUnsafe(1 << 20);
+      take = () => {
+        const chunk = inst.readPipe(buf);
+        if (!chunk) return false;
+        queue.push(chunk);
+        capture?.write(chunk);
+        return true;
+      };
+      endQueue = () => queue.end();
+    }
     pumping = true;
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const take = (): boolean => {
-      const chunk = inst.readPipe(buf);
-      if (!chunk) return false;
-      queue.push(chunk);
-      capture?.write(chunk);
-      return true;
-    };
     pump = (async () => {
       while (pumping) if (!take()) await sleep(5);
     })();
@@ -105,9 +146,9 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     await pump;
     while (take());
     const lostKernel = inst.lostEvents();
-    queue.end();
+    endQueue();
     const report = await replaying;
-    result = { report, exitCode, lostEvents: lostKernel + report.lostEvents, output };
+    result = { report, exitCode, lostEvents: lostKernel + report.lostEvents, output, reader };
   } catch (e) {
     failure = e;
   } finally {

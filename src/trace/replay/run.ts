@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { TraceEvent } from '../parse/line.js';
-import { type ParseStats, type TraceProblem, newStats, parseTraceStream } from '../parse/stream.js';
+import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceStream } from '../parse/stream.js';
 import type { Dialect } from '../schema/types.js';
 import { FuseReplay, type FuseReplayOptions } from './fuse.js';
 import type { ReplayReport } from './report.js';
@@ -34,11 +34,16 @@ export function newReplayer(dialect: Dialect, opts: ReplayOptions = {}): Replaye
 
 export async function replayStream(source: AsyncIterable<Buffer | string> | Readable, file: string, opts: ReplayOptions = {}): Promise<ReplayReport & { stats: ParseStats }> {
   const stats = newStats();
+  return replayItems(parseTraceStream(source as AsyncIterable<Buffer>, file, stats), stats, opts);
+}
+
+/** Replay already decoded items (text parser or the native reader); stats.bytes drives progress. */
+export async function replayItems(items: AsyncIterable<TraceItem>, stats: ParseStats, opts: ReplayOptions = {}): Promise<ReplayReport & { stats: ParseStats }> {
   let r: Replayer | null = opts.dialect ? newReplayer(opts.dialect, opts) : null;
   let pendingLost: Array<number | null> = [];
   let problems = 0;
   let n = 0;
-  for await (const it of parseTraceStream(source as AsyncIterable<Buffer>, file, stats)) {
+  for await (const it of items) {
     if (it.kind === 'problem') {
       problems++;
       opts.onProblem?.(it.problem);

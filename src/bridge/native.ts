@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The native tracefs reader (src/bridge/native, built by node-gyp from
+ * binding.gyp): per-CPU raw ring buffers through libtracefs, records
+ * decoded by libtraceevent from the kernel's format files, merged in time
+ * order. Optional: when the addon is not built, loadNative says what to
+ * install and live sessions read trace_pipe text instead.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TraceEvent } from '../trace/parse/line.js';
+import type { TraceItem } from '../trace/parse/stream.js';
+import { schemaFor } from '../trace/schema/registry.js';
+import type { Fields } from '../trace/schema/types.js';
+
+export interface NativeEvent {
+  system: string;
+  name: string;
+  cpu: number;
+  /** ring-buffer timestamp, ns */
+  ts: bigint;
+  pid: number;
+  /** every field of the format file: numbers as bigint, pointers as 16 hex digits (raw, unhashed) */
+  fields: Record<string, bigint | string>;
+  /** the TP_printk text libtraceevent renders */
+  info: string;
+}
+
+export interface NativeReader {
+  poll(): { events: NativeEvent[]; missed: number; missedUnknown: boolean };
+  close(): void;
+}
+
+interface Addon {
+  Reader: new (tracingDir: string, instance: string, systems: string[]) => NativeReader;
+}
+
+/** The package root (where binding.gyp is), from src/bridge or dist/src/bridge. */
+function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, d = resolve(d, '..')) if (existsSync(join(d, 'binding.gyp'))) return d;
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+const ROOT = packageRoot();
+export const ADDON_PATH = join(ROOT, 'build', 'Release', 'iomap_sim_tracefs.node');
+export const BUILD_HINT = 'apt-get install libtracefs-dev libtraceevent-dev pkg-config g++ make python3, then npm run build:native';
+
+let cached: Addon | string | undefined;
+
+/** The addon, or why it cannot be loaded (with what to install). */
+export function loadNative(): Addon | string {
+  if (cached !== undefined) return cached;
+  if (!existsSync(ADDON_PATH)) return (cached = `the native tracefs reader is not built (${ADDON_PATH}): ${BUILD_HINT}`);
+  try {
+    cached = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (e) {
+    cached = `the native tracefs reader does not load: ${(e as Error).message}; rebuild it: ${BUILD_HINT}`;
+  }
+  return cached;
+}
+
+/** ns -> "seconds.nanoseconds", as trace-cmd prints it */
+function timestamp(ns: bigint): string {
+  return `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+}
+
+/** A native record as the replay's TraceEvent (fields named as in the format file, like the schemas' arguments). */
+export function toTraceEvent(ev: NativeEvent, line: number): TraceEvent | null {
+  const schema = schemaFor(ev.name);
+  if (!schema) return null;
+  const fields: Fields = {};
+  for (const spec of schema.fields) {
+    const v = ev.fields[spec.field];
+    if (v !== undefined) fields[spec.field] = typeof v === 'bigint' && spec.decode.kind === 'sym' ? '0x' + BigInt.asUintN(64, v).toString(16) : v;
+  }
+  const ts = timestamp(ev.ts);
+  return { name: ev.name, dialect: schema.dialect, comm: '<...>', pid: ev.pid, cpu: ev.cpu, timestamp: ts, fields, line, raw: `<...>-${ev.pid} [${String(ev.cpu).padStart(3, '0')}] ${ts}: ${ev.name}: ${ev.info}` };
+}
+
+/** The text line trace-cmd report would print for it (for captures). */
+export function toTextLine(ev: NativeEvent): string {
+  return `<...>-${ev.pid} [${String(ev.cpu).padStart(3, '0')}] ${timestamp(ev.ts)}: ${ev.name}: ${ev.info}\n`;
+}
+
+/** Items for replayItems from one poll: lost markers first, then the events. */
+export function* pollItems(reader: NativeReader, counter: { line: number; events: number }): Generator<TraceItem> {
+  const batch = reader.poll();
+  if (batch.missed > 0 || batch.missedUnknown) yield { kind: 'lost', cpu: -1, count: batch.missedUnknown && !batch.missed ? null : batch.missed, line: counter.line };
+  for (const e of batch.events) {
+    const ev = toTraceEvent(e, ++counter.line);
+    if (ev) {
+      counter.events++;
+      yield { kind: 'event', event: ev };
+    }
+  }
+}
