@@ -29,17 +29,18 @@ const root = process.getuid?.() === 0;
 const tools = ['mkfs.xfs', 'xfs_io', 'fio', 'losetup'].filter((t) => !findTool(t));
 const runLive = CI || (root && tools.length === 0);
 
-function leftovers(): string[] {
+/** What is left of a session's mount, loop device and instance (test files run in parallel: only its own). */
+function leftovers(setup?: { image: string; mnt: string; instance: string }, mntPrefix?: string): string[] {
   const found: string[] = [];
-  for (const l of readFileSync('/proc/mounts', 'utf8').split('\n')) if (l.includes('iomap-sim-live-')) found.push(`mounted: ${l}`);
-  const losetup = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
-  for (const l of losetup.split('\n')) if (l.includes('iomap-sim-live-')) found.push(`loop: ${l}`);
-  for (const t of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) {
-    if (!existsSync(`${t}/instances`)) continue;
-    for (const d of readdirSync(`${t}/instances`)) if (d.startsWith(`iomap-sim-${process.pid}-`)) found.push(`instance: ${d}`);
-  }
+  const mine = (s: string) => (setup ? s.includes(setup.mnt) || s.includes(setup.image) : mntPrefix ? s.includes(mntPrefix) : false);
+  for (const l of readFileSync('/proc/mounts', 'utf8').split('\n')) if (mine(l)) found.push(`mounted: ${l}`);
+  for (const l of execFileSync('losetup', ['-a'], { encoding: 'utf8' }).split('\n')) if (mine(l)) found.push(`loop: ${l}`);
+  if (setup && existsSync(setup.instance)) found.push(`instance: ${setup.instance}`);
   return found;
 }
+
+/** The live mounts present now. */
+const liveMounts = () => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes('iomap-sim-live-')).map((l) => l.split(' ')[1]);
 
 async function workload(script: string, minChecked: number, reader: 'text' | 'auto' = 'auto') {
   const r = await liveXfs({ command: ['sh', '-ec', script], stdio: 'pipe', reader });
@@ -51,7 +52,7 @@ async function workload(script: string, minChecked: number, reader: 'text' | 'au
   expect(r.report.problems).toBe(0);
   expect(r.report.checked).toBeGreaterThanOrEqual(minChecked);
   expect(r.cleanupErrors).toEqual([]);
-  expect(leftovers()).toEqual([]);
+  expect(leftovers(r.setup)).toEqual([]);
   return r;
 }
 
@@ -111,7 +112,7 @@ describe.runIf(runLive)('live XFS sessions', () => {
       const again = await replayStream(openTrace(out).stream, out, {});
       expect(again.divergences).toBe(0);
       expect(again.checked).toBe(r.report.checked);
-      expect(leftovers()).toEqual([]);
+      expect(leftovers(r.setup)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -123,29 +124,34 @@ describe.runIf(runLive)('live XFS sessions', () => {
   });
 
   it('tears everything down when the command cannot start', async () => {
-    await expect(liveXfs({ command: ['/nonexistent/iomap-sim-cmd'], stdio: 'pipe' })).rejects.toThrow(LiveError);
-    expect(leftovers()).toEqual([]);
+    const err = await liveXfs({ command: ['/nonexistent/iomap-sim-cmd'], stdio: 'pipe' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LiveError);
+    const setup = (err as LiveError).setup;
+    expect(setup, 'it got as far as mounting').toBeDefined();
+    expect(leftovers(setup)).toEqual([]);
+    expect(existsSync(setup!.image)).toBe(false);
   });
 
   it('the CLI: last line summarises; Ctrl-C tears down and exits 130', async () => {
     const out = execFileSync(process.execPath, [...LIVE_CLI, 'xfs', '--', 'sh', '-c', 'xfs_io -f -c "pwrite -q 0 1m" -c fsync $IOMAP_SIM_MNT/f'], { encoding: 'utf8' });
     expect(out.trim().split('\n').at(-1)).toMatch(/^live xfs: \d+ events seen, 1 inodes checked, 0 unknown start, 0 divergences, 0 lost events$/);
 
+    const before = new Set(liveMounts());
     const child = spawn(process.execPath, [...LIVE_CLI, 'xfs', '--', 'sh', '-c', 'touch $IOMAP_SIM_MNT/ready; sleep 20'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    // wait for the mount to be up, then interrupt
-    for (let i = 0; i < 200; i++) {
-      if (readFileSync('/proc/mounts', 'utf8').includes('iomap-sim-live-')) break;
-      await new Promise((r) => setTimeout(r, 25));
+    // wait for its mount to be up, then interrupt
+    let mnt: string | undefined;
+    for (let i = 0; i < 200 && !mnt; i++) {
+      mnt = liveMounts().find((m) => !before.has(m));
+      if (!mnt) await new Promise((r) => setTimeout(r, 25));
     }
+    expect(mnt, 'the session mounted its XFS').toBeDefined();
     await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code, err).toBe(130);
     expect(err).toContain('session torn down');
-    const mounts = readFileSync('/proc/mounts', 'utf8');
-    expect(mounts).not.toContain('iomap-sim-live-');
-    expect(execFileSync('losetup', ['-a'], { encoding: 'utf8' })).not.toContain('iomap-sim-live-');
+    expect(leftovers(undefined, mnt!.replace(/\/mnt$/, ''))).toEqual([]);
   });
 });

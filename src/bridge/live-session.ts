@@ -45,6 +45,8 @@ export interface LiveResult {
   cleanupErrors: string[];
   /** which reader captured the events */
   reader: 'native' | 'text';
+  /** what the session set up (all gone when it returns) */
+  setup: { image: string; loop: string; mnt: string; instance: string };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,10 +61,12 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
   let pumping = false;
   let reader: 'native' | 'text' = 'text';
   let endQueue = () => {};
+  let setup: LiveResult['setup'] | undefined;
   let pump: Promise<void> = Promise.resolve();
   try {
     const m = makeXfsMount(teardown, opts.imageMiB ?? 512);
     const inst = TracefsInstance.create(teardown, `iomap-sim-${process.pid}-${Date.now()}`);
+    setup = { image: m.image, loop: m.loop, mnt: m.mnt, instance: inst.path };
     inst.tracingOn(false);
     inst.bufferSizeKb(opts.bufferKb ?? 32768);
     for (const event of XFS_EVENTS) inst.enable({ system: 'xfs', event, filter: `dev == ${m.dev}` });
@@ -148,7 +152,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     const lostKernel = inst.lostEvents();
     endQueue();
     const report = await replaying;
-    result = { report, exitCode, lostEvents: lostKernel + report.lostEvents, output, reader };
+    result = { report, exitCode, lostEvents: lostKernel + report.lostEvents, output, reader, setup };
   } catch (e) {
     failure = e;
   } finally {
@@ -158,6 +162,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
   }
   const cleanupErrors = teardown.run();
   if (failure) {
+    if (failure instanceof LiveError) failure.setup = setup;
     if (cleanupErrors.length && failure instanceof Error) failure.message += `; cleanup: ${cleanupErrors.join('; ')}`;
     throw failure;
   }

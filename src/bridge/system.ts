@@ -8,6 +8,8 @@ import { accessSync, constants } from 'node:fs';
 
 /** A live-session prerequisite is missing or a step failed: the message says what to do. */
 export class LiveError extends Error {
+  /** what the failed session had set up (torn down by then), when it got that far */
+  setup?: { image: string; loop: string; mnt: string; instance: string };
   constructor(message: string) {
     super(message);
     this.name = 'LiveError';
