@@ -13,7 +13,7 @@ import { XFS_EVENTS } from '../trace/schema/xfs-events.js';
 import type { ReplayReport } from '../trace/replay/report.js';
 import { replayItems, replayStream } from '../trace/replay/run.js';
 import { type ParseStats, type TraceItem, newStats } from '../trace/parse/stream.js';
-import { loadNative, pollItems } from './native.js';
+import { NativeMerger, loadNative, pollItems } from './native.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { LiveError, requireRoot } from './system.js';
 import { Teardown } from './teardown.js';
@@ -75,7 +75,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     reader = typeof addon === 'string' ? 'text' : 'native';
     if (opts.capture) capture = createWriteStream(opts.capture);
 
-    let take: () => boolean;
+    let take: (final?: boolean) => boolean;
     let replaying: Promise<LiveResult['report']>;
     if (typeof addon !== 'string') {
       // raw ring buffers through libtracefs, decoded by libtraceevent
@@ -84,10 +84,12 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
       const items = new ChunkQueue<TraceItem>();
       const stats = newStats();
       const counter = { line: 0, events: 0 };
+      const merger = new NativeMerger();
       replaying = replayItems(items, stats, { dialect: 'xfs' });
-      take = () => {
+      take = (final = false) => {
         let any = false;
-        for (const it of pollItems(native, counter)) {
+        const before = merger.held;
+        for (const it of pollItems(native, counter, merger, final)) {
           any = true;
           items.push(it);
           if (it.kind === 'event') {
@@ -100,7 +102,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
             capture?.write(`CPU:0 [LOST ${it.count ?? 0} EVENTS]\n`);
           }
         }
-        return any;
+        return any || merger.held > before;
       };
       endQueue = () => items.end();
     } else {
@@ -149,6 +151,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     pumping = false;
     await pump;
     while (take());
+    take(true); // release what the merger still holds
     const lostKernel = inst.lostEvents();
     endQueue();
     const report = await replaying;

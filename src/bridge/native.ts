@@ -84,11 +84,58 @@ export function toTextLine(ev: NativeEvent): string {
   return `<...>-${ev.pid} [${String(ev.cpu).padStart(3, '0')}] ${timestamp(ev.ts)}: ${ev.name}: ${ev.info}\n`;
 }
 
-/** Items for replayItems from one poll: lost markers first, then the events. */
-export function* pollItems(reader: NativeReader, counter: { line: number; events: number }): Generator<TraceItem> {
+/**
+ * Time-orders events across polls. Each CPU's records come in order, but a
+ * CPU's partly filled ring-buffer page can be withheld from trace_pipe_raw
+ * while later events of other CPUs are read (seen: 50 ms). Events are held
+ * per CPU and released in timestamp order once they are older than the
+ * newest timestamp seen minus the window, or at the end.
+ */
+export class NativeMerger {
+  private readonly perCpu = new Map<number, NativeEvent[]>();
+  private newest = 0n;
+  held = 0;
+
+  constructor(private readonly windowNs = 2_000_000_000n) {}
+
+  add(events: NativeEvent[]): void {
+    for (const e of events) {
+      let q = this.perCpu.get(e.cpu);
+      if (!q) this.perCpu.set(e.cpu, (q = []));
+      q.push(e);
+      if (e.ts > this.newest) this.newest = e.ts;
+    }
+    this.held += events.length;
+  }
+
+  /** Events safe to release now (all of them when final), oldest first. */
+  *release(final = false): Generator<NativeEvent> {
+    const limit = final ? null : this.newest - this.windowNs;
+    const queues = [...this.perCpu.values()];
+    const heads = queues.map(() => 0);
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < queues.length; i++) {
+        const e = queues[i][heads[i]];
+        if (e && (best < 0 || e.ts < queues[best][heads[best]].ts)) best = i;
+      }
+      if (best < 0) break;
+      const e = queues[best][heads[best]];
+      if (limit !== null && e.ts > limit) break;
+      heads[best]++;
+      this.held--;
+      yield e;
+    }
+    queues.forEach((q, i) => q.splice(0, heads[i]));
+  }
+}
+
+/** Items for replayItems from one poll (lost markers first), released through the merger. */
+export function* pollItems(reader: NativeReader, counter: { line: number; events: number }, merger: NativeMerger, final = false): Generator<TraceItem> {
   const batch = reader.poll();
   if (batch.missed > 0 || batch.missedUnknown) yield { kind: 'lost', cpu: -1, count: batch.missedUnknown && !batch.missed ? null : batch.missed, line: counter.line };
-  for (const e of batch.events) {
+  merger.add(batch.events);
+  for (const e of merger.release(final)) {
     const ev = toTraceEvent(e, ++counter.line);
     if (ev) {
       counter.events++;
