@@ -121,7 +121,8 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     }
     pumping = true;
     pump = (async () => {
-      while (pumping) if (!take()) await sleep(5);
+      // yield after each batch so that the replay keeps up (memory stays bounded)
+      while (pumping) await (take() ? new Promise((r) => setImmediate(r)) : sleep(5));
     })();
 
     inst.tracingOn(true);

@@ -96,7 +96,7 @@ export class NativeMerger {
   private newest = 0n;
   held = 0;
 
-  constructor(private readonly windowNs = 2_000_000_000n) {}
+  constructor(private readonly windowNs = 250_000_000n) {}
 
   add(events: NativeEvent[]): void {
     for (const e of events) {
