@@ -6,12 +6,14 @@
  * (one field changed, one event dropped, one leaf pointer swapped) is
  * caught at the corrupted event.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { replayStream } from '../src/trace/replay/run.js';
-import { FIXTURES } from './paths.js';
+import { CLI, FIXTURES } from './paths.js';
 
 const names = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.trace'))
@@ -111,5 +113,24 @@ describe('fuse replay of the fixtures', () => {
     const r = await replayText(lines.slice(0, last), 'mixed-11');
     expect(r.divergences).toBe(1);
     expect(r.first?.what).toMatch(/^the trace ended where the model fired fuse_iext_insert/);
+  });
+
+  it('traces with fuse_iomap_cache_lock/unlock (iomap-sim run --lock-events) replay too; a dropped unlock is caught', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iomap-sim-locks-'));
+    try {
+      const out = join(dir, 'locks.trace');
+      execFileSync(process.execPath, [CLI, 'run', join(FIXTURES, 'mixed-13.scenario'), '--trace', out, '--lock-events'], { stdio: 'ignore' });
+      const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+      expect(lines.filter((l) => / fuse_iomap_cache_lock: /.test(l)).length).toBeGreaterThan(100);
+      const r = await replayText(lines, 'mixed-13');
+      expect(r.first, r.first?.what).toBeNull();
+      // the first lock event, inside the first invalidate_range, switches lock checking on
+      expect(r.checked).toBe(lines.length - 1);
+      const i = pick(lines, (l) => / fuse_iomap_cache_unlock: /.test(l));
+      const bad = await replayText(lines.filter((_l, k) => k !== i), 'mixed-13');
+      expect(bad.first?.line).toBe(i + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,6 +30,7 @@ export interface FuseReplayOptions {
 
 /** The calls a trace records; everything else they fire follows them. */
 const CALLS = new Set(['fuse_iomap_cache_add', 'fuse_iomap_cache_remove', 'fuse_iomap_cache_lookup', 'fuse_iomap_cache_invalidate_range', 'fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock']);
+const LOCKS = new Set(['fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock']);
 /** Events the model fires (checked when they appear). */
 const MODELLED = new Set([...CALLS, 'fuse_iext_insert', 'fuse_iext_remove', 'fuse_iext_pre_update', 'fuse_iext_post_update', 'fuse_iext_add_mapping', 'fuse_iext_del_mapping', 'fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right', 'fuse_iext_del_mapping_got', 'fuse_iomap_cache_lookup_result', 'fuse_iext_check_mapping']);
 /** Fields the model cannot know: the caller's return address. Leaf pointers are checked apart. */
@@ -91,6 +92,12 @@ export class FuseReplay {
     }
     if (st.diverged) return;
     this.releaseFreed(st);
+    if (LOCKS.has(ev.name) && !st.cache.traceLocks && st.expected.length > 0) {
+      // The first lock event inside a call (invalidate_range locks internally):
+      // the trace has lock events, so the model fires them from now on.
+      st.cache.traceLocks = true;
+      return;
+    }
     if (st.expected.length === 0) {
       if (!CALLS.has(ev.name)) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired nothing (no cache call pending)`);
       this.execute(st, ev.name, ev.fields);
