@@ -54,7 +54,7 @@ export function parseLine(text: string, line: number): LineResult {
   const schema = schemaFor(name);
   if (!schema) return { kind: 'skip', unknownEvent: name };
   // trace-cmd report pads the event name with spaces
-  const body = m[7].replace(/^\s+/, '').replace(/\s+$/, '');
+  const body = m[7].trim();
   const fields = decodeBody(schema, body);
   if (typeof fields === 'string') return { kind: 'error', why: `${name}: ${fields}` };
   return {

@@ -116,10 +116,11 @@ export function decodeBody(schema: EventSchema, body: string): Fields | string {
       const d = spec.decode;
       switch (d.kind) {
         case 'dec':
-          out[spec.field] = BigInt(text);
+          // through a double when exact (faster than parsing a BigInt)
+          out[spec.field] = text.length <= 15 ? BigInt(Number(text)) : BigInt(text);
           break;
         case 'hex':
-          out[spec.field] = BigInt('0x' + text);
+          out[spec.field] = text.length <= 13 ? BigInt(parseInt(text, 16)) : BigInt('0x' + text);
           break;
         case 'ptr':
           out[spec.field] = text === '(null)' || text === '(nil)' ? '0000000000000000' : text.startsWith('0x') ? text.slice(2).padStart(16, '0') : text;
