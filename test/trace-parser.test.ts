@@ -59,6 +59,15 @@ describe('line forms', () => {
     expect(r.kind === 'event' && r.event.comm).toBe('my comm with spaces');
   });
 
+  it('trace-cmd report of an instance buffer (as trace-cmd 3.1 prints it here)', () => {
+    const l = 'tcchk:           xfs_io-6006  [000]  5227.107525: xfs_bmap_pre_update:  dev 7:0 ino 0x83 state LC|0x50 cur 0xffff888102d6c930/0 fileoff 0x0 startblock 0xffffffffe0005 fsbcount 0x1 flag 0 caller xfs_bmap_add_extent_hole_delay.constprop.0+0x229';
+    const r = parseLine(l, 7);
+    expect(r.kind).toBe('event');
+    if (r.kind !== 'event') return;
+    expect(r.event).toMatchObject({ comm: 'xfs_io', pid: 6006, cpu: 0, timestamp: '5227.107525', line: 7 });
+    expect(r.event.fields).toMatchObject({ bmap_state: 0x51n, leaf: 'ffff888102d6c930', startblock: 0xffffffffe0005n });
+  });
+
   it('raw pointers (no_hash_pointers, trace-cmd) and NULL', () => {
     const raw = parseLine(`x-1 [000] 1.000000: xfs_iext_remove: ${XFS_BODY.replace('0000000067e6a4fc', '0xffff888104a2c000')}`, 1);
     expect(raw.kind === 'event' && raw.event.fields.leaf).toBe('ffff888104a2c000');

@@ -57,8 +57,10 @@ export function parseLine(text: string, line: number): LineResult {
   const body = m[7].trim();
   const fields = decodeBody(schema, body);
   if (typeof fields === 'string') return { kind: 'error', why: `${name}: ${fields}` };
+  // trace-cmd report of an instance buffer prefixes each line with "NAME: "
+  const comm = m[1].replace(/^\S+:\s+/, '');
   return {
     kind: 'event',
-    event: { name, dialect: schema.dialect, comm: m[1], pid: Number(m[2]), cpu: Number(m[3]), timestamp: m[5], fields, line, raw: text },
+    event: { name, dialect: schema.dialect, comm, pid: Number(m[2]), cpu: Number(m[3]), timestamp: m[5], fields, line, raw: text },
   };
 }
