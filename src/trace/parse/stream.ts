@@ -35,82 +35,121 @@ export const newStats = (): ParseStats => ({ lines: 0, events: 0, perEvent: new 
 
 export const MAX_LINE = 64 * 1024;
 
-/** Lines of a byte stream, without their newline, in constant memory. */
-export async function* splitLines(source: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void, maxLine = MAX_LINE): AsyncGenerator<string | { tooLong: number }> {
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let dropping = 0; // bytes of an over-long line being skipped
-  for await (const chunk0 of source) {
-    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
-    onBytes?.(chunk.length);
+export type SplitLine = string | { tooLong: number };
+
+/** Splits byte chunks into lines (no newline, CR dropped) in constant memory. */
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private dropping = 0; // bytes of an over-long line being skipped
+
+  constructor(private readonly maxLine = MAX_LINE) {}
+
+  /** The lines this chunk completes, in order. */
+  push(chunk: Buffer, out: SplitLine[] = []): SplitLine[] {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl < 0) break;
-      if (dropping) {
-        yield { tooLong: dropping + nl - start };
-        dropping = 0;
-      } else if (carryLen + nl - start > maxLine) {
-        yield { tooLong: carryLen + nl - start };
+      if (this.dropping) {
+        out.push({ tooLong: this.dropping + nl - start });
+        this.dropping = 0;
+      } else if (this.carryLen + nl - start > this.maxLine) {
+        out.push({ tooLong: this.carryLen + nl - start });
       } else {
         const piece = chunk.subarray(start, nl);
-        const whole = carryLen ? Buffer.concat([...carry, piece]) : piece;
+        const whole = this.carryLen ? Buffer.concat([...this.carry, piece]) : piece;
         let end = whole.length;
         if (end && whole[end - 1] === 13) end--;
-        yield whole.toString('utf8', 0, end);
+        out.push(whole.toString('utf8', 0, end));
       }
-      carry = [];
-      carryLen = 0;
+      this.carry = [];
+      this.carryLen = 0;
       start = nl + 1;
     }
     const rest = chunk.length - start;
     if (rest > 0) {
-      if (dropping || carryLen + rest > maxLine) {
-        dropping += carryLen + rest;
-        carry = [];
-        carryLen = 0;
+      if (this.dropping || this.carryLen + rest > this.maxLine) {
+        this.dropping += this.carryLen + rest;
+        this.carry = [];
+        this.carryLen = 0;
       } else {
-        carry.push(Buffer.from(chunk.subarray(start)));
-        carryLen += rest;
+        this.carry.push(Buffer.from(chunk.subarray(start)));
+        this.carryLen += rest;
       }
     }
+    return out;
   }
-  if (dropping) yield { tooLong: dropping };
-  else if (carryLen) yield Buffer.concat(carry).toString('utf8');
+
+  /** The unterminated last line, if any. */
+  end(): SplitLine | null {
+    if (this.dropping) return { tooLong: this.dropping };
+    if (this.carryLen) return Buffer.concat(this.carry).toString('utf8');
+    return null;
+  }
+}
+
+/** Lines of a byte stream, without their newline, in constant memory. */
+export async function* splitLines(source: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void, maxLine = MAX_LINE): AsyncGenerator<SplitLine> {
+  const splitter = new LineSplitter(maxLine);
+  for await (const chunk0 of source) {
+    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
+    onBytes?.(chunk.length);
+    yield* splitter.push(chunk);
+  }
+  const last = splitter.end();
+  if (last !== null) yield last;
 }
 
 /** Parse a stream of ftrace text into events, lost markers and problems. */
 export async function* parseTraceStream(source: AsyncIterable<Buffer | string>, file: string, stats: ParseStats = newStats()): AsyncGenerator<TraceItem> {
   let n = 0;
-  for await (const text of splitLines(source, (b) => (stats.bytes += b))) {
-    n++;
-    stats.lines = n;
-    if (typeof text !== 'string') {
-      stats.problems++;
-      yield { kind: 'problem', problem: { file, line: n, why: `line of ${text.tooLong} bytes is longer than ${MAX_LINE}` } };
-      continue;
-    }
-    const r = parseLine(text, n);
-    switch (r.kind) {
-      case 'event':
-        stats.events++;
-        stats.perEvent.set(r.event.name, (stats.perEvent.get(r.event.name) ?? 0) + 1);
-        yield r;
-        break;
-      case 'lost':
-        stats.lostMarkers++;
-        stats.lostEvents += r.count ?? 0;
-        yield { kind: 'lost', cpu: r.cpu, count: r.count, line: n };
-        break;
-      case 'skip':
-        if (r.unknownEvent) stats.unknownEvents.set(r.unknownEvent, (stats.unknownEvents.get(r.unknownEvent) ?? 0) + 1);
-        break;
-      case 'error':
+  const splitter = new LineSplitter();
+  const lines: SplitLine[] = [];
+  const items: TraceItem[] = [];
+  // whole chunks are split and parsed synchronously; only the items are yielded
+  const parseAll = (batch: SplitLine[]) => {
+    for (const text of batch) {
+      n++;
+      if (typeof text !== 'string') {
         stats.problems++;
-        yield { kind: 'problem', problem: { file, line: n, why: r.why } };
-        break;
+        items.push({ kind: 'problem', problem: { file, line: n, why: `line of ${text.tooLong} bytes is longer than ${MAX_LINE}` } });
+        continue;
+      }
+      const r = parseLine(text, n);
+      switch (r.kind) {
+        case 'event':
+          stats.events++;
+          stats.perEvent.set(r.event.name, (stats.perEvent.get(r.event.name) ?? 0) + 1);
+          items.push(r);
+          break;
+        case 'lost':
+          stats.lostMarkers++;
+          stats.lostEvents += r.count ?? 0;
+          items.push({ kind: 'lost', cpu: r.cpu, count: r.count, line: n });
+          break;
+        case 'skip':
+          if (r.unknownEvent) stats.unknownEvents.set(r.unknownEvent, (stats.unknownEvents.get(r.unknownEvent) ?? 0) + 1);
+          break;
+        case 'error':
+          stats.problems++;
+          items.push({ kind: 'problem', problem: { file, line: n, why: r.why } });
+          break;
+      }
     }
+    stats.lines = n;
+    batch.length = 0;
+  };
+  for await (const chunk0 of source) {
+    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
+    stats.bytes += chunk.length;
+    parseAll(splitter.push(chunk, lines));
+    yield* items;
+    items.length = 0;
   }
+  const last = splitter.end();
+  if (last !== null) parseAll([last]);
+  yield* items;
 }
 
 export function formatProblem(p: TraceProblem): string {
