@@ -8,15 +8,37 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rea
 import { LiveError, run } from './system.js';
 import type { Teardown } from './teardown.js';
 
-const CANDIDATES = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+const DEFAULT_ROOT = '/sys/kernel/tracing';
+
+/** Mount points of tracefs, from /proc/mounts (looking at paths could trigger the debugfs automount). */
+function tracefsMounts(): string[] {
+  try {
+    return readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'tracefs')
+      .map((f) => f[1].replace(/\\040/g, ' '));
+  } catch {
+    return [];
+  }
+}
 
 /** Where tracefs is mounted; mounts it at /sys/kernel/tracing if nowhere (undone by teardown). */
 export function tracefsRoot(teardown: Teardown): string {
-  for (const c of CANDIDATES) if (existsSync(`${c}/instances`)) return c;
-  const root = CANDIDATES[0];
+  const mounted = tracefsMounts().find((m) => existsSync(`${m}/instances`));
+  if (mounted) return mounted;
+  const root = DEFAULT_ROOT;
   if (!existsSync(root)) throw new LiveError(`${root} does not exist: this kernel has no tracefs (CONFIG_TRACING)`);
   run('mount', ['-t', 'tracefs', 'nodev', root], 'mounting tracefs');
-  teardown.add('unmount tracefs', () => run('umount', [root], 'unmounting tracefs'));
+  teardown.add('unmount tracefs', () => {
+    // another session may have found our mount meanwhile: leave it to them
+    if (readdirSync(`${root}/instances`).length > 0) return;
+    try {
+      run('umount', [root], 'unmounting tracefs');
+    } catch (e) {
+      if (!/busy/i.test((e as Error).message)) throw e;
+    }
+  });
   if (!existsSync(`${root}/instances`)) throw new LiveError(`tracefs at ${root} has no instances directory`);
   return root;
 }
