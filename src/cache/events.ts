@@ -51,3 +51,15 @@ export type CacheEvent =
 
 export type CacheEventName = CacheEvent['name'];
 export type CacheEventSink = (ev: CacheEvent) => void;
+
+/**
+ * Tracepoints that exist only in some revisions. They are kept out of
+ * CacheEvent so that code written for rfc-v3's event set stays complete.
+ */
+export type RevisionEvent =
+  /** v7 fuse_iomap_cache_cleanup: the fork went over cache_maxbytes and is destroyed; bytes = ir_bytes before */
+  | (Base & { name: 'fuse_iomap_cache_cleanup'; fork: Fork; bytes: bigint })
+  /** v7 fuse_iomap_cache_alloc / _free (fuse_inode_state_class); rfc-v3 fuse_iomap_cache_enable */
+  | (Base & { name: 'fuse_iomap_cache_alloc' | 'fuse_iomap_cache_free' | 'fuse_iomap_cache_enable' });
+
+export type RevisionEventSink = (ev: RevisionEvent) => void;

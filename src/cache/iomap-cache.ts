@@ -36,7 +36,8 @@ import {
 import type { CacheEvent, CacheEventSink, InodeIds } from './events.js';
 import { HAZARDS, type HazardHit, type HazardInfo } from './hazards.js';
 import { canMerge, canMerge3 } from './merge.js';
-import { DEFAULT_REVISION, type Revision } from './revision.js';
+import { DEFAULT_REVISION, type ResolvedRevision, type Revision, resolveRevision } from './revision.js';
+import type { RevisionEvent, RevisionEventSink } from './events.js';
 
 /** A mapping handed out by a lookup: struct fuse_iomap with its cookie. */
 export interface CachedMapping extends Mapping {
@@ -65,6 +66,25 @@ export interface CacheOptions {
   onHazard?: (hit: HazardHit) => void;
   /** share leaf/node storage between caches (the kernel's slab) */
   arena?: IextArena;
+  /**
+   * The cache_maxbytes the server sets through FUSE_IOMAP_CONFIG (passed
+   * through fuse_iomap_cache_set_maxbytes); only revisions with a size cap.
+   */
+  cacheMaxBytes?: number;
+  /** events only some revisions fire (fuse_iomap_cache_cleanup, _alloc, _enable) */
+  revisionSink?: RevisionEventSink;
+}
+
+/** The geometry a revision's record uses: v7 records have u64 offsets. */
+const unsignedGeometries = new Map<Geometry, Geometry>();
+function geometryFor(base: Geometry, rev: ResolvedRevision): Geometry {
+  if (!rev.unsignedRecordOffsets || !base.signedOffsets) return base;
+  let g = unsignedGeometries.get(base);
+  if (!g) {
+    g = Object.freeze({ ...base, signedOffsets: false });
+    unsignedGeometries.set(base, g);
+  }
+  return g;
 }
 
 /** One problem fuse_iext_check_mappings (or the model's own checks) found. */
@@ -90,6 +110,13 @@ export class IomapCache {
 
   readonly geometry: Geometry;
   readonly revision: Revision;
+  /** the revision with every behaviour filled in */
+  readonly rev: ResolvedRevision;
+  /** fc->iomap_conn.cache_maxbytes, or null when the revision has no cap */
+  cacheMaxBytes: number | null;
+  revisionSink: RevisionEventSink | undefined;
+  private readonly unsignedOffsets: boolean;
+  private readonly pureOverwrite: number;
   readonly debug: boolean;
   sink: CacheEventSink | undefined;
   /** fire fuse_iomap_cache_lock/unlock (the fixtures leave them out) */
@@ -112,8 +139,16 @@ export class IomapCache {
   private readonly luGot = emptyMapping();
 
   constructor(readonly inode: CacheInode, opts: CacheOptions = {}) {
-    this.geometry = opts.geometry ?? FUSE_GEOMETRY;
     this.revision = opts.revision ?? DEFAULT_REVISION;
+    this.rev = resolveRevision(this.revision);
+    this.unsignedOffsets = this.rev.unsignedRecordOffsets;
+    this.pureOverwrite = this.rev.pureOverwriteType;
+    this.geometry = geometryFor(opts.geometry ?? FUSE_GEOMETRY, this.rev);
+    if (opts.arena && opts.arena.geometry !== this.geometry)
+      throw new Error(`CacheOptions.arena was built for another geometry than revision ${this.rev.name} uses (${this.rev.unsignedRecordOffsets ? 'u64' : 'loff_t'} record offsets)`);
+    this.cacheMaxBytes = this.rev.cacheSizeCap ? this.rev.cacheSizeCap.defaultBytes : null;
+    if (opts.cacheMaxBytes !== undefined) this.setCacheMaxBytes(opts.cacheMaxBytes);
+    this.revisionSink = opts.revisionSink;
     this.debug = opts.debug ?? false;
     this.sink = opts.sink;
     this.traceLocks = opts.traceLocks ?? false;
@@ -188,6 +223,55 @@ export class IomapCache {
 
   private hazard(h: HazardInfo, detail: string): void {
     this.onHazard?.({ hazard: h, detail });
+  }
+
+  /**
+   * a > b where a is a record offset: loff_t in rfc-v3, u64 in v7 (struct
+   * fuse_iomap_io), so the C compares unsigned there (b converts to u64).
+   */
+  private recOffGt(a: bigint, b: bigint): boolean {
+    return this.unsignedOffsets ? u64(a) > u64(b) : a > b;
+  }
+
+  private emitRevision(ev: RevisionEvent): void {
+    this.revisionSink!(ev);
+  }
+
+  /**
+   * fuse_iomap_cache_set_maxbytes (v7): a non-zero cache_maxbytes from the
+   * server's iomap config, clamped to [NODE_SIZE, 2 MiB]; 0 keeps the
+   * current value. Revisions without a cap ignore it. Returns the value now
+   * in force (null without a cap).
+   */
+  setCacheMaxBytes(maxbytes: number): number | null {
+    if (!Number.isInteger(maxbytes) || maxbytes < 0 || maxbytes > 0xffff_ffff)
+      throw new RangeError(`cache_maxbytes ${maxbytes} is not an unsigned 32-bit integer`);
+    const cap = this.rev.cacheSizeCap;
+    if (!cap || maxbytes === 0) return this.cacheMaxBytes;
+    this.cacheMaxBytes = Math.min(Math.max(maxbytes, cap.minBytes), cap.maxBytes);
+    return this.cacheMaxBytes;
+  }
+
+  /**
+   * First upsert notification for the inode: rfc-v3 sets FUSE_I_IOMAP_CACHE
+   * (fuse_iomap_upsert, trace fuse_iomap_cache_enable); v7 allocates the
+   * cache object (fuse_iomap_cache_alloc). Either way invalidation starts
+   * to act. A second call does nothing.
+   */
+  enable(): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    if (this.revisionSink) this.emitRevision({ ...this.base(), name: this.rev.allocatedCache ? 'fuse_iomap_cache_alloc' : 'fuse_iomap_cache_enable' });
+  }
+
+  /**
+   * Kernel memory outside the extent trees, in kmalloc bytes: v7's cache
+   * object once allocated, rfc-v3's write fork header once created.
+   */
+  headerBytes(): number {
+    let n = this.enabled || !this.rev.allocatedCache ? this.rev.cacheObjectBytes : 0;
+    if (this.write) n += this.rev.writeForkHeaderBytes;
+    return n;
   }
 
   // ------------------------------------------------------------------ lock
@@ -306,13 +390,13 @@ export class IomapCache {
         this.hazard(HAZARDS.removeEndOverflow, `cache_remove ${forkName(fork)} start 0x${u64(start).toString(16)} len 0x${len.toString(16)}: end wraps to 0x${u64(endRef.value).toString(16)}`);
       const icur = this.rmCur;
       const got = this.rmGot;
-      if (!ifp.lookupExtentBefore(endRef, icur, got)) break out;
+      if (!this.lookupExtentBefore(ifp, endRef, icur, got)) break out;
       let end = s64(endRef.value - 1n);
       let done = false;
 
       while (end !== -1n && end >= start) {
         // Is the found extent after a hole in which end lives? Back up.
-        if (got.offset > end && !ifp.prevExtent(icur, got)) {
+        if (this.recOffGt(got.offset, end) && !ifp.prevExtent(icur, got)) {
           done = true;
           break;
         }
@@ -336,11 +420,11 @@ export class IomapCache {
             break;
           default:
             this.assert(false, '0', 'fuse_iomap_cache_remove');
-            ret = -EUCLEAN;
+            ret = -EUCLEAN; // v7: -EFSCORRUPTED, defined as EUCLEAN
             break out;
         }
 
-        if (got.offset < start) {
+        if (this.recOffGt(start, got.offset)) {
           del.offset = start;
           del.length = u64(del.length - (start - got.offset));
           if (wasreal) del.addr = u64(del.addr + (start - got.offset));
@@ -352,7 +436,7 @@ export class IomapCache {
 
         // If not done go on to the next (previous) record.
         if (end !== -1n && end >= start) {
-          if (!ifp.getExtent(icur, got) || (got.offset > end && !ifp.prevExtent(icur, got))) {
+          if (!ifp.getExtent(icur, got) || (this.recOffGt(got.offset, end) && !ifp.prevExtent(icur, got))) {
             done = true;
             break;
           }
@@ -407,7 +491,7 @@ export class IomapCache {
         ifp.updateExtent(state, icur, right);
         break;
       case 0:
-        if (nw.offset < 0n) this.hazard(HAZARDS.negativeOffsetRecord, `insert ${forkName(ifp === this.write ? Fork.WRITE : Fork.READ)} offset 0x${u64(nw.offset).toString(16)}`);
+        if (nw.offset < 0n && !this.unsignedOffsets) this.hazard(HAZARDS.negativeOffsetRecord, `insert ${forkName(ifp === this.write ? Fork.WRITE : Fork.READ)} offset 0x${u64(nw.offset).toString(16)}`);
         ifp.insert(icur, nw, state);
         break;
     }
@@ -420,12 +504,13 @@ export class IomapCache {
   cacheAdd(fork: Fork, nw: Mapping): number {
     this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_add');
     this.assert(nw.length > 0n, 'new->length > 0', 'fuse_iomap_cache_add');
-    this.assert(nw.offset < this.inode.maxBytes, 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
+    this.assert(this.recOffGt(this.inode.maxBytes, nw.offset), 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
     if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_add', fork, map: cloneMapping(nw) });
 
     let ifp = this.forkPtr(fork);
     if (!ifp) {
-      // kzalloc(__GFP_NOFAIL): the -ENOMEM branch after it is dead code
+      // rfc-v3: kzalloc(__GFP_NOFAIL) of the write fork, the -ENOMEM branch
+      // after it is dead code; v7: ir_bytes -1 -> 0 ("mark this fork in use")
       ifp = this.write = this.newFork(Fork.WRITE);
     }
 
@@ -433,10 +518,10 @@ export class IomapCache {
     const got = this.addGot;
     if (ifp.lookupExtent(nw.offset, icur, got)) {
       // make sure we only add into a hole
-      const fits = got.offset > nw.offset && u64(got.offset - nw.offset) >= nw.length;
-      this.assert(got.offset > nw.offset, 'got.offset > new->offset', 'fuse_iomap_cache_add');
+      const fits = this.recOffGt(got.offset, nw.offset) && u64(got.offset - nw.offset) >= nw.length;
+      this.assert(this.recOffGt(got.offset, nw.offset), 'got.offset > new->offset', 'fuse_iomap_cache_add');
       this.assert(u64(got.offset - nw.offset) >= nw.length, 'got.offset - new->offset >= new->length', 'fuse_iomap_cache_add');
-      if (!fits) return -EUCLEAN;
+      if (!fits) return -EUCLEAN; // v7: -EFSCORRUPTED (= EUCLEAN)
     }
 
     this.addMapping(ifp, icur, nw);
@@ -444,11 +529,44 @@ export class IomapCache {
     return 0;
   }
 
-  /** fuse_iomap_cache_upsert (fuse_i.h inline): remove the range, then add */
+  /**
+   * fuse_iomap_cache_upsert: remove the range, then add. v7 first skips a
+   * pure overwrite aimed at a never-used write fork (no write fork means
+   * all writes are pure overwrites) and, between the two, destroys a fork
+   * that is over cache_maxbytes (fuse_iomap_cache_cleanup).
+   */
   cacheUpsert(fork: Fork, map: Mapping): number {
+    if (this.rev.skipPureOverwriteIntoUnusedWriteFork && fork === Fork.WRITE && map.type === this.pureOverwrite && !this.write) return 0;
     const err = this.cacheRemove(fork, map.offset, map.length);
     if (err) return err;
+    if (this.cacheMaxBytes !== null) this.cleanup(fork);
     return this.cacheAdd(fork, map);
+  }
+
+  /**
+   * fuse_iomap_cache_cleanup (v7): a fork holding more than cache_maxbytes
+   * (ir_bytes, 32 per record; a never-used fork's -1 never is) is destroyed
+   * whole. No sequence bump here; the add that follows bumps it.
+   */
+  private cleanup(fork: Fork): void {
+    const ifp = this.forkPtr(fork);
+    if (!ifp || ifp.bytes <= this.cacheMaxBytes!) return;
+    if (this.revisionSink) this.emitRevision({ ...this.base(), name: 'fuse_iomap_cache_cleanup', fork, bytes: BigInt(ifp.bytes) });
+    ifp.destroy();
+  }
+
+  /**
+   * fuse_iext_lookup_extent_before: the tree's version compares the found
+   * record's offset as a loff_t; v7 records have a u64 offset, so there
+   * "gotp->offset <= *end - 1" is an unsigned comparison.
+   */
+  private lookupExtentBefore(ifp: IextTree, end: { value: bigint }, cur: Cursor, got: Mapping): boolean {
+    if (!this.unsignedOffsets) return ifp.lookupExtentBefore(end, cur, got);
+    const last = s64(end.value - 1n);
+    if (ifp.lookupExtent(last, cur, got) && !this.recOffGt(got.offset, last)) return true;
+    if (!ifp.prevExtent(cur, got)) return false;
+    end.value = s64(got.offset + got.length);
+    return true;
   }
 
   // ---------------------------------------------------------------- lookup
@@ -459,7 +577,7 @@ export class IomapCache {
     const alignedOff = roundDownS64(off, bs);
     const alignedEnd = roundUpS64(s64(off + len), bs);
     const alignedLen = s64(alignedEnd - alignedOff);
-    this.assert(alignedOff >= got.offset, 'aligned_off >= got->offset', 'fuse_iomap_trim');
+    this.assert(!this.recOffGt(got.offset, alignedOff), 'aligned_off >= got->offset', 'fuse_iomap_trim');
     mval.addr =
       got.type === FUSE_IOMAP_TYPE_MAPPED || got.type === FUSE_IOMAP_TYPE_UNWRITTEN ? u64(got.addr + (alignedOff - got.offset)) : FUSE_IOMAP_NULL_ADDR;
     mval.offset = alignedOff;
@@ -487,7 +605,7 @@ export class IomapCache {
     // Nothing at or beyond off: a miss.
     if (!ifp.lookupExtent(off, icur, got)) return LookupResult.MISS;
     // Found a mapping that does not cover off: effectively a miss.
-    if (got.offset > off) return LookupResult.MISS;
+    if (this.recOffGt(got.offset, off)) return LookupResult.MISS;
 
     if (this.revision.trimLookup) this.trim(mval, got, off, s64(len));
     else copyMapping(mval, got);
@@ -527,8 +645,12 @@ export class IomapCache {
     return this.invalidateRange(offset, FUSE_IOMAP_INVAL_TO_EOF);
   }
 
-  /** fuse_iomap_clear_cache (eviction): destroy both forks; seq untouched */
+  /**
+   * fuse_iomap_clear_cache (rfc-v3) / fuse_iomap_cache_free (v7, fires
+   * fuse_iomap_cache_free first): eviction destroys both forks; seq untouched.
+   */
   clear(): void {
+    if (this.rev.allocatedCache && this.enabled && this.revisionSink) this.emitRevision({ ...this.base(), name: 'fuse_iomap_cache_free' });
     this.enabled = false;
     this.read.destroy();
     this.write?.destroy();

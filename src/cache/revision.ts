@@ -2,19 +2,56 @@
 /*
  * Kernel revisions of the fuse-iomap cache. The core reads every behaviour
  * that changed between postings from a Revision, so a later posting is a
- * small object here, not a copy of the cache code.
+ * small object here, not a copy of the cache code. docs/revisions.md lists
+ * every difference with its C source.
  */
+import { FUSE_IOMAP_TYPE_PURE_OVERWRITE, IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES } from './constants.js';
+import { V7, V7_TREE } from './revision-v7.js';
+
+/** A per-connection cap on the bytes (records x 32) one fork may hold. */
+export interface CacheSizeCap {
+  /** fc->iomap_conn.cache_maxbytes before the server configures it */
+  readonly defaultBytes: number;
+  /** clamp() bounds of fuse_iomap_cache_set_maxbytes */
+  readonly minBytes: number;
+  readonly maxBytes: number;
+}
 
 export interface Revision {
   readonly name: string;
   readonly description: string;
-  /** im_seq as fuse_iomap_set_fileio leaves it */
+  /** im_seq / ic_seq as the cache starts it */
   readonly initialSeq: bigint;
   /** fuse_iext_inc_seq: the value after one bump */
   nextSeq(seq: bigint): bigint;
   /** fuse_iomap_cache_lookup hands out the record trimmed to the block-rounded request */
   readonly trimLookup: boolean;
+  // The fields below are optional so that older Revision literals keep
+  // compiling; a missing field means the rfc-v3 behaviour.
+  /** FUSE_IOMAP_TYPE_PURE_OVERWRITE (0xffff in rfc-v3, 255 in v7) */
+  readonly pureOverwriteType?: number;
+  /** fuse_iomap_cache_cleanup: a fork over the cap is destroyed on upsert (null: no cap) */
+  readonly cacheSizeCap?: CacheSizeCap | null;
+  /** fuse_iomap_cache_upsert returns 0 for a pure overwrite into a never-used write fork */
+  readonly skipPureOverwriteIntoUnusedWriteFork?: boolean;
+  /** the record's offset is a u64 (struct fuse_iomap_io) instead of a loff_t */
+  readonly unsignedRecordOffsets?: boolean;
+  /** the cache object is allocated on first upsert and fires fuse_iomap_cache_alloc/free */
+  readonly allocatedCache?: boolean;
+  /** mapping type and flag names and values of this revision's include/uapi/linux/fuse.h */
+  readonly typeNames?: ReadonlyArray<readonly [number, string]>;
+  readonly flagNames?: ReadonlyArray<readonly [number, string]>;
+  /**
+   * Kernel memory outside the extent tree, in kmalloc bytes: the cache
+   * object (when allocatedCache) and the write fork header (when the write
+   * fork is allocated on first use).
+   */
+  readonly cacheObjectBytes?: number;
+  readonly writeForkHeaderBytes?: number;
 }
+
+/** A Revision with every optional field filled in (what the cache reads). */
+export type ResolvedRevision = Required<Revision>;
 
 /** July 2025 RFC v3, the code in seed 001. */
 export const RFC_V3: Revision = Object.freeze({
@@ -23,9 +60,45 @@ export const RFC_V3: Revision = Object.freeze({
   initialSeq: 0n,
   nextSeq: (seq: bigint) => BigInt.asUintN(64, seq + 1n),
   trimLookup: true,
+  pureOverwriteType: FUSE_IOMAP_TYPE_PURE_OVERWRITE,
+  cacheSizeCap: null,
+  skipPureOverwriteIntoUnusedWriteFork: false,
+  unsignedRecordOffsets: false,
+  allocatedCache: false,
+  typeNames: IOMAP_TYPE_NAMES,
+  flagNames: IOMAP_FLAG_NAMES,
+  // struct fuse_iomap_cache is embedded in struct fuse_inode; the write
+  // fork is kzalloc(sizeof(struct fuse_ifork)) = 24 bytes -> kmalloc-32.
+  cacheObjectBytes: 0,
+  writeForkHeaderBytes: 32,
 });
 
-const REVISIONS = new Map<string, Revision>([[RFC_V3.name, RFC_V3]]);
+/** Fills in the optional fields with the rfc-v3 behaviour. */
+export function resolveRevision(rev: Revision): ResolvedRevision {
+  const base = RFC_V3 as ResolvedRevision;
+  return {
+    name: rev.name,
+    description: rev.description,
+    initialSeq: rev.initialSeq,
+    nextSeq: rev.nextSeq,
+    trimLookup: rev.trimLookup,
+    pureOverwriteType: rev.pureOverwriteType ?? base.pureOverwriteType,
+    cacheSizeCap: rev.cacheSizeCap === undefined ? base.cacheSizeCap : rev.cacheSizeCap,
+    skipPureOverwriteIntoUnusedWriteFork: rev.skipPureOverwriteIntoUnusedWriteFork ?? base.skipPureOverwriteIntoUnusedWriteFork,
+    unsignedRecordOffsets: rev.unsignedRecordOffsets ?? base.unsignedRecordOffsets,
+    allocatedCache: rev.allocatedCache ?? base.allocatedCache,
+    typeNames: rev.typeNames ?? base.typeNames,
+    flagNames: rev.flagNames ?? base.flagNames,
+    cacheObjectBytes: rev.cacheObjectBytes ?? base.cacheObjectBytes,
+    writeForkHeaderBytes: rev.writeForkHeaderBytes ?? base.writeForkHeaderBytes,
+  };
+}
+
+const REVISIONS = new Map<string, Revision>([
+  [RFC_V3.name, RFC_V3],
+  [V7.name, V7],
+  [V7_TREE.name, V7_TREE],
+]);
 
 export const DEFAULT_REVISION = RFC_V3;
 
