@@ -265,13 +265,16 @@ export class IomapCache {
   }
 
   /**
-   * Kernel memory outside the extent trees, in kmalloc bytes: v7's cache
-   * object once allocated, rfc-v3's write fork header once created.
+   * Bytes of struct fuse_iomap_cache itself: embedded in struct fuse_inode
+   * in rfc-v3 (always there), kmalloc'd on first upsert in v7.
    */
-  headerBytes(): number {
-    let n = this.enabled || !this.rev.allocatedCache ? this.rev.cacheObjectBytes : 0;
-    if (this.write) n += this.rev.writeForkHeaderBytes;
-    return n;
+  cacheObjectBytes(): number {
+    return this.enabled || !this.rev.allocatedCache ? this.rev.cacheObjectBytes : 0;
+  }
+
+  /** Bytes of the separately allocated write fork header (rfc-v3 only, once created). */
+  forkHeaderBytes(): number {
+    return this.write ? this.rev.writeForkHeaderBytes : 0;
   }
 
   // ------------------------------------------------------------------ lock

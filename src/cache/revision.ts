@@ -42,9 +42,10 @@ export interface Revision {
   readonly typeNames?: ReadonlyArray<readonly [number, string]>;
   readonly flagNames?: ReadonlyArray<readonly [number, string]>;
   /**
-   * Kernel memory outside the extent tree, in kmalloc bytes: the cache
-   * object (when allocatedCache) and the write fork header (when the write
-   * fork is allocated on first use).
+   * Kernel memory outside the extent trees: sizeof(struct
+   * fuse_iomap_cache) (embedded in fuse_inode, or the kmalloc size when
+   * allocatedCache), and the kmalloc size of a write fork header allocated
+   * on first use (0 when it is embedded).
    */
   readonly cacheObjectBytes?: number;
   readonly writeForkHeaderBytes?: number;
@@ -67,9 +68,10 @@ export const RFC_V3: Revision = Object.freeze({
   allocatedCache: false,
   typeNames: IOMAP_TYPE_NAMES,
   flagNames: IOMAP_FLAG_NAMES,
-  // struct fuse_iomap_cache is embedded in struct fuse_inode; the write
-  // fork is kzalloc(sizeof(struct fuse_ifork)) = 24 bytes -> kmalloc-32.
-  cacheObjectBytes: 0,
+  // struct fuse_iomap_cache (im_read 24, im_write 8, im_seq 8, im_lock 40)
+  // is embedded in struct fuse_inode; the write fork is
+  // kzalloc(sizeof(struct fuse_ifork)) = 24 bytes -> kmalloc-32.
+  cacheObjectBytes: 80,
   writeForkHeaderBytes: 32,
 });
 
