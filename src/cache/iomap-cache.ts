@@ -27,7 +27,6 @@ import {
   FUSE_IOMAP_TYPE_HOLE,
   FUSE_IOMAP_TYPE_INLINE,
   FUSE_IOMAP_TYPE_MAPPED,
-  FUSE_IOMAP_TYPE_PURE_OVERWRITE,
   FUSE_IOMAP_TYPE_UNWRITTEN,
   Fork,
   LookupResult,
@@ -414,7 +413,6 @@ export class IomapCache {
           case FUSE_IOMAP_TYPE_DELALLOC:
           case FUSE_IOMAP_TYPE_HOLE:
           case FUSE_IOMAP_TYPE_INLINE:
-          case FUSE_IOMAP_TYPE_PURE_OVERWRITE:
             wasreal = false;
             break;
           case FUSE_IOMAP_TYPE_MAPPED:
@@ -422,6 +420,11 @@ export class IomapCache {
             wasreal = true;
             break;
           default:
+            // FUSE_IOMAP_TYPE_PURE_OVERWRITE: 0xffff in rfc-v3, 255 in v7
+            if (del.type === this.pureOverwrite) {
+              wasreal = false;
+              break;
+            }
             this.assert(false, '0', 'fuse_iomap_cache_remove');
             ret = -EUCLEAN; // v7: -EFSCORRUPTED, defined as EUCLEAN
             break out;
@@ -591,6 +594,12 @@ export class IomapCache {
     mval.dev = got.dev;
   }
 
+  /** fuse_iomap_trim of the later v7 tree: the whole record, addr only for types that have one */
+  private untrimmed(mval: Mapping, got: Mapping): void {
+    copyMapping(mval, got);
+    if (got.type !== FUSE_IOMAP_TYPE_MAPPED && got.type !== FUSE_IOMAP_TYPE_UNWRITTEN) mval.addr = FUSE_IOMAP_NULL_ADDR;
+  }
+
   /**
    * fuse_iomap_cache_lookup: the cached mapping at off (a loff_t) for len
    * bytes. On HIT, mval gets the mapping and the current im_seq as cookie.
@@ -610,8 +619,8 @@ export class IomapCache {
     // Found a mapping that does not cover off: effectively a miss.
     if (this.recOffGt(got.offset, off)) return LookupResult.MISS;
 
-    if (this.revision.trimLookup) this.trim(mval, got, off, s64(len));
-    else copyMapping(mval, got);
+    if (this.rev.trimLookup) this.trim(mval, got, off, s64(len));
+    else this.untrimmed(mval, got);
     mval.validityCookie = this.seq; // fuse_iext_read_seq
     if (this.sink)
       this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup_result', fork, pos: off, count: len, got: cloneMapping(got), map: cloneMapping(mval), cookie: mval.validityCookie });
