@@ -344,3 +344,23 @@ describe('rfc-v3 hazards in v7', () => {
     expect(ids).toContain('erase-all-no-seq-bump');
   });
 });
+
+describe('remove-end-overflow (SPEC 8.3) in v7', () => {
+  // five records at 0, 0x2000 ... 0x8000 (height 1)
+  const five = Array.from({ length: 5 }, (_, i) => `add read 0x${(i * 0x2000).toString(16)} 0x1000 0x${(0x100000 + i * 0x2000).toString(16)} mapped 0 1`).join('\n');
+  const count = (rev: string, remove: string): number => {
+    let n = -1;
+    runScenario(parseScenario(`revision ${rev}\n${five}\n${remove}\ndump read\n`), { onResult: (r) => r.op === 'dump' && !r.nofork && (n = r.count) });
+    return n;
+  };
+
+  it('a wrap to end 0 removes everything from start in v7 (end - 1 = 2^64-1 is above every u64 record), nothing in rfc-v3', () => {
+    expect(count('v7', 'remove read 0x2000 0xffffffffffffe000')).toBe(1);
+    expect(count('rfc-v3', 'remove read 0x2000 0xffffffffffffe000')).toBe(5);
+  });
+
+  it('a wrap that lands below start still removes nothing in both', () => {
+    expect(count('v7', 'remove read 0x4000 0xffffffffffffe000')).toBe(5);
+    expect(count('rfc-v3', 'remove read 0x4000 0xffffffffffffe000')).toBe(5);
+  });
+});
