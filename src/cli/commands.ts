@@ -3,5 +3,14 @@
  * Subcommands beyond run/demo/generate, each in its own file.
  */
 import type { CliCommand } from './command.js';
+import { captureCommand, liveCommand } from './live-command.js';
+import { revisionsCommand } from './revisions-command.js';
+import { replayCommand, traceCommand } from './trace-command.js';
 
-export const EXTRA_COMMANDS: readonly CliCommand[] = [];
+export const EXTRA_COMMANDS: readonly CliCommand[] = [
+  traceCommand,
+  replayCommand,
+  liveCommand,
+  captureCommand,
+  revisionsCommand,
+];
