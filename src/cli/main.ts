@@ -25,7 +25,8 @@ const USAGE = `usage:
       --trace OUT                     write every tracepoint in ftrace text form to OUT
       --lock-events                   include fuse_iomap_cache_lock/unlock in the trace
       --revision NAME                 kernel revision (${revisionNames().join(', ')}; default: the scenario's
-                                      \`revision\` line, else ${DEFAULT_REVISION.name})
+                                      \`revision\` line, else ${DEFAULT_REVISION.name}); TYPE and FLAGS names are its own
+      --cache-maxbytes N              the server's cache_maxbytes (v7 and later; overrides \`cachemaxbytes\`)
       --debug                         model CONFIG_FUSE_IOMAP_DEBUG (ASSERTs warn, check_mappings runs)
   iomap-sim generate grow [--commands N] [--seed S]
                                       print a generated scenario of the grow kind
@@ -63,10 +64,12 @@ function run(args: string[]): number {
       trace: { type: 'string' },
       'lock-events': { type: 'boolean' },
       revision: { type: 'string' },
+      'cache-maxbytes': { type: 'string' },
       debug: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario FILE');
+  const cacheMaxBytes = cacheMaxBytesArg(values['cache-maxbytes']);
   const file = positionals[0];
   const revision = values.revision === undefined ? undefined : revisionByName(values.revision);
   if (values.revision !== undefined && !revision) throw new UsageError(`unknown revision '${values.revision}' (known: ${revisionNames().join(', ')})`);
@@ -77,7 +80,10 @@ function run(args: string[]): number {
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const scenario = parseScenario(text, file);
+  const scenario = parseScenario(text, file, { revision });
+  const effective = revision ?? scenario.revision ?? DEFAULT_REVISION;
+  if (cacheMaxBytes !== undefined && !effective.cacheSizeCap)
+    throw new UsageError(`--cache-maxbytes: revision ${effective.name} has no per-connection cache cap`);
 
   const out = new BufferedWriter(1);
   let traceOut: BufferedWriter | undefined;
@@ -95,6 +101,7 @@ function run(args: string[]): number {
   try {
     summary = runScenario(scenario, {
       revision,
+      cacheMaxBytes,
       debug: values.debug,
       lockEvents: values['lock-events'],
       sink: tracer ? (ev) => tracer.event(ev) : undefined,
@@ -115,6 +122,12 @@ function run(args: string[]): number {
   for (const w of summary.cache.warnings) process.stderr.write(`WARN: ${w}\n`);
   reportHazards(summary, (s) => process.stderr.write(s));
   return 0;
+}
+
+function cacheMaxBytesArg(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 0xffff_ffff) throw new UsageError(`--cache-maxbytes '${v}' is not an unsigned 32-bit integer`);
+  return Number(v);
 }
 
 function reportHazards(summary: RunSummary, write: (s: string) => void): void {

@@ -8,13 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES, forkName, Fork } from '../cache/constants.js';
+import { forkName, Fork } from '../cache/constants.js';
 import type { RevisionEvent } from '../cache/events.js';
 import type { IomapCache } from '../cache/iomap-cache.js';
 import { type ResolvedRevision, type Revision, resolveRevision, revisionByName, revisionNames } from '../cache/revision.js';
 import { KernelOops, type Mapping } from '../iext/record.js';
 import type { AllocEvent } from '../iext/tree.js';
-import { type Command, parseScenario, type Scenario } from '../scenario/parse.js';
+import { parseScenario, type Scenario, ScenarioError } from '../scenario/parse.js';
 import { type CommandResult, runScenario } from '../scenario/run.js';
 import { type CliCommand, UsageError } from './command.js';
 
@@ -63,43 +63,6 @@ export interface DiffReport {
   differences: CommandDiff[];
   /** how many commands differ in each aspect */
   byAspect: Record<string, number>;
-}
-
-/**
- * The scenario language names types and flags with rfc-v3's values; v7
- * renumbered them (overwrite 0xffff -> 255, null -> nocache 253, boundary
- * 0x40 -> 0x10, ...). Re-encode each mapping by name so both revisions see
- * the same intent. Names a revision lacks (xattr in v7) go to spare high
- * bits, keeping distinct flags distinct (the cache only compares them).
- */
-export function translateScenario(sc: Scenario, rev: ResolvedRevision): Scenario {
-  if (rev.typeNames === IOMAP_TYPE_NAMES && rev.flagNames === IOMAP_FLAG_NAMES) return sc;
-  const typeTo = new Map(rev.typeNames.map(([v, n]) => [n, v]));
-  const flagTo = new Map(rev.flagNames.map(([v, n]) => [n, v]));
-  if (!typeTo.has('null') && typeTo.has('nocache')) typeTo.set('null', typeTo.get('nocache')!);
-  const type = (t: number): number => {
-    const name = IOMAP_TYPE_NAMES.find(([v]) => v === t)?.[1];
-    return name !== undefined && typeTo.has(name) ? typeTo.get(name)! : t;
-  };
-  let spare = 1 << 15;
-  const spareBits = new Map<number, number>();
-  const flags = (f: number): number => {
-    let out = 0;
-    for (let bit = 1; bit <= 0x8000; bit <<= 1) {
-      if (!(f & bit)) continue;
-      const name = IOMAP_FLAG_NAMES.find(([v]) => v === bit)?.[1];
-      if (name !== undefined && flagTo.has(name)) out |= flagTo.get(name)!;
-      else {
-        if (!spareBits.has(bit)) spareBits.set(bit, spare >>= 1);
-        out |= spareBits.get(bit)!;
-      }
-    }
-    return out;
-  };
-  const commands = sc.commands.map((c: Command): Command =>
-    c.op === 'add' || c.op === 'upsert' ? { ...c, map: { ...c.map, type: type(c.map.type), flags: flags(c.map.flags) } } : c,
-  );
-  return { ...sc, commands };
 }
 
 function names(v: number, table: ReadonlyArray<readonly [number, string]>, isFlags: boolean): string {
@@ -154,21 +117,20 @@ export function runRevision(sc: Scenario, revision: Revision, cacheMaxBytes?: nu
     else if (ev.op === 'free') treeBytes -= ev.size;
     else treeBytes += ev.size - ev.oldSize;
   };
-  const onRevisionEvent = (ev: RevisionEvent) => events.push(ev.name === 'fuse_iomap_cache_cleanup' ? `${ev.name} ${forkName(ev.fork)} bytes 0x${x(ev.bytes)}` : ev.name);
+  // the cache object's life (alloc/enable before the first command, free
+  // after the last) is in the final state; per command only the cleanup
+  const onRevisionEvent = (ev: RevisionEvent) => {
+    if (ev.name === 'fuse_iomap_cache_cleanup') events.push(`${ev.name} ${forkName(ev.fork)} bytes 0x${x(ev.bytes)}`);
+  };
   const run: RevisionRun = { revision: rev, states, peakMemory: 0, hazards: [] };
-  let started = false;
   try {
-    const summary = runScenario(translateScenario(sc, rev), {
+    // runScenario re-encodes the scenario's type and flag names for `revision`
+    const summary = runScenario(sc, {
       revision,
+      cacheMaxBytes,
+      revisionSink: onRevisionEvent,
       onAlloc,
       onResult: (r, cache) => {
-        // runScenario builds the cache; the first command cannot clean a
-        // fork up (it is empty), so attaching the sink here misses nothing.
-        if (!started) {
-          started = true;
-          cache.revisionSink = onRevisionEvent;
-          if (cacheMaxBytes !== undefined) cache.setCacheMaxBytes(cacheMaxBytes);
-        }
         const memory = treeBytes + cache.forkHeaderBytes();
         peakMemory = Math.max(peakMemory, memory);
         const shape = `read ${forkShape(cache, Fork.READ)} write ${forkShape(cache, Fork.WRITE)}`;
@@ -187,11 +149,32 @@ export function runRevision(sc: Scenario, revision: Revision, cacheMaxBytes?: nu
 
 const ASPECTS = ['result', 'seq', 'shape', 'memory', 'events'] as const;
 
+/**
+ * Parses with the scenario's own `revision` line (or the default); a
+ * scenario without one that uses names of --b's (or --a's) revision, such
+ * as nocache, parses with that revision's names. The first error is
+ * reported when none fits.
+ */
+function parseForEither(text: string, file: string, a: Revision, b: Revision): Scenario {
+  let first: unknown;
+  for (const revision of [undefined, b, a]) {
+    try {
+      const sc = parseScenario(text, file, { revision });
+      // an override must not hide the scenario's own revision line
+      if (revision === undefined || sc.revision === undefined) return sc;
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      first ??= e;
+    }
+  }
+  throw first;
+}
+
 /** Runs the scenario under both revisions and lists what differs. */
 export function diffRevisions(text: string, file: string, a: Revision, b: Revision, cacheMaxBytes?: number): DiffReport {
   if (cacheMaxBytes !== undefined && (!Number.isInteger(cacheMaxBytes) || cacheMaxBytes < 0 || cacheMaxBytes > 0xffff_ffff))
     throw new UsageError(`--cache-maxbytes ${cacheMaxBytes} is not an unsigned 32-bit integer`);
-  const sc = parseScenario(text, file);
+  const sc = parseForEither(text, file, a, b);
   const runA = runRevision(sc, a, cacheMaxBytes);
   const runB = runRevision(sc, b, cacheMaxBytes);
   const lines = text.split('\n');

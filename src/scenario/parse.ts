@@ -5,10 +5,11 @@
  * bad line stops the run with nothing applied. Scenarios of hundreds of
  * thousands of lines are common, so the line loop avoids per-line closures.
  */
-import { IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES, Fork } from '../cache/constants.js';
+import { Fork } from '../cache/constants.js';
 import type { Mapping } from '../iext/record.js';
 import { geometryByName, type Geometry } from '../iext/geometry.js';
-import { revisionByName, revisionNames, type Revision } from '../cache/revision.js';
+import { DEFAULT_REVISION, type ResolvedRevision, resolveRevision, revisionByName, revisionNames, type Revision } from '../cache/revision.js';
+import { flagValue, revisionsWithName, typeValue } from './translate.js';
 import { parseU64, s64 } from '../util/int64.js';
 
 export type Command =
@@ -26,7 +27,19 @@ export interface Scenario {
   maxBytes: bigint;
   /** the `revision` setting, when the scenario names one */
   revision?: Revision;
+  /**
+   * The revision whose type and flag values the mappings carry (the one
+   * the names were resolved with); runScenario re-encodes for another.
+   */
+  encoding?: Revision;
+  /** the `cachemaxbytes` setting: v7's fc->iomap_conn.cache_maxbytes as the server sets it */
+  cacheMaxBytes?: number;
   commands: Command[];
+}
+
+export interface ParseOptions {
+  /** the revision the scenario will run under (run --revision), overriding its `revision` line */
+  revision?: Revision;
 }
 
 export const DEFAULT_BLOCKSIZE = 4096n;
@@ -39,16 +52,14 @@ export class ScenarioError extends Error {
   }
 }
 
-const TYPE_BY_NAME = new Map(IOMAP_TYPE_NAMES.map(([v, n]) => [n, v]));
-const FLAG_BY_NAME = new Map(IOMAP_FLAG_NAMES.map(([v, n]) => [n, v]));
-const TYPE_LIST = IOMAP_TYPE_NAMES.map(([, n]) => n).join(', ');
-const FLAG_LIST = IOMAP_FLAG_NAMES.map(([, n]) => n).join(', ');
+const nameList = (t: ReadonlyArray<readonly [number, string]>): string => t.map(([, n]) => n).join(', ');
 
 const USAGE: Record<string, string> = {
   geometry: 'geometry fuse|xfs',
   blocksize: 'blocksize N',
   maxbytes: 'maxbytes N',
   revision: 'revision NAME',
+  cachemaxbytes: 'cachemaxbytes N',
   add: 'add read|write OFFSET LENGTH ADDR TYPE FLAGS DEV',
   upsert: 'upsert read|write OFFSET LENGTH ADDR TYPE FLAGS DEV',
   remove: 'remove read|write OFFSET LENGTH',
@@ -62,7 +73,16 @@ const ARITY = new Map(Object.entries(USAGE).map(([op, u]) => [op, u.split(' ').l
 class LineParser {
   words: string[] = [];
   line = 0;
+  /** the revision TYPE and FLAGS names are resolved with (known once settings are read) */
+  rev: ResolvedRevision = resolveRevision(DEFAULT_REVISION);
   constructor(readonly file: string) {}
+
+  /** "... does not exist in v7 (only in rfc-v3): ..." for a name another revision has */
+  private elsewhere(kind: 'type' | 'flag', name: string): string {
+    const others = revisionsWithName(name, kind);
+    if (!others.length) return '';
+    return ` does not exist in ${this.rev.name} (only in ${others.join(', ')}; select one with a 'revision' line or --revision)`;
+  }
 
   fail(why: string): never {
     throw new ScenarioError(this.file, this.line, why);
@@ -89,9 +109,13 @@ class LineParser {
 
   type(idx: number): number {
     const w = this.words[idx];
-    const byName = TYPE_BY_NAME.get(w);
+    const byName = typeValue(this.rev, w);
     if (byName !== undefined) return byName;
-    if (!/^[0-9]/.test(w)) this.fail(`TYPE '${w}' is neither a number nor one of ${TYPE_LIST}`);
+    if (!/^[0-9]/.test(w)) {
+      const other = this.elsewhere('type', w);
+      if (other) this.fail(`TYPE '${w}'${other}`);
+      this.fail(`TYPE '${w}' is neither a number nor one of ${nameList(this.rev.typeNames)} (${this.rev.name})`);
+    }
     return this.small(idx, 'TYPE', 16);
   }
 
@@ -100,8 +124,12 @@ class LineParser {
     if (/^[0-9]/.test(w)) return this.small(idx, 'FLAGS', 16);
     let f = 0;
     for (const name of w.split('|')) {
-      const bit = FLAG_BY_NAME.get(name);
-      if (bit === undefined) this.fail(`FLAGS: unknown flag '${name}' (known: ${FLAG_LIST})`);
+      const bit = flagValue(this.rev, name);
+      if (bit === undefined) {
+        const other = this.elsewhere('flag', name);
+        if (other) this.fail(`FLAGS: flag '${name}'${other}`);
+        this.fail(`FLAGS: unknown flag '${name}' (${this.rev.name} knows: ${nameList(this.rev.flagNames)})`);
+      }
       f |= bit;
     }
     return f;
@@ -240,6 +268,8 @@ function hexDigit(c: number): number {
   return l >= 97 && l <= 102 ? l - 87 : -1;
 }
 
+const COMMAND_OPS = { add: 1, upsert: 1, remove: 1, lookup: 1, invalidate: 1, dump: 1 } as const;
+
 const C_A = 97, C_D = 100, C_I = 105, C_L = 108, C_R = 114, C_U = 117;
 
 /** Parse one line on the fast path; undefined means "let the LineParser do it". */
@@ -282,10 +312,15 @@ function fastCommand(f: FastLine, line: number): Command | undefined {
   return undefined;
 }
 
-/** Parse scenario text; throws ScenarioError naming FILE:LINE on the first bad line. */
-export function parseScenario(text: string, file = '<scenario>'): Scenario {
+/**
+ * Parse scenario text; throws ScenarioError naming FILE:LINE on the first
+ * bad line. TYPE and FLAGS names are those of the revision the scenario
+ * runs under: opts.revision, else its `revision` line, else the default.
+ */
+export function parseScenario(text: string, file = '<scenario>', opts: ParseOptions = {}): Scenario {
   const sc: Scenario = { geometry: geometryByName('fuse')!, blockSize: DEFAULT_BLOCKSIZE, maxBytes: DEFAULT_MAXBYTES, commands: [] };
   const p = new LineParser(file);
+  const settings: Settings = { override: opts.revision, resolved: false, capLine: 0 };
   const f = new FastLine();
   f.s = text;
   let lineNo = 0;
@@ -297,14 +332,36 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     f.end = end;
     const fast = fastCommand(f, lineNo);
     if (fast) sc.commands.push(fast);
-    else slowLine(sc, p, text.slice(start, end), lineNo);
+    else slowLine(sc, p, settings, text.slice(start, end), lineNo);
     start = end + 1;
   }
+  resolveSettings(sc, p, settings);
   return sc;
 }
 
+interface Settings {
+  override?: Revision;
+  /** the revision is fixed (the first cache command was seen) */
+  resolved: boolean;
+  /** line of the `cachemaxbytes` setting, 0 if none */
+  capLine: number;
+}
+
+/** Fixes the revision the names resolve with; checks the settings that depend on it. */
+function resolveSettings(sc: Scenario, p: LineParser, st: Settings): void {
+  if (st.resolved) return;
+  st.resolved = true;
+  const rev = st.override ?? sc.revision ?? DEFAULT_REVISION;
+  sc.encoding = rev;
+  p.rev = resolveRevision(rev);
+  if (st.capLine && !p.rev.cacheSizeCap) {
+    p.line = st.capLine;
+    p.fail(`cachemaxbytes: revision ${rev.name} has no per-connection cache cap (cache_maxbytes exists in ${revisionNames().filter((n) => resolveRevision(revisionByName(n)!).cacheSizeCap).join(', ')})`);
+  }
+}
+
 /** Everything the fast path declines: comments, blank lines, names, settings, errors. */
-function slowLine(sc: Scenario, p: LineParser, raw: string, lineNo: number): void {
+function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo: number): void {
   p.line = lineNo;
   const hash = raw.indexOf('#');
   if (hash >= 0) raw = raw.slice(0, hash);
@@ -317,6 +374,10 @@ function slowLine(sc: Scenario, p: LineParser, raw: string, lineNo: number): voi
   if (arity === undefined) p.fail(`unknown command '${op}' (expected one of ${[...ARITY.keys()].join(', ')})`);
   if (words.length - 1 !== arity) p.fail(`'${op}' takes ${arity} argument${arity === 1 ? '' : 's'}, got ${words.length - 1} (usage: ${USAGE[op]})`);
 
+  if (op in COMMAND_OPS) {
+    resolveSettings(sc, p, st);
+    p.line = lineNo;
+  }
   switch (op) {
     case 'add':
     case 'upsert':
@@ -349,6 +410,10 @@ function slowLine(sc: Scenario, p: LineParser, raw: string, lineNo: number): voi
         const bs = p.num(1, 'blocksize');
         if (bs === 0n || (bs & (bs - 1n)) !== 0n || bs > 1n << 31n) p.fail(`blocksize ${words[1]} must be a power of two no larger than 2^31`);
         sc.blockSize = bs;
+      } else if (op === 'cachemaxbytes') {
+        // fuse_iomap_cache_set_maxbytes clamps it; the cache does that
+        sc.cacheMaxBytes = p.small(1, 'cachemaxbytes', 32);
+        st.capLine = lineNo;
       } else {
         sc.maxBytes = s64(p.num(1, 'maxbytes'));
       }

@@ -5,13 +5,14 @@
  * cache enabled (FUSE_I_IOMAP_CACHE set) so that invalidate acts.
  */
 import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_LOCK_SHARED, Fork, LookupResult } from '../cache/constants.js';
-import type { CacheEventSink } from '../cache/events.js';
+import type { CacheEventSink, RevisionEventSink } from '../cache/events.js';
 import type { HazardHit } from '../cache/hazards.js';
 import { type CachedMapping, IomapCache } from '../cache/iomap-cache.js';
 import { DEFAULT_REVISION, type Revision } from '../cache/revision.js';
 import type { AllocEvent } from '../iext/tree.js';
 import { KernelOops, type Mapping } from '../iext/record.js';
 import type { Command, Scenario } from './parse.js';
+import { translateScenario } from './translate.js';
 
 export const FIXTURE_INODE = { connection: 1, ino: 12n, nodeid: 7n } as const;
 
@@ -48,6 +49,16 @@ export interface RunOptions {
   debug?: boolean;
   /** every tracepoint, in firing order */
   sink?: CacheEventSink;
+  /**
+   * revision-only tracepoints (v7 fuse_iomap_cache_alloc/_cleanup/_free,
+   * rfc-v3 fuse_iomap_cache_enable). With a sink the run models the inode's
+   * life: the cache is enabled through enable() before the first command
+   * (v7: fuse_iomap_cache_alloc) and evicted through clear() after the last
+   * (v7: fuse_iomap_cache_free), so summary.cache is empty afterwards.
+   */
+  revisionSink?: RevisionEventSink;
+  /** the server's cache_maxbytes (v7 iomap config; clamped by the cache), overriding the scenario's `cachemaxbytes` */
+  cacheMaxBytes?: number;
   /** also fire fuse_iomap_cache_lock/unlock around each command */
   lockEvents?: boolean;
   onAlloc?: (fork: Fork, ev: AllocEvent, line: number) => void;
@@ -63,6 +74,9 @@ export interface RunSummary {
 }
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
+  const revision = opts.revision ?? sc.revision ?? DEFAULT_REVISION;
+  // names were resolved for sc.encoding; re-encode them for the revision run
+  if (sc.encoding !== undefined && sc.encoding !== revision) sc = translateScenario(sc, revision);
   let line = 0;
   const hazards: RunSummary['hazards'] = new Map();
   const onAlloc = opts.onAlloc;
@@ -70,7 +84,9 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
     { ids: { ...FIXTURE_INODE }, isize: 0n, blockSize: sc.blockSize, maxBytes: sc.maxBytes },
     {
       geometry: sc.geometry,
-      revision: opts.revision ?? sc.revision ?? DEFAULT_REVISION,
+      revision,
+      cacheMaxBytes: opts.cacheMaxBytes ?? sc.cacheMaxBytes,
+      revisionSink: opts.revisionSink,
       debug: opts.debug,
       sink: opts.sink,
       traceLocks: opts.lockEvents,
@@ -83,7 +99,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
       },
     },
   );
-  cache.enabled = true;
+  if (opts.revisionSink) cache.enable();
+  else cache.enabled = true;
   const lockEvents = opts.lockEvents === true;
   const emitResult = opts.onResult ?? (() => {});
   const mval: CachedMapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0, validityCookie: 0n };
@@ -97,6 +114,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
       throw e;
     }
   }
+  if (opts.revisionSink) cache.clear();
   return { cache, commands: sc.commands.length, hazards };
 }
 
