@@ -34,4 +34,24 @@ describe('NativeMerger', () => {
       [1, 3],
     ]);
   });
+
+  it('holds everything newer than the last event read from a CPU that still has unread entries, however long', () => {
+    const m = new NativeMerger(100_000_000n);
+    m.add([ev(1, 10), ev(0, 20)]);
+    // CPU 1 went idle with a partly filled page the reader did not get: seconds pass on CPU 0
+    m.add([ev(0, 1000), ev(0, 2000), ev(0, 3000)]);
+    expect([...m.release(false, [1])].map((e) => [e.cpu, Number(e.ts / 1_000_000n)])).toEqual([[1, 10]]);
+    // a CPU with unread entries that was never read from holds everything
+    expect([...m.release(false, [1, 2])]).toEqual([]);
+    // CPU 1's withheld page comes out: its events go back into time order
+    m.add([ev(1, 15), ev(1, 1500)]);
+    expect([...m.release(false, [])].map((e) => [e.cpu, Number(e.ts / 1_000_000n)])).toEqual([
+      [1, 15],
+      [0, 20],
+      [0, 1000],
+      [1, 1500],
+      [0, 2000],
+    ]);
+    expect([...m.release(true, [1])].map((e) => Number(e.ts / 1_000_000n))).toEqual([3000]);
+  });
 });

@@ -89,7 +89,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
       take = (final = false) => {
         let any = false;
         const before = merger.held;
-        for (const it of pollItems(native, counter, merger, final)) {
+        for (const it of pollItems(native, counter, merger, final, () => inst.pendingCpus())) {
           any = true;
           items.push(it);
           if (it.kind === 'event') {

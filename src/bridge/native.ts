@@ -87,12 +87,18 @@ export function toTextLine(ev: NativeEvent): string {
 /**
  * Time-orders events across polls. Each CPU's records come in order, but a
  * CPU's partly filled ring-buffer page can be withheld from trace_pipe_raw
- * while later events of other CPUs are read (seen: 50 ms). Events are held
- * per CPU and released in timestamp order once they are older than the
- * newest timestamp seen minus the window, or at the end.
+ * while later events of other CPUs are read: seen for 50 ms, and, on a CPU
+ * that logged a few events and went idle, until the end of the session.
+ * So events are released in timestamp order only when they are older than
+ * the newest timestamp seen minus the window AND not newer than the last
+ * event read from any CPU that the kernel says still holds unread entries
+ * (per_cpu/cpuN/stats `entries`): that CPU's withheld events can only be
+ * later than what was already read from it. Everything goes at the end.
  */
 export class NativeMerger {
   private readonly perCpu = new Map<number, NativeEvent[]>();
+  /** the last timestamp read from each CPU */
+  private readonly lastSeen = new Map<number, bigint>();
   private newest = 0n;
   held = 0;
 
@@ -103,14 +109,25 @@ export class NativeMerger {
       let q = this.perCpu.get(e.cpu);
       if (!q) this.perCpu.set(e.cpu, (q = []));
       q.push(e);
+      this.lastSeen.set(e.cpu, e.ts);
       if (e.ts > this.newest) this.newest = e.ts;
     }
     this.held += events.length;
   }
 
-  /** Events safe to release now (all of them when final), oldest first. */
-  *release(final = false): Generator<NativeEvent> {
-    const limit = final ? null : this.newest - this.windowNs;
+  /**
+   * Events safe to release now (all of them when final), oldest first.
+   * pending: the CPUs whose ring buffer still holds unread entries.
+   */
+  *release(final = false, pending: Iterable<number> = []): Generator<NativeEvent> {
+    let limit = final ? null : this.newest - this.windowNs;
+    if (limit !== null) {
+      for (const cpu of pending) {
+        // a CPU never read from may hold anything: hold everything
+        const seen = this.lastSeen.get(cpu) ?? -1n;
+        if (seen < limit) limit = seen;
+      }
+    }
     const queues = [...this.perCpu.values()];
     const heads = queues.map(() => 0);
     for (;;) {
@@ -131,11 +148,18 @@ export class NativeMerger {
 }
 
 /** Items for replayItems from one poll (lost markers first), released through the merger. */
-export function* pollItems(reader: NativeReader, counter: { line: number; events: number }, merger: NativeMerger, final = false): Generator<TraceItem> {
+export function* pollItems(
+  reader: NativeReader,
+  counter: { line: number; events: number },
+  merger: NativeMerger,
+  final = false,
+  pendingCpus: () => Iterable<number> = () => [],
+): Generator<TraceItem> {
   const batch = reader.poll();
   if (batch.missed > 0 || batch.missedUnknown) yield { kind: 'lost', cpu: -1, count: batch.missedUnknown && !batch.missed ? null : batch.missed, line: counter.line };
   merger.add(batch.events);
-  for (const e of merger.release(final)) {
+  // read after the poll: entries logged since then are at least as new as anything read
+  for (const e of merger.release(final, final ? [] : pendingCpus())) {
     const ev = toTraceEvent(e, ++counter.line);
     if (ev) {
       counter.events++;

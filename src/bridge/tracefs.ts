@@ -117,6 +117,17 @@ export class TracefsInstance {
     }
   }
 
+  /** The CPUs whose ring buffer holds entries not read yet (per_cpu/cpuN/stats `entries`). */
+  pendingCpus(): number[] {
+    const out: number[] = [];
+    const dir = `${this.path}/per_cpu`;
+    for (const cpu of readdirSync(dir)) {
+      const m = /^entries: (\d+)$/m.exec(readFileSync(`${dir}/${cpu}/stats`, 'utf8'));
+      if (m && m[1] !== '0') out.push(Number(cpu.slice(3)));
+    }
+    return out;
+  }
+
   /** Events the ring buffers overwrote or dropped (per_cpu/cpuN/stats). */
   lostEvents(): number {
     let lost = 0;
