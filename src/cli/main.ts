@@ -13,6 +13,7 @@ import { writeJson, writeOut } from '../scenario/output.js';
 import { parseScenario, ScenarioError } from '../scenario/parse.js';
 import { type CommandResult, type RunSummary, runScenario } from '../scenario/run.js';
 import { FtraceTextWriter } from '../trace/fuse-format.js';
+import { traceFormatOf } from '../trace/revision.js';
 import { KernelOops } from '../iext/record.js';
 import { BufferedWriter } from './buffered-writer.js';
 import { type CliCommand, UsageError } from './command.js';
@@ -84,6 +85,9 @@ function run(args: string[]): number {
   const effective = revision ?? scenario.revision ?? DEFAULT_REVISION;
   if (cacheMaxBytes !== undefined && !effective.cacheSizeCap)
     throw new UsageError(`--cache-maxbytes: revision ${effective.name} has no per-connection cache cap`);
+  // the trace is written in the revision's own tracepoint texts
+  const traceFormat = traceFormatOf(effective);
+  if (values['lock-events'] && traceFormat === 'v7') throw new UsageError(`--lock-events: revision ${effective.name} has no lock tracepoints`);
 
   const out = new BufferedWriter(1);
   let traceOut: BufferedWriter | undefined;
@@ -94,7 +98,7 @@ function run(args: string[]): number {
       throw new UsageError(`cannot write trace ${values.trace}: ${(e as Error).message}`);
     }
   }
-  const tracer = traceOut ? new FtraceTextWriter((s) => traceOut!.write(s)) : undefined;
+  const tracer = traceOut ? new FtraceTextWriter((s) => traceOut!.write(s), undefined, undefined, undefined, traceFormat) : undefined;
   const format = values.json ? writeJson : writeOut;
   const write = (s: string) => out.write(s);
   let summary: RunSummary;
@@ -105,6 +109,9 @@ function run(args: string[]): number {
       debug: values.debug,
       lockEvents: values['lock-events'],
       sink: tracer ? (ev) => tracer.event(ev) : undefined,
+      // v7 traces show the cache object's alloc/free and the cap's cleanup; the
+      // rfc-v3 fixtures (the seed's harness) have no fuse_iomap_cache_enable
+      revisionSink: tracer && traceFormat === 'v7' ? (ev) => tracer.revisionEvent(ev) : undefined,
       onResult: (r: CommandResult) => format(r, write),
     });
   } catch (e) {

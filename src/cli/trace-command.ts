@@ -5,9 +5,11 @@
  * the model and report the first divergence.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_REVISION, type Revision, revisionByName, revisionNames } from '../cache/revision.js';
 import { type TraceProblem, formatProblem, newStats, openTrace, parseTraceStream } from '../trace/parse/stream.js';
 import { formatReport } from '../trace/replay/report.js';
 import { replayStream } from '../trace/replay/run.js';
+import { traceFormatOf } from '../trace/revision.js';
 import { type CliCommand, UsageError } from './command.js';
 
 const OPTIONS = {
@@ -17,7 +19,17 @@ const OPTIONS = {
   context: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  revision: { type: 'string' },
+  'cache-maxbytes': { type: 'string' },
 } as const;
+
+/** --revision: the kernel that wrote the trace (its fuse texts and cache behaviour) */
+function revisionArg(name: string | undefined): Revision {
+  if (name === undefined) return DEFAULT_REVISION;
+  const rev = revisionByName(name);
+  if (!rev) throw new UsageError(`--revision: unknown revision '${name}' (known: ${revisionNames().join(', ')})`);
+  return rev;
+}
 
 function num(v: string | undefined, what: string): bigint | undefined {
   if (v === undefined) return undefined;
@@ -38,11 +50,11 @@ function progress(size: number | null): ((bytes: number, events: number) => void
 
 const jsonReplacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v instanceof Map ? Object.fromEntries(v) : v);
 
-async function parseOnly(file: string, json: boolean): Promise<number> {
+async function parseOnly(file: string, json: boolean, revision: Revision): Promise<number> {
   const { stream } = openTrace(file);
   const stats = newStats();
   const problems: TraceProblem[] = [];
-  for await (const it of parseTraceStream(stream, file, stats)) {
+  for await (const it of parseTraceStream(stream, file, stats, traceFormatOf(revision))) {
     if (it.kind === 'problem') {
       problems.push(it.problem);
       process.stderr.write(formatProblem(it.problem) + '\n');
@@ -59,21 +71,34 @@ async function parseOnly(file: string, json: boolean): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
+const resolveCap = (rev: Revision): boolean => !!rev.cacheSizeCap;
+
 export async function replayFile(args: string[], mode: 'replay' | 'diff'): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError(`${mode} needs exactly one FILE (or - for standard input)`);
   const dialect = values.dialect;
   if (dialect !== undefined && dialect !== 'fuse' && dialect !== 'xfs') throw new UsageError(`--dialect: '${dialect}' is not fuse or xfs`);
+  const revision = revisionArg(values.revision);
+  const cap = num(values['cache-maxbytes'], 'cache-maxbytes');
+  if (cap !== undefined && (cap > 0xffff_ffffn || !resolveCap(revision))) throw new UsageError(`--cache-maxbytes: ${cap > 0xffff_ffffn ? `${cap} is not an unsigned 32-bit integer` : `revision ${revision.name} has no per-connection cache cap`}`);
   const file = positionals[0];
   const { stream, size } = openTrace(file);
   let problems = 0;
+  let hinted = false;
   const report = await replayStream(stream, file, {
     dialect,
+    revision,
+    cacheMaxBytes: cap === undefined ? undefined : Number(cap),
     blockSize: num(values.blocksize, 'blocksize'),
     maxBytes: values.maxbytes === undefined ? undefined : BigInt.asIntN(64, num(values.maxbytes, 'maxbytes')!),
     context: values.context === undefined ? undefined : Number(num(values.context, 'context')),
     onProblem: (p) => {
       if (problems++ < 100) process.stderr.write(formatProblem(p) + '\n');
+      if (!hinted && /^fuse_\w+: body does not match/.test(p.why)) {
+        hinted = true;
+        const others = revisionNames().filter((n) => traceFormatOf(revisionByName(n)!) !== traceFormatOf(revision));
+        process.stderr.write(`hint: fuse lines that are not ${revision.name}'s texts: a trace of another kernel revision needs --revision (${others.join(', ')})\n`);
+      }
     },
     onProgress: values.quiet ? undefined : progress(size),
   }).catch((e: NodeJS.ErrnoException) => {
@@ -89,13 +114,15 @@ export async function replayFile(args: string[], mode: 'replay' | 'diff'): Promi
   return report.divergences > 0 || report.lostEvents > 0 || report.lostMarkers > 0 ? 1 : 0;
 }
 
-const USAGE_LINES = `  iomap-sim trace parse FILE [--json]
+const USAGE_LINES = `  iomap-sim trace parse FILE [--revision REV] [--json]
                                       read a trace (trace, trace_pipe or trace-cmd report text; - = stdin):
                                       events per type, FILE:LINE for each unreadable line; --json: one event a line
-  iomap-sim trace replay|diff FILE [--dialect fuse|xfs] [--blocksize N] [--maxbytes N] [--context N] [--json] [--quiet]
+  iomap-sim trace replay|diff FILE [--dialect fuse|xfs] [--revision REV] [--blocksize N] [--maxbytes N]
+                            [--cache-maxbytes N] [--context N] [--json] [--quiet]
                                       replay the trace into the model (fuse: the cache calls; xfs: the iext
                                       operations) and report the first divergence; exit 1 on any divergence or lost
-                                      events. fuse needs the inode's block size and s_maxbytes (default 4096, 2^63-1)
+                                      events. fuse needs the inode's block size and s_maxbytes (default 4096, 2^63-1);
+                                      --revision: the kernel that wrote it (its fuse texts and cache; default rfc-v3)
 `;
 
 export const traceCommand: CliCommand = {
@@ -105,9 +132,9 @@ export const traceCommand: CliCommand = {
     const [sub, ...rest] = args;
     switch (sub) {
       case 'parse': {
-        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, allowPositionals: true });
+        const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, revision: { type: 'string' } }, allowPositionals: true });
         if (positionals.length !== 1) throw new UsageError('trace parse needs exactly one FILE (or - for standard input)');
-        return parseOnly(positionals[0], values.json ?? false).catch((e: NodeJS.ErrnoException) => {
+        return parseOnly(positionals[0], values.json ?? false, revisionArg(values.revision)).catch((e: NodeJS.ErrnoException) => {
           if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw new UsageError(`${positionals[0]}: ${e.message}`);
           throw e;
         });

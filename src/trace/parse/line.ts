@@ -7,6 +7,7 @@
  * reason why it could not be read.
  */
 import { decodeBody } from '../schema/compile.js';
+import type { FuseTraceFormat } from '../revision.js';
 import { schemaFor } from '../schema/registry.js';
 import type { Dialect, Fields } from '../schema/types.js';
 
@@ -38,7 +39,8 @@ const LOST = /^\s*CPU:\s*(\d+) \[(?:LOST (\d+) EVENTS|(\d+) EVENTS DROPPED|LOST 
 // trace-cmd report headers
 const HEADER = /^(?:cpus=\d+|version = .*|CPU \d+ is empty|\s*$)/;
 
-export function parseLine(text: string, line: number): LineResult {
+/** format: whose fuse texts the line has (the kernel revision's; xfs lines are the same for both) */
+export function parseLine(text: string, line: number, format: FuseTraceFormat = 'rfc-v3'): LineResult {
   if (text.length === 0 || text[0] === '#') return { kind: 'skip' };
   const lost = LOST.exec(text);
   if (lost) {
@@ -51,7 +53,7 @@ export function parseLine(text: string, line: number): LineResult {
     return { kind: 'error', why: 'not an ftrace event line (expected COMM-PID [CPU] TIMESTAMP: EVENT: FIELDS)' };
   }
   const name = m[6];
-  const schema = schemaFor(name);
+  const schema = schemaFor(name, format);
   if (!schema) return { kind: 'skip', unknownEvent: name };
   // trace-cmd report pads the event name with spaces
   const body = m[7].trim();

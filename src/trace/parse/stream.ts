@@ -7,6 +7,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { FuseTraceFormat } from '../revision.js';
 import { type TraceEvent, parseLine } from './line.js';
 
 export interface TraceProblem {
@@ -102,7 +103,12 @@ export async function* splitLines(source: AsyncIterable<Buffer | string>, onByte
 }
 
 /** Parse a stream of ftrace text into events, lost markers and problems. */
-export async function* parseTraceStream(source: AsyncIterable<Buffer | string>, file: string, stats: ParseStats = newStats()): AsyncGenerator<TraceItem> {
+export async function* parseTraceStream(
+  source: AsyncIterable<Buffer | string>,
+  file: string,
+  stats: ParseStats = newStats(),
+  format: FuseTraceFormat = 'rfc-v3',
+): AsyncGenerator<TraceItem> {
   let n = 0;
   const splitter = new LineSplitter();
   const lines: SplitLine[] = [];
@@ -116,7 +122,7 @@ export async function* parseTraceStream(source: AsyncIterable<Buffer | string>, 
         items.push({ kind: 'problem', problem: { file, line: n, why: `line of ${text.tooLong} bytes is longer than ${MAX_LINE}` } });
         continue;
       }
-      const r = parseLine(text, n);
+      const r = parseLine(text, n, format);
       switch (r.kind) {
         case 'event':
           stats.events++;

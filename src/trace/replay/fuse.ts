@@ -6,17 +6,26 @@
  * every event the model fires is compared, field by field, with the next
  * event of that inode in the trace. Leaf pointers are checked through a
  * one-to-one PointerMap against the model's leaf blocks.
+ *
+ * Both revisions' texts: the revision (default rfc-v3) gives the model's
+ * behaviour and the texts. In v7 an inode's history starts at
+ * fuse_iomap_cache_alloc and ends at fuse_iomap_cache_free, and
+ * fuse_iomap_cache_cleanup (the size cap's destroy inside an upsert, between
+ * the remove and the add the trace shows) is applied as the trace shows it,
+ * after checking the fork's byte count it prints.
  */
 import { Fork } from '../../cache/constants.js';
 import type { CacheEvent } from '../../cache/events.js';
 import { type CachedMapping, IomapCache } from '../../cache/iomap-cache.js';
+import { DEFAULT_REVISION, type Revision } from '../../cache/revision.js';
 import { FUSE_GEOMETRY } from '../../iext/geometry.js';
-import { emptyMapping } from '../../iext/record.js';
-import { formatFuseEvent } from '../fuse-format.js';
+import { emptyMapping, type Mapping } from '../../iext/record.js';
+import { formatFuseEventAs } from '../fuse-format.js';
 import type { TraceEvent } from '../parse/line.js';
+import { type FuseTraceFormat, traceFormatOf } from '../revision.js';
 import { decodeBody } from '../schema/compile.js';
-import { FUSE_SCHEMAS } from '../schema/registry.js';
-import type { Fields } from '../schema/types.js';
+import { fuseSchemas } from '../schema/registry.js';
+import type { EventSchema, Fields } from '../schema/types.js';
 import { PointerMap } from './pointer-map.js';
 import { ContextRing, type Divergence, type ReplayReport } from './report.js';
 
@@ -26,13 +35,41 @@ export interface FuseReplayOptions {
   /** s_maxbytes of the superblock (not in the trace) */
   maxBytes: bigint;
   context?: number;
+  /** the kernel revision that wrote the trace: its cache behaviour and its texts (default rfc-v3) */
+  revision?: Revision;
+  /** v7: the server's cache_maxbytes, when known; a cleanup of a fork not over it diverges */
+  cacheMaxBytes?: number;
 }
 
-/** The calls a trace records; everything else they fire follows them. */
-const CALLS = new Set(['fuse_iomap_cache_add', 'fuse_iomap_cache_remove', 'fuse_iomap_cache_lookup', 'fuse_iomap_cache_invalidate_range', 'fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock']);
+const BASIC_CALLS = ['fuse_iomap_cache_add', 'fuse_iomap_cache_remove', 'fuse_iomap_cache_lookup', 'fuse_iomap_cache_invalidate_range'];
 const LOCKS = new Set(['fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock']);
+/** v7: the cache object's life and the cap's destroy */
+const V7_LIFE = ['fuse_iomap_cache_alloc', 'fuse_iomap_cache_free', 'fuse_iomap_cache_cleanup'];
+/** The calls a trace records (everything else they fire follows them), per revision's texts. */
+const CALLS: Record<FuseTraceFormat, ReadonlySet<string>> = {
+  'rfc-v3': new Set([...BASIC_CALLS, ...LOCKS]),
+  v7: new Set([...BASIC_CALLS, ...V7_LIFE]),
+};
+const FIRED = ['fuse_iext_insert', 'fuse_iext_remove', 'fuse_iext_pre_update', 'fuse_iext_post_update', 'fuse_iext_add_mapping', 'fuse_iext_del_mapping', 'fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right', 'fuse_iext_del_mapping_got', 'fuse_iomap_cache_lookup_result', 'fuse_iext_check_mapping'];
 /** Events the model fires (checked when they appear). */
-const MODELLED = new Set([...CALLS, 'fuse_iext_insert', 'fuse_iext_remove', 'fuse_iext_pre_update', 'fuse_iext_post_update', 'fuse_iext_add_mapping', 'fuse_iext_del_mapping', 'fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right', 'fuse_iext_del_mapping_got', 'fuse_iomap_cache_lookup_result', 'fuse_iext_check_mapping']);
+const MODELLED: Record<FuseTraceFormat, ReadonlySet<string>> = {
+  'rfc-v3': new Set([...CALLS['rfc-v3'], ...FIRED]),
+  v7: new Set([...CALLS.v7, ...FIRED]),
+};
+
+/** Where each revision's texts keep a call's arguments (the TP_STRUCT__entry names). */
+interface CallFields {
+  fork: string;
+  /** fuse_iomap_cache_add's mapping: offset, length, addr, type, flags, dev */
+  map: readonly [string, string, string, string, string, string];
+  /** _remove and _invalidate_range: offset, length; _lookup: pos, count */
+  range: readonly [string, string];
+  lookup: readonly [string, string];
+}
+const CALL_FIELDS: Record<FuseTraceFormat, CallFields> = {
+  'rfc-v3': { fork: 'whichfork', map: ['offset', 'length', 'addr', 'maptype', 'mapflags', 'dev'], range: ['offset', 'length'], lookup: ['pos', 'count'] },
+  v7: { fork: 'iodir', map: ['mapoffset', 'maplength', 'mapaddr', 'maptype', 'mapflags', 'mapdev'], range: ['offset', 'length'], lookup: ['offset', 'length'] },
+};
 /** Fields the model cannot know: the caller's return address. Leaf pointers are checked apart. */
 const NOT_COMPARED = new Set(['caller_ip', 'leaf']);
 
@@ -65,7 +102,18 @@ const hex = (v: bigint | string) => (typeof v === 'bigint' ? '0x' + u64(v).toStr
 
 export class FuseReplay {
   private readonly inodes = new Map<string, InodeState>();
+  /** events of inodes whose history began before the trace, per inode */
   private readonly unknown = new Map<string, number>();
+  /** inodes whose events are being ignored now (unknown start, until a v7 alloc starts a new life) */
+  private readonly ignoring = new Set<string>();
+  /** v7 cache lives that ended with fuse_iomap_cache_free */
+  private ended = 0;
+  private readonly revision: Revision;
+  private readonly format: FuseTraceFormat;
+  private readonly schemas: ReadonlyMap<string, EventSchema>;
+  private readonly calls: ReadonlySet<string>;
+  private readonly modelled: ReadonlySet<string>;
+  private readonly cf: CallFields;
   private readonly pointers = new PointerMap();
   private readonly ring: ContextRing;
   private readonly perEvent: Record<string, number> = {};
@@ -79,6 +127,17 @@ export class FuseReplay {
 
   constructor(private readonly opts: FuseReplayOptions) {
     this.ring = new ContextRing(opts.context ?? 8);
+    this.revision = opts.revision ?? DEFAULT_REVISION;
+    this.format = traceFormatOf(this.revision);
+    this.schemas = fuseSchemas(this.format);
+    this.calls = CALLS[this.format];
+    this.modelled = MODELLED[this.format];
+    this.cf = CALL_FIELDS[this.format];
+  }
+
+  /** the model's text of an event it fired (never null: the model fires only this revision's events) */
+  private text(e: CacheEvent): string {
+    return formatFuseEventAs(e, this.format) ?? `${e.name} (not a ${this.format} tracepoint)`;
   }
 
   lost(count: number | null): void {
@@ -90,23 +149,31 @@ export class FuseReplay {
     this.events++;
     this.perEvent[ev.name] = (this.perEvent[ev.name] ?? 0) + 1;
     this.ring.push(`${ev.line}: ${ev.raw.trim()}`);
-    if (ev.dialect !== 'fuse' || !MODELLED.has(ev.name)) return;
+    if (ev.dialect !== 'fuse' || !this.modelled.has(ev.name)) return;
     const key = `connection ${ev.fields.connection} ino ${ev.fields.ino}`;
-    if (this.unknown.has(key)) {
+    // v7: fuse_iomap_cache_alloc starts a cache's life, seen from its creation
+    if (ev.name === 'fuse_iomap_cache_alloc') return this.alloc(key, ev);
+    if (this.ignoring.has(key)) {
       this.unknown.set(key, this.unknown.get(key)! + 1);
       return;
     }
     let st = this.inodes.get(key);
     if (!st) {
-      // A history that does not open with a cache call began before the trace.
-      if (!CALLS.has(ev.name)) {
-        this.unknown.set(key, 1);
+      // A history that does not open with a cache call (v7: with the
+      // cache's alloc) began before the trace.
+      if (this.format === 'v7' || !this.calls.has(ev.name)) {
+        this.unknown.set(key, (this.unknown.get(key) ?? 0) + 1);
+        this.ignoring.add(key);
         return;
       }
       st = this.newInode(key, ev.fields);
     }
     if (st.diverged) return;
     this.releaseFreed(st);
+    if (ev.name === 'fuse_iomap_cache_free' || ev.name === 'fuse_iomap_cache_cleanup') {
+      if (st.expected.length) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${(st.expected[0] as CacheEvent).name}: ${this.text(st.expected[0] as CacheEvent)}`);
+      return ev.name === 'fuse_iomap_cache_free' ? this.free(st) : this.cleanup(st, ev);
+    }
     if (LOCKS.has(ev.name) && !st.cache.traceLocks && st.expected.length > 0) {
       // The first lock event inside a call (invalidate_range locks internally):
       // the trace has lock events, so the model fires them from now on.
@@ -114,12 +181,48 @@ export class FuseReplay {
       return;
     }
     if (st.expected.length === 0) {
-      if (!CALLS.has(ev.name)) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired nothing (no cache call pending)`);
+      if (!this.calls.has(ev.name)) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired nothing (no cache call pending)`);
       this.execute(st, ev.name, ev.fields);
       this.releaseFreed(st);
       if (st.expected.length === 0) return this.diverge(st, ev, `the model fired nothing for ${ev.name}`);
     }
     this.compare(st, ev);
+  }
+
+  /** fuse_iomap_cache_alloc (v7): a new cache object, ic_seq at FUSE_IOMAP_INIT_COOKIE */
+  private alloc(key: string, ev: TraceEvent): void {
+    this.ignoring.delete(key);
+    const old = this.inodes.get(key);
+    if (old && !old.diverged) return this.diverge(old, ev, 'fuse_iomap_cache_alloc while the inode already has a cache (no fuse_iomap_cache_free before)');
+    if (old) return; // a diverged history stays diverged
+    this.newInode(key, ev.fields);
+    this.checked++;
+  }
+
+  /** fuse_iomap_cache_free (v7, at eviction): both forks destroyed, the life ends */
+  private free(st: InodeState): void {
+    st.cache.clear();
+    this.releaseFreed(st);
+    this.inodes.delete(st.key);
+    this.ended++;
+    this.checked++;
+  }
+
+  /**
+   * fuse_iomap_cache_cleanup (v7): inside an upsert the fork held more than
+   * cache_maxbytes and is destroyed whole; the trace prints its ir_bytes.
+   */
+  private cleanup(st: InodeState, ev: TraceEvent): void {
+    const fork = ev.fields.iodir === 1n ? Fork.WRITE : Fork.READ;
+    const ifp = st.cache.forkPtr(fork);
+    if (!ifp) return this.diverge(st, ev, `fuse_iomap_cache_cleanup of the never-used ${ev.fields.iodir === 1n ? 'write' : 'read'} fork`);
+    const bytes = BigInt(ifp.bytes);
+    if (bytes !== ev.fields.bytes) return this.diverge(st, ev, `field bytes: trace ${hex(ev.fields.bytes)}, model ${hex(bytes)}`);
+    const cap = this.opts.cacheMaxBytes;
+    if (cap !== undefined && bytes <= BigInt(cap)) return this.diverge(st, ev, `fuse_iomap_cache_cleanup of ${bytes} bytes, not over cache_maxbytes ${cap}`);
+    ifp.destroy();
+    this.releaseFreed(st);
+    this.checked++;
   }
 
   private newInode(key: string, f: Fields): InodeState {
@@ -129,6 +232,8 @@ export class FuseReplay {
       { ids, isize: (f.isize as bigint | undefined) ?? 0n, blockSize: this.opts.blockSize, maxBytes: this.opts.maxBytes },
       {
         geometry: FUSE_GEOMETRY,
+        revision: this.revision,
+        cacheMaxBytes: this.opts.cacheMaxBytes,
         sink: (e) => st.expected.push(e),
         onAlloc: (fork, a) => {
           if (a.kind !== 'leaf') return;
@@ -148,23 +253,26 @@ export class FuseReplay {
     const c = st.cache;
     if (f.isize !== undefined) c.inode.isize = f.isize as bigint;
     if (f.nodeid !== undefined) c.inode.ids.nodeid = f.nodeid as bigint;
-    const fork = f.whichfork === 1n ? Fork.WRITE : Fork.READ;
+    const cf = this.cf;
+    const fork = f[cf.fork] === 1n ? Fork.WRITE : Fork.READ;
+    const [o, l] = cf.range;
     switch (name) {
       case 'fuse_iomap_cache_add': {
-        const map = { offset: s64(f.offset as bigint), length: f.length as bigint, addr: f.addr as bigint, type: Number(f.maptype), flags: Number(f.mapflags), dev: Number(f.dev) };
+        const [mo, ml, ma, mt, mf, md] = cf.map;
+        const map: Mapping = { offset: s64(f[mo] as bigint), length: f[ml] as bigint, addr: f[ma] as bigint, type: Number(f[mt]), flags: Number(f[mf]), dev: Number(f[md]) };
         c.cacheAdd(fork, map);
         break;
       }
       case 'fuse_iomap_cache_remove':
-        c.cacheRemove(fork, s64(f.offset as bigint), f.length as bigint);
+        c.cacheRemove(fork, s64(f[o] as bigint), f[l] as bigint);
         break;
       case 'fuse_iomap_cache_lookup': {
         const mval: CachedMapping = { ...emptyMapping(), validityCookie: 0n };
-        c.cacheLookup(fork, s64(f.pos as bigint), f.count as bigint, mval);
+        c.cacheLookup(fork, s64(f[cf.lookup[0]] as bigint), f[cf.lookup[1]] as bigint, mval);
         break;
       }
       case 'fuse_iomap_cache_invalidate_range':
-        c.invalidateRange(s64(f.offset as bigint), f.length as bigint);
+        c.invalidateRange(s64(f[o] as bigint), f[l] as bigint);
         break;
       case 'fuse_iomap_cache_lock':
         c.traceLocks = true;
@@ -185,12 +293,12 @@ export class FuseReplay {
   /** Compare the trace's event with the next one the model fired. */
   private compare(st: InodeState, ev: TraceEvent): void {
     const want = st.expected.shift() as CacheEvent;
-    if (want.name !== ev.name) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${want.name}: ${formatFuseEvent(want)}`);
-    const text = formatFuseEvent(want);
+    if (want.name !== ev.name) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${want.name}: ${this.text(want)}`);
+    const text = this.text(want);
     // Fast path: the same text but for the leaf pointer and the caller. Else
     // compare decoded fields (other labels, raw pointers), naming the first that differs.
     if (comparable(text) !== comparable(bodyOf(ev))) {
-      const schema = FUSE_SCHEMAS.get(want.name)!;
+      const schema = this.schemas.get(want.name)!;
       const model = decodeBody(schema, text);
       if (typeof model === 'string') return this.diverge(st, ev, `internal: the model's own text does not parse: ${model}`);
       for (const spec of schema.fields) {
@@ -220,7 +328,7 @@ export class FuseReplay {
       if (st.diverged || st.expected.length === 0) continue;
       st.diverged = true;
       const e = st.expected[0] as CacheEvent;
-      this.divergent.push({ line: -1, event: e.name, where: st.key, what: `the trace ended where the model fired ${e.name}: ${formatFuseEvent(e)}`, context: this.ring.snapshot() });
+      this.divergent.push({ line: -1, event: e.name, where: st.key, what: `the trace ended where the model fired ${e.name}: ${this.text(e)}`, context: this.ring.snapshot() });
     }
     const sorted = [...this.divergent].sort((a, b) => (a.line < 0 ? Infinity : a.line) - (b.line < 0 ? Infinity : b.line));
     let unknownEvents = 0;
@@ -230,7 +338,7 @@ export class FuseReplay {
       events: this.events,
       perEvent: this.perEvent,
       checked: this.checked,
-      inodesChecked: this.inodes.size,
+      inodesChecked: this.inodes.size + this.ended,
       unknownStart: [...this.unknown.keys()],
       unknownStartEvents: unknownEvents,
       divergences: this.divergent.length,

@@ -7,6 +7,8 @@
 import type { Readable } from 'node:stream';
 import type { TraceEvent } from '../parse/line.js';
 import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceStream } from '../parse/stream.js';
+import { DEFAULT_REVISION } from '../../cache/revision.js';
+import { traceFormatOf } from '../revision.js';
 import type { Dialect } from '../schema/types.js';
 import { FuseReplay, type FuseReplayOptions } from './fuse.js';
 import type { ReplayReport } from './report.js';
@@ -28,13 +30,22 @@ export interface Replayer {
 }
 
 export function newReplayer(dialect: Dialect, opts: ReplayOptions = {}): Replayer {
-  if (dialect === 'fuse') return new FuseReplay({ blockSize: opts.blockSize ?? 4096n, maxBytes: opts.maxBytes ?? 0x7fff_ffff_ffff_ffffn, context: opts.context });
+  if (dialect === 'fuse')
+    return new FuseReplay({
+      blockSize: opts.blockSize ?? 4096n,
+      maxBytes: opts.maxBytes ?? 0x7fff_ffff_ffff_ffffn,
+      context: opts.context,
+      revision: opts.revision,
+      cacheMaxBytes: opts.cacheMaxBytes,
+    });
   return new XfsReplay({ context: opts.context });
 }
 
 export async function replayStream(source: AsyncIterable<Buffer | string> | Readable, file: string, opts: ReplayOptions = {}): Promise<ReplayReport & { stats: ParseStats }> {
   const stats = newStats();
-  return replayItems(parseTraceStream(source as AsyncIterable<Buffer>, file, stats), stats, opts);
+  // the fuse texts are parsed as the revision prints them
+  const format = traceFormatOf(opts.revision ?? DEFAULT_REVISION);
+  return replayItems(parseTraceStream(source as AsyncIterable<Buffer>, file, stats, format), stats, opts);
 }
 
 /** Replay already decoded items (text parser or the native reader); stats.bytes drives progress. */

@@ -14,10 +14,10 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function decodeFor(conv: string, arg: RawSchema['args'][number], event: string): Decode {
+function decodeFor(conv: string, arg: RawSchema['args'][number], event: string, tables: Readonly<Record<string, SymbolTable>>): Decode {
   if (arg.length === 2) return { kind: arg[1] };
   if (arg.length === 3) {
-    const table = TABLES[arg[2]];
+    const table = tables[arg[2]];
     if (!table) throw new Error(`${event}: unknown table ${arg[2]}`);
     return { kind: arg[1], table, tableName: arg[2] };
   }
@@ -39,7 +39,7 @@ const PIECE: Record<Decode['kind'], string> = {
   minor: '(\\d+)',
 };
 
-function compileFormat(format: string, args: RawSchema['args'], event: string): { re: RegExp; fields: FieldSpec[] } {
+function compileFormat(format: string, args: RawSchema['args'], event: string, tables: Readonly<Record<string, SymbolTable>>): { re: RegExp; fields: FieldSpec[] } {
   let src = '^';
   let last = 0;
   let i = 0;
@@ -53,7 +53,7 @@ function compileFormat(format: string, args: RawSchema['args'], event: string): 
     }
     const arg = args[i++];
     if (!arg) throw new Error(`${event}: more conversions than arguments`);
-    const decode = decodeFor(m[1], arg, event);
+    const decode = decodeFor(m[1], arg, event, tables);
     src += PIECE[decode.kind];
     fields.push({ field: arg[0], conversion: '%' + m[1], decode });
   }
@@ -62,9 +62,10 @@ function compileFormat(format: string, args: RawSchema['args'], event: string): 
   return { re: new RegExp(src), fields };
 }
 
-export function compileSchema(raw: RawSchema, dialect: Dialect): EventSchema {
-  const main = compileFormat(raw.format, raw.args, raw.name);
-  const variants = (raw.variants ?? []).map((v) => compileFormat(v, raw.args, raw.name));
+/** tables: the __print_flags / __print_symbolic tables of the kernel revision the format belongs to */
+export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly<Record<string, SymbolTable>> = TABLES): EventSchema {
+  const main = compileFormat(raw.format, raw.args, raw.name, tables);
+  const variants = (raw.variants ?? []).map((v) => compileFormat(v, raw.args, raw.name, tables));
   return {
     name: raw.name,
     dialect,

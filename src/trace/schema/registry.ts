@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Every known tracepoint schema, by event name, for both dialects. */
+/* Every known tracepoint schema, by event name, for both dialects and both fuse revisions. */
+import type { FuseTraceFormat } from '../revision.js';
 import { compileSchema } from './compile.js';
 import { FUSE_RAW_SCHEMAS } from './fuse-events.js';
+import { FUSE_V7_RAW_SCHEMAS } from './fuse-v7-events.js';
+import { TABLES, V7_TABLES } from './tables.js';
 import type { Dialect, EventSchema, RawSchema } from './types.js';
 import { XFS_RAW_SCHEMAS } from './xfs-events.js';
+import type { SymbolTable } from '../print-flags.js';
 
 /**
  * Text forms seen in the wild besides the seed's: the fuse-cache fixtures
@@ -14,19 +18,27 @@ const FUSE_VARIANTS: Record<string, string[]> = {
   fuse_iomap_cache_invalidate_range: ['connection %u ino %llu nodeid %llu isize 0x%llx offset 0x%llx length 0x%llx'],
 };
 
-function build(raws: readonly RawSchema[], dialect: Dialect, variants: Record<string, string[]> = {}): Map<string, EventSchema> {
+function build(raws: readonly RawSchema[], dialect: Dialect, variants: Record<string, string[]> = {}, tables?: Readonly<Record<string, SymbolTable>>): Map<string, EventSchema> {
   const map = new Map<string, EventSchema>();
-  for (const raw of raws) map.set(raw.name, compileSchema({ ...raw, variants: variants[raw.name] }, dialect));
+  for (const raw of raws) map.set(raw.name, compileSchema({ ...raw, variants: variants[raw.name] }, dialect, tables ?? TABLES));
   return map;
 }
 
+/** rfc-v3 (seed 001) fuse texts */
 export const FUSE_SCHEMAS = build(FUSE_RAW_SCHEMAS, 'fuse', FUSE_VARIANTS);
+/** v7 fuse texts */
+export const FUSE_V7_SCHEMAS = build(FUSE_V7_RAW_SCHEMAS, 'fuse', {}, V7_TABLES);
 export const XFS_SCHEMAS = build(XFS_RAW_SCHEMAS, 'xfs');
 
-export function schemaFor(name: string): EventSchema | undefined {
-  return FUSE_SCHEMAS.get(name) ?? XFS_SCHEMAS.get(name);
+export function fuseSchemas(format: FuseTraceFormat = 'rfc-v3'): ReadonlyMap<string, EventSchema> {
+  return format === 'v7' ? FUSE_V7_SCHEMAS : FUSE_SCHEMAS;
 }
 
-export function dialectOf(name: string): Dialect | undefined {
-  return schemaFor(name)?.dialect;
+/** The schema of an event in the fuse texts of `format` (default rfc-v3) or xfs. */
+export function schemaFor(name: string, format: FuseTraceFormat = 'rfc-v3'): EventSchema | undefined {
+  return fuseSchemas(format).get(name) ?? XFS_SCHEMAS.get(name);
+}
+
+export function dialectOf(name: string, format: FuseTraceFormat = 'rfc-v3'): Dialect | undefined {
+  return schemaFor(name, format)?.dialect;
 }

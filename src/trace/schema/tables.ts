@@ -4,7 +4,8 @@
  * __print_flags / __print_symbolic (TRACE_FORMATS.md section B; the xfs ones
  * from this kernel's events/xfs/*\/format files).
  */
-import { IEXT_STATE_NAMES, IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES, LOCK_NAMES } from '../../cache/constants.js';
+import { FUSE_IEXT_WRITEFORK, IEXT_STATE_NAMES, IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES, LOCK_NAMES } from '../../cache/constants.js';
+import { V7_FLAG_NAMES, V7_TYPE_NAMES } from '../../cache/revision-v7.js';
 import type { SymbolTable } from '../print-flags.js';
 
 export const TABLES: Readonly<Record<string, SymbolTable>> = {
@@ -79,5 +80,29 @@ export const TABLES: Readonly<Record<string, SymbolTable>> = {
     [0, 'data'],
     [1, 'attr'],
     [2, 'cow'],
+  ],
+};
+
+/**
+ * The v7 posting's tables where they differ (fuse_trace.h, v7 patch 02/12
+ * and uapi fuse.h): types with retry and nocache at 254/253 and overwrite at
+ * 255, the renumbered mapping flags without xattr, FUSE_IEXT_WRITE_MAPPING
+ * printed "write", and the inode state bits (FUSE_I_IOMAP = bit 6,
+ * FUSE_I_ATOMIC = bit 7; no iomap_dio/iomap_fileio/iomap_cache bits).
+ */
+export const V7_TABLES: Readonly<Record<string, SymbolTable>> = {
+  ...TABLES,
+  FUSE_IOMAP_F_STRINGS: V7_FLAG_NAMES,
+  FUSE_IOMAP_TYPE_STRINGS: V7_TYPE_NAMES,
+  FUSE_IEXT_STATE_STRINGS: IEXT_STATE_NAMES.map(([v, n]) => [v, v === FUSE_IEXT_WRITEFORK ? 'write' : n] as const),
+  FUSE_IFLAG_STRINGS: [
+    [0x1, 'advise_rdplus'],
+    [0x2, 'init_rdplus'],
+    [0x4, 'size_unstable'],
+    [0x8, 'bad'],
+    [0x10, 'btime'],
+    [0x20, 'cacheio'],
+    [0x40, 'iomap'],
+    [0x80, 'atomic'],
   ],
 };
