@@ -13,3 +13,6 @@ export * from './hazards.js';
 export * from './conn.js';
 export * from './inode.js';
 export * from './validate.js';
+export * from './codec.js';
+export * from './notify.js';
+export * from './libfuse.js';
