@@ -184,3 +184,52 @@ export function shuffle<T>(xs: T[], rnd: () => number): T[] {
 }
 
 export const now = (): number => performance.now();
+
+// ------------------------------------------------------------------ suites
+
+/**
+ * One benchmark suite as bench/run.ts drives it. A bench/NAME.bench.ts file
+ * exports one of these as `benchSuite`, and run.ts lists it with one line.
+ * Every figure a suite reports is a ratio against a baseline measured in
+ * the same run (name the baseline in the markdown).
+ */
+export interface BenchSuite<R = unknown> {
+  /** the word on the command line and the key in bench/results.json */
+  readonly name: string;
+  /** one line for `--help` and the docs' list of suites */
+  readonly title: string;
+  /** runs the benchmarks; the result must be plain JSON data (it goes to results.json) */
+  run(args: BenchArgs, log: (s: string) => void): R | Promise<R>;
+  /** plain-text tables for standard output */
+  text(r: R): string;
+  /**
+   * The figures as markdown (tables, a line or two), regenerated into
+   * docs/benchmarks.md from results.json; must work on the result read back
+   * from JSON.
+   */
+  markdown(r: R): string;
+}
+
+/** Identity with a type check: `export const benchSuite = defineSuite({...})`. */
+export const defineSuite = <R>(s: BenchSuite<R>): BenchSuite<R> => s;
+
+/** Where and when a suite's figures were measured (stored beside them in results.json). */
+export interface RunInfo {
+  date: string;
+  node: string;
+  cores: number;
+  quick: boolean;
+  source: { head?: string; dirty?: string[] };
+  /** absent in records written before the runner kept them */
+  loadavgAtStart?: number[];
+  seconds?: number;
+  /** what is known of a run recorded by hand */
+  note?: string;
+}
+
+/** A markdown table; integers grouped, other numbers with fmt(), cells' pipes escaped. */
+export function mdTable(head: string[], rows: Array<Array<string | number>>): string {
+  const num = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-US') : fmt(x));
+  const c = (x: string | number) => (typeof x === 'number' ? num(x) : x).replace(/\|/g, '\\|');
+  return [`| ${head.map(c).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(c).join(' | ')} |`)].join('\n');
+}

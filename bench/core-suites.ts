@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The four suites of the cache model (int64, cache, memory, grow) as
+ * BenchSuites: their runners live in their own files; what they print and
+ * what docs/benchmarks.md shows of them is here.
+ */
+import { type CacheResult, runCacheBench } from './cache.bench.js';
+import { defineSuite, fmt, mdTable, ratio, table } from './common.js';
+import { type GrowResult, runGrowBench } from './grow.bench.js';
+import { type Int64Result, runInt64Bench } from './int64.bench.js';
+import { type MemoryResult, type ModelMemory, runMemoryBench } from './memory.bench.js';
+
+export const int64Suite = defineSuite<Int64Result>({
+  name: 'int64',
+  title: "64-bit arithmetic of the cache in four representations; ratio = ops/s / ops/s of (a), the model's",
+  run: runInt64Bench,
+  text(r) {
+    const out = [`## int64: ${r.records} records per call; ratio = ops/s / ops/s of (a)`];
+    for (const k of r.kernels) {
+      out.push(`\nkernel ${k.kernel}, ${k.data} data`);
+      out.push(table(['variant', 'ops/s', '±%', 'ns/record', 'vs (a)', 'wrong results'], k.variants.map((v) => [v.variant, v.fig.hz, v.fig.rme.toFixed(1), v.nsPerRecord, ratio(v.ratio), String(v.wrong)])));
+    }
+    return out.join('\n');
+  },
+  markdown(r) {
+    const names = r.kernels[0]?.variants.map((v) => v.variant) ?? [];
+    const wrong = (k: Int64Result['kernels'][number]) => {
+      const d = k.variants[k.variants.length - 1];
+      if (d.wrong === 0) return '0';
+      return k.kernel === 'round' ? `${d.wrong} of ${2 * r.records}` : 'checksum differs';
+    };
+    return mdTable(
+      ['data', 'kernel', `${names[0]} ns/record`, ...names.slice(1), `${names[names.length - 1]?.slice(0, 3)} wrong results`],
+      r.kernels.map((k) => [k.data, k.kernel, k.variants[0].nsPerRecord, ...k.variants.slice(1).map((v) => ratio(v.ratio)), wrong(k)]),
+    );
+  },
+});
+
+export const cacheSuite = defineSuite<CacheResult>({
+  name: 'cache',
+  title: 'cache operations, model next to the sorted-btree oracle; ratio = model ops/s / oracle ops/s',
+  run: runCacheBench,
+  text(r) {
+    const rows: Array<Array<string | number>> = [];
+    for (const row of r.rows) {
+      for (const op of row.ops)
+        rows.push([row.geometry, String(row.extents), `${row.height}/${row.heightAfter}`, op.op, op.model.hz, op.oracle.hz, ratio(op.ratio), `${op.model.rme.toFixed(1)}/${op.oracle.rme.toFixed(1)}`]);
+      rows.push([row.geometry, String(row.extents), `${row.height}/${row.heightAfter}`, 'fill (one shot, s)', row.fillSeconds.model, row.fillSeconds.oracle, ratio(row.fillSeconds.ratio), '']);
+    }
+    return (
+      `## cache: ops/s, model next to oracle in one Suite (${r.rounds} round(s), maxTime ${r.maxTime} s); ratio = model / oracle\n` +
+      table(['geom', 'extents', 'height fill/after', 'operation', 'model ops/s', 'oracle ops/s', 'model/oracle', '±% m/o'], rows)
+    );
+  },
+  markdown(r) {
+    const ops = r.rows[0]?.ops.map((o) => o.op) ?? [];
+    return mdTable(
+      ['geometry', 'extents', 'height fill/after', ...ops, 'model lookup ops/s', 'oracle lookup ops/s'],
+      r.rows.map((row) => [row.geometry, row.extents.toLocaleString('en-US'), `${row.height}/${row.heightAfter}`, ...row.ops.map((o) => ratio(o.ratio)), Math.round(row.ops[0].model.hz).toLocaleString('en-US'), Math.round(row.ops[0].oracle.hz).toLocaleString('en-US')]),
+    );
+  },
+});
+
+export const memorySuite = defineSuite<MemoryResult>({
+  name: 'memory',
+  title: 'bytes per extent in a fresh node --expose-gc child; ratio = model bytes / kernel-equivalent bytes',
+  run: runMemoryBench,
+  text(r) {
+    const oracle = new Map(r.rows.filter((x) => x.impl === 'oracle').map((x) => [`${x.extents} ${x.order}`, x.bytesPerExtent]));
+    const rows = r.rows
+      .filter((x): x is ModelMemory => x.impl === 'model')
+      .map((x) => [
+        x.geometry, x.order, String(x.extents), String(x.height), x.bytesPerExtent, x.kernelBytesPerExtent, ratio(x.ratioToKernel), ratio(x.ratioTo32),
+        x.arenaReservedPerExtent, x.arenaLivePerExtent, `${fmt(x.leafSlotBytes)}/${fmt(x.nodeSlotBytes)}`, oracle.get(`${x.extents} ${x.order}`) ?? NaN, x.ratioToKernel <= 2 ? 'yes' : 'NO',
+      ]);
+    return (
+      '## memory: heapUsed + arrayBuffers growth per extent (node --expose-gc child)\n' +
+      table(['geom', 'fill', 'extents', 'height', 'model B/ext', 'kernel B/ext', 'model/kernel', 'model/32B', 'arena reserved B/ext', 'arena live B/ext', 'B/leaf, B/node slot', 'oracle B/ext', '<=2x'], rows)
+    );
+  },
+  markdown(r) {
+    const oracle = new Map(r.rows.filter((x) => x.impl === 'oracle').map((x) => [`${x.extents} ${x.order}`, x.bytesPerExtent]));
+    const rows = r.rows
+      .filter((x): x is ModelMemory => x.impl === 'model')
+      .map((x) => [x.geometry, x.order, x.extents.toLocaleString('en-US'), x.bytesPerExtent, x.kernelBytesPerExtent, ratio(x.ratioToKernel), ratio(x.ratioTo32), x.arenaLivePerExtent, oracle.get(`${x.extents} ${x.order}`) ?? NaN, x.ratioToKernel <= 2 ? 'yes' : 'no']);
+    return mdTable(['geometry', 'fill', 'extents', 'model B/ext', 'kernel B/ext', 'model / kernel', 'model / 32 B', 'arena live slots B/ext', 'oracle B/ext', '<= 2x kernel'], rows);
+  },
+});
+
+export const growSuite = defineSuite<GrowResult>({
+  name: 'grow',
+  title: 'a generated 300k-command scenario end to end: model, oracle, CLI child, node start-up; ratio = oracle s / model s',
+  run: runGrowBench,
+  text(r) {
+    const out = [`## grow: ${r.commands} commands (${fmt(r.scenarioBytes / 1e6)} MB scenario, ${r.outLines} .out lines)`];
+    out.push(table(['run', 'mean s', '±%', 'fastest s', 'samples'], [r.model, r.oracle, r.cli, r.nodeStartup].map((f) => [f.name, f.mean, f.rme.toFixed(1), f.min, String(f.samples)])));
+    out.push(`model vs oracle (oracle s / model s): ${ratio(r.ratioModelVsOracle)} on the means, ${ratio(r.ratioModelVsOracleMin)} on the fastest samples; CLI child / model in-process: ${ratio(r.ratioCliVsModel)}`);
+    out.push(
+      `target <= ${r.targetSeconds} s for the model end to end: ${r.targetMet ? 'MET' : 'NOT MET'} on the mean (${fmt(r.model.mean)} s = ${ratio(r.model.mean / r.targetSeconds)} the target), ` +
+        `${r.targetMetBestCase ? 'MET' : 'NOT MET'} on the fastest sample (${fmt(r.model.min)} s = ${ratio(r.model.min / r.targetSeconds)})`,
+    );
+    const p = r.phases;
+    out.push(`phases (one run): read ${fmt(p.read)} s, parse ${fmt(p.parse)} s, run+format model ${fmt(p.runModel)} s, oracle ${fmt(p.runOracle)} s`);
+    out.push(`final trees: read fork ${r.final.readCount} extents height ${r.final.readHeight}, write fork ${r.final.writeCount} extents height ${r.final.writeHeight ?? '-'}, seq ${r.final.seq}`);
+    out.push(`model vs oracle output: ${r.crossCheck.mismatches} mismatching line(s) of ${r.crossCheck.lines}` + (r.crossCheck.first ? ` (first at line ${r.crossCheck.first.line}: model '${r.crossCheck.first.model}' oracle '${r.crossCheck.first.oracle}')` : ''));
+    if (r.profile) {
+      out.push(`\nCLI profile (--cpu-prof): ${fmt(r.profile.totalMs)} ms sampled, garbage collector ${(100 * r.profile.gcShare).toFixed(1)}%`);
+      out.push(table(['self ms', 'share', 'function'], r.profile.top.map((h) => [h.selfMs, (100 * h.share).toFixed(1) + '%', h.where])));
+    }
+    return out.join('\n');
+  },
+  markdown(r) {
+    const out = [
+      mdTable(['run', 'mean s', 'fastest s', '±%'], [r.model, r.oracle, r.cli, r.nodeStartup].map((f) => [f.name, f.mean, f.min, String(Math.round(f.rme))])),
+      '',
+      `* Model vs oracle (oracle s / model s): ${ratio(r.ratioModelVsOracle)} on the means, ${ratio(r.ratioModelVsOracleMin)} on the fastest samples; CLI child / model in-process ${ratio(r.ratioCliVsModel)}.`,
+      `* Phases of one in-process run: read ${fmt(r.phases.read)} s, parse ${fmt(r.phases.parse)} s, run + format ${fmt(r.phases.runModel)} s (oracle ${fmt(r.phases.runOracle)} s).`,
+      `* Final trees: read fork ${r.final.readCount.toLocaleString('en-US')} extents, height ${r.final.readHeight}; write fork ${r.final.writeCount.toLocaleString('en-US')} extents, height ${r.final.writeHeight ?? '-'}; seq ${r.final.seq}. ` +
+        `Model and oracle .out lines: ${r.crossCheck.mismatches} of ${r.crossCheck.lines.toLocaleString('en-US')} differ (heights aside).`,
+      `* **Target <= ${r.targetSeconds} s: ${r.targetMet ? 'met' : 'not met'}** on the mean (${fmt(r.model.mean)} s, ${ratio(r.model.mean / r.targetSeconds)} the target), ${r.targetMetBestCase ? 'met' : 'not met'} on the fastest sample (${fmt(r.model.min)} s).`,
+    ];
+    if (r.profile) {
+      out.push('', `Top self time of the CLI under \`--cpu-prof\` (${fmt(r.profile.totalMs)} ms sampled, garbage collector ${(100 * r.profile.gcShare).toFixed(1)}%):`, '');
+      out.push(mdTable(['self ms', 'share', 'function'], r.profile.top.slice(0, 10).map((h) => [String(Math.round(h.selfMs)), (100 * h.share).toFixed(1) + '%', `\`${h.where}\``])));
+    }
+    return out.join('\n');
+  },
+});
