@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The four suites of the cache model (int64, cache, memory, grow) as
- * BenchSuites: their runners live in their own files; what they print and
- * what docs/benchmarks.md shows of them is here.
+ * Suites whose files export only a runner (int64, cache, memory, grow,
+ * live) as BenchSuites: what they print and what docs/benchmarks.md shows
+ * of them is here.
  */
 import { type CacheResult, runCacheBench } from './cache.bench.js';
 import { defineSuite, fmt, mdTable, ratio, table } from './common.js';
 import { type GrowResult, runGrowBench } from './grow.bench.js';
 import { type Int64Result, runInt64Bench } from './int64.bench.js';
+import { type LiveBenchResult, runLiveBench } from './live.bench.js';
 import { type MemoryResult, type ModelMemory, runMemoryBench } from './memory.bench.js';
 
 export const int64Suite = defineSuite<Int64Result>({
@@ -124,5 +125,28 @@ export const growSuite = defineSuite<GrowResult>({
       out.push(mdTable(['self ms', 'share', 'function'], r.profile.top.slice(0, 10).map((h) => [String(Math.round(h.selfMs)), (100 * h.share).toFixed(1) + '%', `\`${h.where}\``])));
     }
     return out.join('\n');
+  },
+});
+
+export const liveSuite = defineSuite<LiveBenchResult>({
+  name: 'live',
+  title: 'fio randwrite on XFS alone vs inside a live capture+replay session (needs root, fio, xfsprogs, the native reader); ratio = session s / alone s',
+  run: (args) => runLiveBench(args),
+  text(r) {
+    if (r.skipped) return `## live: not run: ${r.skipped}`;
+    return (
+      `## live: ${r.fioArgs?.join(' ')}\n` +
+      table(['run', 'mean s', '±%', 'fastest s', 'samples'], [r.baseline!, r.session!].map((f) => [f.name, f.mean, f.rme.toFixed(1), f.min, String(f.samples)])) +
+      `\nsession / alone: ${ratio(r.ratioSessionVsBaseline!)}; ${fmt(r.events!)} events, ${fmt(r.eventsPerSecond!)} events/s, lost ${r.lostEvents}, divergences ${r.divergences}, peak RSS ${fmt(r.peakRssMiB!)} MiB`
+    );
+  },
+  markdown(r) {
+    if (r.skipped) return `Not run: ${r.skipped}.`;
+    return [
+      mdTable(['run', 'mean s', 'fastest s', '±%', 'samples'], [r.baseline!, r.session!].map((f) => [f.name, f.mean, f.min, String(Math.round(f.rme)), f.samples])),
+      '',
+      `* Session / alone: **${ratio(r.ratioSessionVsBaseline!)}** (\`${r.fioArgs?.join(' ')}\`).`,
+      `* ${r.events!.toLocaleString('en-US')} events captured and replayed, ${fmt(r.eventsPerSecond!)} events/s; lost events ${r.lostEvents} (target 0); divergences ${r.divergences}; peak RSS of the bench process ${fmt(r.peakRssMiB!)} MiB (buffer ${r.bufferKb} KiB per CPU).`,
+    ].join('\n');
   },
 });

@@ -32,6 +32,7 @@ export const SUITES: readonly Loader[] = [
   ['cache', () => import('./core-suites.js').then((m) => m.cacheSuite)],
   ['memory', () => import('./core-suites.js').then((m) => m.memorySuite)],
   ['grow', () => import('./core-suites.js').then((m) => m.growSuite)],
+  ['live', () => import('./core-suites.js').then((m) => m.liveSuite)],
 ];
 
 const log = (s: string) => process.stderr.write(s + '\n');
