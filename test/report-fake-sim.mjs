@@ -7,7 +7,7 @@
  */
 import { threadId } from 'node:worker_threads';
 
-export class FioError extends Error {
+export class JobError extends Error {
   constructor(message) {
     super(message);
     this.name = 'FioError';
@@ -22,7 +22,7 @@ export function listPolicies() {
 }
 
 export function simulate({ jobName, jobText, policy, revision, seed, onProgress }) {
-  if (jobText.includes('bad-option')) throw new FioError(`${jobName}:2: option 'bad-option': unknown option`);
+  if (jobText.includes('bad-option')) throw new JobError(`${jobName}:2: option 'bad-option': unknown option`);
   if (jobText.includes('crash')) throw new TypeError('cannot read properties of undefined');
   const total = 20;
   const until = Date.now() + 5 * seed;

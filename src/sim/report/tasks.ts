@@ -17,6 +17,10 @@ export interface SimTask {
 
 /** What a simulator module (src/sim/index.ts) must export for the workers. */
 export interface SimulatorModule {
+  /** the class of errors that mean the job text is wrong (message: FILE:LINE: ...) */
+  JobError?: new (...args: never[]) => Error;
+  UnknownPolicyError?: new (...args: never[]) => Error;
+  UnknownRevisionError?: new (...args: never[]) => Error;
   simulate(opts: SimTask & { onProgress?: (done: number, total: number) => void }): SimRun | Promise<SimRun>;
 }
 

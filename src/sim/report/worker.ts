@@ -35,9 +35,9 @@ port.on('message', async (msg: WorkerRequest) => {
     post({ type: 'done', task, run });
   } catch (e) {
     const err = e as Error;
-    // Errors the simulator raises for bad input carry a name ending in Error
-    // other than plain Error/TypeError/RangeError...: FioError, JobError.
-    const userError = typeof err?.name === 'string' && /^(Fio|Job|Policy|Workload)\w*Error$/.test(err.name);
+    // bad input: a job file the fio parser refuses, a policy or revision the simulator does not know
+    const mod = await sim;
+    const userError = [mod.JobError, mod.UnknownPolicyError, mod.UnknownRevisionError].some((c) => typeof c === 'function' && err instanceof c);
     post({ type: 'error', task, message: String(err?.message ?? err), stack: err?.stack, userError });
   }
 });
