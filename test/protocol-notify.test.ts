@@ -350,3 +350,25 @@ describe('v7 notifications', () => {
     expect(writeNotification(c.conn, encodeNotifyFrame(101, encodeInval(baseInvalV3())))).toEqual({ err: 0, rule: '' });
   });
 });
+
+describe('seed problems shown with bytes', () => {
+  it('an rfc-v3 upsert is not atomic: the read half stays cached when the write half fails', () => {
+    const c = setup(RFC_V3, baseUpsertV3());
+    seedRecord(c as Ctx<unknown>, Fork.WRITE, 0);
+    Object.assign(c.out.write, { type: 0, length: U64_MAX - 0x1fffn });
+    expect(notifyIomapUpsertResult(c.conn, c.out)).toEqual({ err: -117, rule: 'write-cache' });
+    expect([...c.inode.cacheOrNull!.read.records()]).toEqual([{ offset: 0x1000n, length: 0x2000n, addr: 0x10000n, type: 2, flags: 0, dev: 1 }]);
+  });
+
+  it('v7: mappings cached past s_maxbytes leave mergeable neighbours that the debug checker calls corruption', () => {
+    const c = setup(V7, baseUpsertV7());
+    const hole = (offset: bigint, length: bigint) => ({ offset, length, addr: NULL_ADDR, type: 0, flags: 0, dev: 0 });
+    const skip = { offset: 0n, length: 0x1000n, addr: NULL_ADDR, type: 253, flags: 0, dev: 0 };
+    expect(notifyIomapUpsert(c.conn, { nodeid: 5n, attrIno: 0x55n, read: hole(0x1000n, 0x7fff_ffff_ffff_f000n), write: skip })).toBe(0);
+    expect(notifyIomapUpsert(c.conn, { nodeid: 5n, attrIno: 0x55n, read: hole(0x7fff_ffff_ffff_f000n, 0x1f000n), write: skip })).toBe(0);
+    expect(c.hazards).toContain('upsert-end-past-maxbytes');
+    expect(c.inode.cacheOrNull!.checkMappings(Fork.READ)).toEqual([]);
+    expect(notifyIomapInval(c.conn, { nodeid: 5n, attrIno: 0x55n, read: { offset: 0x1c000n, length: 0x17000n }, write: { offset: 0n, length: 0n } })).toBe(0);
+    expect(c.inode.cacheOrNull!.checkMappings(Fork.READ).map((p) => p.what)).toEqual(['record could merge with its predecessor']);
+  });
+});

@@ -208,3 +208,11 @@ describe('v7 begin validation details', () => {
     expect(beginValidate(P7, c.out, c.inode, c.pos)).toEqual({ err: -117, rule: 'read-offset-after-pos' });
   });
 });
+
+describe('v7 begin replies need a valid write half for every op', () => {
+  it('a zeroed write half is -EFSCORRUPTED even for a read', () => {
+    const c = baseV7();
+    c.out.write = { offset: 0n, length: 0n, addr: 0n, type: 0, flags: 0, dev: 0 };
+    expect(beginValidate(P7, c.out, c.inode, c.pos)).toEqual({ err: -117, rule: 'write-zero-length' });
+  });
+});

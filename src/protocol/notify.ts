@@ -260,6 +260,9 @@ export function iomapUpsertV7(conn: FuseConn, out: UpsertOut): NotifyResult {
     const d = upsertValidateDev(conn, half, m);
     if (d.err) return d;
   }
+  for (const [half, m] of [['read', out.read], ['write', out.write]] as const)
+    if (m.type !== p.typeNocache && m.offset + m.length > u64(inode.maxBytes))
+      conn.onHazard?.({ hazard: PROTOCOL_HAZARDS.upsertEndPastMaxbytes, detail: `${half} 0x${m.offset.toString(16)}+0x${m.length.toString(16)} ends past s_maxbytes 0x${u64(inode.maxBytes).toString(16)}` });
 
   // fuse_iomap_cache_alloc on first use, then the exclusive lock
   inode.enableCache();
