@@ -2,12 +2,24 @@
 /*
  * Places where the seed's C is (we believe) wrong. The model reproduces the
  * kernel's behaviour and reports each time it walks through one of them.
+ * Where a later revision changes what the hazard does, the hazard carries
+ * that revision's text too (docs/revisions.md, "Which rfc-v3 hazards
+ * survive in v7").
  */
+import { resolveRevision, type Revision } from './revision.js';
 
 export interface HazardInfo {
   readonly id: string;
   readonly spec: string;
+  /** what happens in rfc-v3 (seed 001) */
   readonly summary: string;
+  /** what happens instead where record offsets are u64 (v7 and later), if it differs */
+  readonly unsignedOffsetsSummary?: string;
+}
+
+/** The hazard's text for the revision the model ran. */
+export function hazardSummary(h: HazardInfo, rev: Revision): string {
+  return resolveRevision(rev).unsignedRecordOffsets && h.unsignedOffsetsSummary !== undefined ? h.unsignedOffsetsSummary : h.summary;
 }
 
 export const HAZARDS = {
@@ -22,6 +34,8 @@ export const HAZARDS = {
     spec: 'SPEC 8.3',
     summary:
       'fuse_iomap_cache_remove computed end = start + len past LLONG_MAX (loff_t wrap): what gets removed depends on the tree height',
+    unsignedOffsetsSummary:
+      'fuse_iomap_cache_remove computed end = start + len past LLONG_MAX (still a loff_t): with u64 record offsets an end up to 2^64 still removes everything from start at any tree height (2^64 wraps to 0 and end - 1 lies above every record), but a start + len past 2^64 wraps end below start and the call removes nothing and returns 0',
   },
   negativeOffsetRecord: {
     id: 'negative-offset-record',

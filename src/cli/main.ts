@@ -12,6 +12,7 @@ import { generateGrow } from '../scenario/generate.js';
 import { writeJson, writeOut } from '../scenario/output.js';
 import { parseScenario, ScenarioError } from '../scenario/parse.js';
 import { type CommandResult, type RunSummary, runScenario } from '../scenario/run.js';
+import { hazardSummary } from '../cache/hazards.js';
 import { FtraceTextWriter } from '../trace/fuse-format.js';
 import { traceFormatOf } from '../trace/revision.js';
 import { KernelOops } from '../iext/record.js';
@@ -141,7 +142,7 @@ function reportHazards(summary: RunSummary, write: (s: string) => void): void {
   if (summary.hazards.size === 0) return;
   write(`seed hazards reproduced (the model behaves as the kernel would):\n`);
   for (const { hit, count, firstLine } of summary.hazards.values())
-    write(`  ${hit.hazard.id} [${hit.hazard.spec}] x${count}, first at line ${firstLine}: ${hit.detail}\n    ${hit.hazard.summary}\n`);
+    write(`  ${hit.hazard.id} [${hit.hazard.spec}] x${count}, first at line ${firstLine}: ${hit.detail}\n    ${hazardSummary(hit.hazard, summary.cache.rev)}\n`);
 }
 
 function demo(args: string[]): number {

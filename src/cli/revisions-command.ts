@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forkName, Fork } from '../cache/constants.js';
 import type { RevisionEvent } from '../cache/events.js';
+import { hazardSummary } from '../cache/hazards.js';
 import type { IomapCache } from '../cache/iomap-cache.js';
 import { type ResolvedRevision, type Revision, resolveRevision, revisionByName, revisionNames } from '../cache/revision.js';
 import { KernelOops, type Mapping } from '../iext/record.js';
@@ -138,7 +139,7 @@ export function runRevision(sc: Scenario, revision: Revision, cacheMaxBytes?: nu
         events = [];
       },
     });
-    run.hazards = [...summary.hazards.values()].map((h) => `${h.hit.hazard.id} x${h.count} (first at line ${h.firstLine})`);
+    run.hazards = [...summary.hazards.values()].map((h) => `${h.hit.hazard.id} x${h.count} (first at line ${h.firstLine}): ${hazardSummary(h.hit.hazard, rev)}`);
   } catch (e) {
     if (!(e instanceof KernelOops)) throw e;
     run.oops = { line: e.line ?? 0, message: e.message };
@@ -222,7 +223,7 @@ export function formatDiffReport(r: DiffReport, limit = Infinity): string {
       : 'no command ran';
     out.push(`  ${run.revision.name.padEnd(w)}  ${end}`);
     if (run.oops) out.push(`  ${' '.repeat(w)}  kernel would crash at line ${run.oops.line}: ${run.oops.message}`);
-    if (run.hazards.length) out.push(`  ${' '.repeat(w)}  hazards: ${run.hazards.join(', ')}`);
+    for (const h of run.hazards) out.push(`  ${' '.repeat(w)}  hazard ${h}`);
   }
   return out.join('\n') + '\n';
 }
