@@ -372,3 +372,28 @@ describe('seed problems shown with bytes', () => {
     expect(c.inode.cacheOrNull!.checkMappings(Fork.READ).map((p) => p.what)).toEqual(['record could merge with its predecessor']);
   });
 });
+
+describe('locking around the update', () => {
+  it('rfc-v3: trace upsert, take im_lock exclusive, enable, update, release (lock tracepoints on)', () => {
+    const events: FuseEvent[] = [];
+    const conn = new FuseConn({ traceLocks: true, sink: (e) => events.push(e) });
+    conn.addDevice({ sizeBytes: 1n << 20n });
+    const inode = conn.addInode({ nodeid: 5n, attrIno: 0x55n });
+    expect(notifyIomapUpsert(conn, baseUpsertV3())).toBe(0);
+    const names = events.map((e) => e.name);
+    expect(names.slice(0, 3)).toEqual(['fuse_iomap_upsert', 'fuse_iomap_cache_lock', 'fuse_iomap_cache_enable']);
+    expect(names.at(-1)).toBe('fuse_iomap_cache_unlock');
+    expect(names.filter((n) => n === 'fuse_iomap_cache_lock')).toHaveLength(1);
+    expect(events[1]).toMatchObject({ lockFlags: 2 });
+    expect(inode.lockState()).toBe('free');
+  });
+
+  it('a failed validation takes no lock', () => {
+    const events: FuseEvent[] = [];
+    const conn = new FuseConn({ traceLocks: true, sink: (e) => events.push(e) });
+    conn.addDevice({ sizeBytes: 1n << 20n });
+    conn.addInode({ nodeid: 5n, attrIno: 0x55n });
+    expect(notifyIomapUpsert(conn, { ...baseUpsertV3(), attrIno: 1n })).toBe(-22);
+    expect(events.map((e) => e.name)).toEqual(['fuse_iomap_upsert']);
+  });
+});
