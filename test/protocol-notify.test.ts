@@ -8,6 +8,7 @@ import { RFC_V3, type Revision } from '../src/cache/revision.js';
 import { V7 } from '../src/cache/revision-v7.js';
 import {
   encodeInval,
+  fromHex,
   encodeNotifyFrame,
   encodeUpsert,
   FMODE_READ,
@@ -395,5 +396,17 @@ describe('locking around the update', () => {
     conn.addInode({ nodeid: 5n, attrIno: 0x55n });
     expect(notifyIomapUpsert(conn, { ...baseUpsertV3(), attrIno: 1n })).toBe(-22);
     expect(events.map((e) => e.name)).toEqual(['fuse_iomap_upsert']);
+  });
+});
+
+describe('inval length without an upper bound (SPEC 8.3)', () => {
+  it('rfc-v3: offset 0x2000 length 2^64-0x2000 removes nothing from a height-1 fork and answers 0', () => {
+    const c = setup(RFC_V3, baseUpsertV3());
+    for (let i = 0n; i < 5n; i++)
+      notifyIomapUpsert(c.conn, { nodeid: 5n, attrIno: 0x55n, read: { offset: i * 0x2000n, length: 0x1000n, addr: 0x10000n * i, type: 2, flags: 0, dev: 1 }, write: { offset: 0n, length: 0x1000n, addr: NULL_ADDR, type: FUSE_IOMAP_TYPE_NULL, flags: 0, dev: 0 } });
+    const bytes = fromHex('0500000000000000 5500000000000000 0020000000000000 00e0ffffffffffff 0000000000000000 0000000000000000')!;
+    expect(notifyIomapInvalResult(c.conn, bytes)).toEqual({ err: 0, rule: '' });
+    expect(c.inode.cacheOrNull!.read.count()).toBe(5);
+    expect(c.hazards).toContain('remove-end-overflow');
   });
 });
