@@ -10,7 +10,7 @@ import { Fork } from '../src/cache/constants.js';
 import { RFC_V3, type Revision } from '../src/cache/revision.js';
 import { V7 } from '../src/cache/revision-v7.js';
 import { checkTreeStructure } from '../src/iext/check.js';
-import { encodeInval, encodeUpsert, FuseConn, notifyIomapInvalResult, notifyIomapUpsertResult, writeNotification, encodeNotifyFrame } from '../src/protocol/index.js';
+import { beginValidate, decodeBeginOut, encodeInval, encodeUpsert, FuseConn, notifyIomapInvalResult, notifyIomapUpsertResult, writeNotification, encodeNotifyFrame } from '../src/protocol/index.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 // values near the edges the validators care about
@@ -109,6 +109,22 @@ for (const rev of [RFC_V3, V7]) {
           expect(checkAll(conn).filter((p) => p.includes('lock'))).toEqual([]);
         }),
         { numRuns: 300 },
+      );
+    });
+
+    it('any begin reply bytes decode (at the right size) and validate to 0 or the bad-data errno without throwing', () => {
+      const conn = newConn(rev, []);
+      const p = conn.protocol;
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: p.beginOutSize, maxLength: p.beginOutSize }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.boolean(), (b, pos, caches) => {
+          const d = decodeBeginOut(p, b);
+          expect(d.ok).toBe(true);
+          if (!d.ok) return;
+          const v = beginValidate(p, d.value, { blockSize: 0x1000n, maxBytes: (1n << 63n) - 1n, cachesIomaps: caches }, pos);
+          expect([0, -p.badDataErrno]).toContain(v.err);
+          expect(v.err === 0).toBe(v.rule === '');
+        }),
+        { numRuns: 500 },
       );
     });
 

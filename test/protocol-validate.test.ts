@@ -216,3 +216,21 @@ describe('v7 begin replies need a valid write half for every op', () => {
     expect(beginValidate(P7, c.out, c.inode, c.pos)).toEqual({ err: -117, rule: 'write-zero-length' });
   });
 });
+
+describe('well-formed replies are accepted (property)', () => {
+  it('rfc-v3: any aligned range covering pos with consistent types, devices and addresses passes', async () => {
+    const fc = (await import('fast-check')).default;
+    const blocks = fc.bigInt({ min: 0n, max: 1n << 40n });
+    fc.assert(
+      fc.property(blocks, fc.bigInt({ min: 1n, max: 1n << 20n }), fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), fc.constantFrom(0, 1, 2, 3, 4), fc.constantFrom(0xffff, 0, 1, 2, 3, 4), fc.bigInt({ min: 0n, max: 1n << 50n }), (ob, lb, rel, rt, wt, addr) => {
+        const offset = ob * 0x1000n;
+        const length = lb * 0x1000n;
+        const pos = offset + (rel % length);
+        const half = (type: number) => (type === 2 || type === 3 ? { addr, dev: 1 } : { addr: NULL_ADDR, dev: 0 });
+        const out = { read: { offset, length, type: rt, flags: 0x2, ...half(rt) }, write: { offset, length, type: wt, flags: 0, ...half(wt) } };
+        expect(beginValidate(P3, out, { blockSize: 0x1000n, maxBytes: S64_MAX, cachesIomaps: false }, pos)).toEqual({ err: 0, rule: '' });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
