@@ -168,3 +168,17 @@ describe('im_lock modes', () => {
     expect(events.filter((e) => e.name.startsWith('fuse_iomap_cache_lock') || e.name.startsWith('fuse_iomap_cache_unlock')).length).toBe(6);
   });
 });
+
+describe('event sink', () => {
+  it('a sink set after the inodes exist still receives their cache events', () => {
+    const conn = new FuseConn();
+    const ino = conn.addInode({ nodeid: 2n });
+    const names: string[] = [];
+    conn.sink = (ev) => names.push(ev.name);
+    ino.withLock('exclusive', () => ino.cacheOrNull!.cacheRemove(Fork.READ, 0n, 0x1000n));
+    expect(names).toEqual(['fuse_iomap_cache_remove']);
+    conn.sink = undefined;
+    ino.withLock('exclusive', () => ino.cacheOrNull!.cacheRemove(Fork.READ, 0n, 0x1000n));
+    expect(names).toHaveLength(1);
+  });
+});

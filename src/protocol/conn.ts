@@ -101,7 +101,7 @@ export class FuseConn {
   readonly traceLocks: boolean;
   readonly cacheMaxBytes: number | undefined;
   readonly arena: IextArena | undefined;
-  sink: FuseEventSink | undefined;
+  private sinkFn: FuseEventSink | undefined;
   onHazard: ((hit: HazardHit) => void) | undefined;
   /** iomap_conn.device_map / the backing idr, iomap entries only */
   readonly devices = new Map<number, FuseDevice>();
@@ -124,8 +124,21 @@ export class FuseConn {
     this.traceLocks = opts.traceLocks ?? false;
     this.cacheMaxBytes = opts.cacheMaxBytes;
     this.arena = opts.arena;
-    this.sink = opts.sink;
+    this.sinkFn = opts.sink;
     this.onHazard = opts.onHazard;
+  }
+
+  /** where every event of the connection goes (settable at any time) */
+  get sink(): FuseEventSink | undefined {
+    return this.sinkFn;
+  }
+  set sink(fn: FuseEventSink | undefined) {
+    this.sinkFn = fn;
+    // the caches skip building events when they have no sink: keep theirs in step
+    for (const inode of this.inodes.values()) {
+      const cache = inode.cacheOrNull;
+      if (cache) cache.sink = fn ? (ev) => this.sinkFn?.(ev) : undefined;
+    }
   }
 
   // ---------------------------------------------------------------- devices
