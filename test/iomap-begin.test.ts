@@ -10,19 +10,19 @@ import { type BeginOut, IOMAP_DIRECT, IOMAP_WRITE, fuseIomapBegin, zeroIomap } f
 import { NULL_ADDR, type World, makeWorld, map, put } from './iomap-world.js';
 
 const HOLE = 0, MAPPED = 2, OVERWRITE = 0xffff, NULL = 0xfffe;
-const reply = (o: Partial<BeginOut> = {}): BeginOut => ({
-  offset: 0n,
-  length: 0x10000n,
-  readAddr: NULL_ADDR,
-  readType: HOLE,
-  readFlags: 0,
-  readDev: 0,
-  writeAddr: NULL_ADDR,
-  writeType: OVERWRITE,
-  writeFlags: 0,
-  writeDev: 0,
-  ...o,
-});
+interface Flat {
+  offset: bigint; length: bigint;
+  readAddr: bigint; readType: number; readFlags: number; readDev: number;
+  writeAddr: bigint; writeType: number; writeFlags: number; writeDev: number;
+}
+/** an rfc-v3 begin reply: one range, two halves */
+const reply = (o: Partial<Flat> = {}): BeginOut => {
+  const f: Flat = { offset: 0n, length: 0x10000n, readAddr: NULL_ADDR, readType: HOLE, readFlags: 0, readDev: 0, writeAddr: NULL_ADDR, writeType: OVERWRITE, writeFlags: 0, writeDev: 0, ...o };
+  return {
+    read: { offset: f.offset, length: f.length, addr: f.readAddr, type: f.readType, flags: f.readFlags, dev: f.readDev },
+    write: { offset: f.offset, length: f.length, addr: f.writeAddr, type: f.writeType, flags: f.writeFlags, dev: f.writeDev },
+  };
+};
 const nullReply = reply({ readType: NULL, writeType: NULL });
 const upsertNotice = (w: World, m = map(0n, 0x10000n, MAPPED, 0x500000n, 1)) => ({
   what: 'upsert',
@@ -96,10 +96,11 @@ describe('fuse_iomap_begin', () => {
 
   it('the begin validator sees (reply, inode, opflags, pos) and its errno stops everything', () => {
     const seen: unknown[] = [];
-    const w = makeWorld({ validate: (o, inode, op, pos) => (seen.push([o.readType, inode.cache.inode.ids.nodeid, op, pos]), -5) });
+    const w = makeWorld({ validate: (o, inode, op, pos) => (seen.push([o.read.type, inode.cache.inode.ids.nodeid, op, pos]), { err: -5, rule: 'test-rule' }) });
     w.server.queueBegin({ notify: [], reply: reply({ readType: MAPPED, readAddr: 0n, readDev: 1 }) });
     const iomap = zeroIomap();
-    expect(fuseIomapBegin(w.env, w.inode, 0x2000n, 0x1000n, IOMAP_WRITE, iomap, zeroIomap()).ret).toBe(-5);
+    const r = fuseIomapBegin(w.env, w.inode, 0x2000n, 0x1000n, IOMAP_WRITE, iomap, zeroIomap());
+    expect([r.ret, r.rule]).toEqual([-5, 'test-rule']);
     expect(seen).toEqual([[MAPPED, 7n, IOMAP_WRITE, 0x2000n]]);
     expect(iomap.length).toBe(0n);
   });

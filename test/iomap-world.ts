@@ -34,7 +34,7 @@ export function makeWorld(opts: { enabled?: boolean; debug?: boolean; validate?:
   const env: IomapEnv = {
     conn: { hasDevice: (id) => devices.has(id), atomicOTrunc: true },
     server,
-    validateBegin: opts.validate ?? (() => 0),
+    validateBegin: opts.validate ?? (() => ({ err: 0, rule: '' })),
     emit: (ev: IomapEvent) => events.push(ev.name),
     onHazard: (h) => hazards.push(h),
     debug: opts.debug,

@@ -3,11 +3,10 @@
  * fuse_iomap_begin with the cache (seed 001: base L1862-1935, devices
  * L2330-2396, inline L6305-6327, cache and NULL retry PATCH 2/4 L9228-9270).
  */
-import { FUSE_IOMAP_TYPE_NULL } from '../cache/constants.js';
 import { EINTR, IOMAP_INLINE, isFileWrite } from './constants.js';
-import { DEFAULT_NULL_RETRY_LIMIT, type IomapEnv, type KernelInode, emitEvent, hazard } from './env.js';
+import { DEFAULT_NULL_RETRY_LIMIT, type IomapEnv, type KernelInode, RFC_V3_TYPES, emitEvent, hazard } from './env.js';
 import { IOMAP_HAZARDS } from './hazards.js';
-import type { BeginOut, Iomap } from './iomap.js';
+import type { BeginOut, Iomap, IomapIo } from './iomap.js';
 import { type TryCacheTrail, fuseIomapFindDev, fuseIomapSetInline, fuseIomapTryCache } from './try-cache.js';
 
 export interface BeginResult {
@@ -23,6 +22,8 @@ export interface BeginResult {
   tries: TryCacheTrail[];
   /** the server's last reply, if any */
   reply?: BeginOut;
+  /** the begin-validation rule that refused the reply */
+  rule?: string;
 }
 
 /**
@@ -55,22 +56,27 @@ export function fuseIomapBegin(env: IomapEnv, inode: KernelInode, pos: bigint, c
   let partial = (iomap.folioOps && !filled.folioOps) || (srcmap.folioOps && !filled.src);
 
   const limit = env.nullRetryLimit ?? DEFAULT_NULL_RETRY_LIMIT;
+  const types = env.types ?? RFC_V3_TYPES;
   for (;;) {
     r.upcalls++;
-    const reply = env.server.begin({ opflags, attrIno: ci.ids.ino, pos, count }, ci.ids.nodeid);
+    const reply = env.server.begin({ opflags, reserved: 0, attrIno: ci.ids.ino, pos: BigInt.asUintN(64, pos), count: BigInt.asUintN(64, count) }, ci.ids.nodeid);
     if (typeof reply === 'number') {
       emitEvent(env, inode, 'fuse_iomap_begin_error', { opflags, pos, count, error: reply });
       return done(reply);
     }
     r.reply = reply;
-    const o = reply;
-    emitEvent(env, inode, 'fuse_iomap_read_map', { offset: o.offset, length: o.length, dev: o.readDev, addr: o.readAddr, type: o.readType, mapflags: o.readFlags });
-    emitEvent(env, inode, 'fuse_iomap_write_map', { offset: o.offset, length: o.length, dev: o.writeDev, addr: o.writeAddr, type: o.writeType, mapflags: o.writeFlags });
+    const rd = reply.read;
+    const wr = types.beginOutSharedRange ? { ...reply.write, offset: rd.offset, length: rd.length } : reply.write;
+    emitEvent(env, inode, 'fuse_iomap_read_map', { offset: rd.offset, length: rd.length, dev: rd.dev, addr: rd.addr, type: rd.type, mapflags: rd.flags });
+    emitEvent(env, inode, 'fuse_iomap_write_map', { offset: wr.offset, length: wr.length, dev: wr.dev, addr: wr.addr, type: wr.type, mapflags: wr.flags });
 
-    err = env.validateBegin(o, inode, opflags, pos);
-    if (err) return done(err);
+    const verdict = env.validateBegin(reply, inode, opflags, pos);
+    if (verdict.err) {
+      r.rule = verdict.rule;
+      return done(verdict.err);
+    }
 
-    if (o.readType !== FUSE_IOMAP_TYPE_NULL) break;
+    if (rd.type !== types.retryType) break;
     // The server says it populated the cache: look again. The cache lock
     // was dropped, so anything may have happened in between.
     err = tryCache();
@@ -84,21 +90,21 @@ export function fuseIomapBegin(env: IomapEnv, inode: KernelInode, pos: bigint, c
     r.nullRetries++;
   }
 
-  const o = r.reply!;
-  const readDev = fuseIomapFindDev(env, o.readType, o.readDev);
+  const rd = r.reply!.read;
+  const wr = types.beginOutSharedRange ? { ...r.reply!.write, offset: rd.offset, length: rd.length } : r.reply!.write;
+  const readDev = fuseIomapFindDev(env, rd.type, rd.dev);
   if (readDev < 0) return done(readDev);
-  const pureOverwrite = inode.cache.rev.pureOverwriteType;
-  if (isFileWrite(opflags) && o.writeType !== pureOverwrite) {
-    const writeDev = fuseIomapFindDev(env, o.writeType, o.writeDev);
+  if (isFileWrite(opflags) && wr.type !== types.typePureOverwrite) {
+    const writeDev = fuseIomapFindDev(env, wr.type, wr.dev);
     if (writeDev < 0) return done(writeDev);
     // out of place write: the write mapping in iomap, the read one in srcmap
-    setFromReply(iomap, o.writeAddr, o, o.writeType, o.writeFlags, writeDev);
-    setFromReply(srcmap, o.readAddr, o, o.readType, o.readFlags, readDev);
-    if (o.writeType === FUSE_IOMAP_TYPE_NULL)
+    setFromReply(iomap, wr, writeDev);
+    setFromReply(srcmap, rd, readDev);
+    if (wr.type === types.retryType)
       hazard(env, IOMAP_HAZARDS.writeNullLeak, `begin pos 0x${pos.toString(16)} opflags 0x${opflags.toString(16)}: iomap->type = 0xfffe`);
   } else {
     // reads, reports and pure overwrites: the sole mapping in iomap, srcmap untouched
-    setFromReply(iomap, o.readAddr, o, o.readType, o.readFlags, readDev);
+    setFromReply(iomap, rd, readDev);
   }
   if (partial)
     hazard(env, IOMAP_HAZARDS.partialFillSurvives, `begin pos 0x${pos.toString(16)}: server mapping with cookie 0x${iomap.validityCookie.toString(16)} and folio_ops ${iomap.folioOps ? 'set' : 'clear'}, srcmap ${srcmap.folioOps ? 'from the cache' : 'not from the cache'}`);
@@ -111,11 +117,11 @@ export function fuseIomapBegin(env: IomapEnv, inode: KernelInode, pos: bigint, c
 }
 
 /** The fields the upcall path writes: never folio_ops or validity_cookie (SPEC 4.1 step 8). */
-function setFromReply(m: Iomap, addr: bigint, o: BeginOut, type: number, flags: number, dev: number): void {
-  m.addr = addr;
-  m.offset = BigInt.asIntN(64, o.offset);
-  m.length = o.length;
-  m.type = type;
-  m.flags = flags;
+function setFromReply(m: Iomap, io: IomapIo, dev: number): void {
+  m.addr = io.addr;
+  m.offset = BigInt.asIntN(64, io.offset);
+  m.length = io.length;
+  m.type = io.type;
+  m.flags = io.flags;
   m.bdev = dev;
 }

@@ -46,13 +46,28 @@ export interface IomapServer {
   inlineIo?(write: boolean, pos: bigint, count: bigint, nodeid: bigint): number;
 }
 
-/** fuse_iomap_begin_validate(outarg, inode, opflags, pos): 0 or -EIO (src/protocol/validate.ts). */
-export type BeginValidator = (out: BeginOut, inode: KernelInode, opflags: number, pos: bigint) => number;
+/**
+ * fuse_iomap_begin_validate(outarg, inode, opflags, pos): err 0, or the
+ * errno and the name of the rule that failed (src/protocol/validate.ts).
+ */
+export type BeginValidator = (out: BeginOut, inode: KernelInode, opflags: number, pos: bigint) => { err: number; rule: string };
+
+/** The type values the consumers test, per protocol revision (src/protocol/layout.ts). */
+export interface IomapTypes {
+  /** FUSE_IOMAP_TYPE_NULL (rfc-v3) / FUSE_IOMAP_TYPE_RETRY_CACHE (v7): "look in the cache again" */
+  readonly retryType: number;
+  readonly typePureOverwrite: number;
+  /** rfc-v3: one offset/length for both halves (read.offset/read.length) */
+  readonly beginOutSharedRange: boolean;
+}
+export const RFC_V3_TYPES: IomapTypes = Object.freeze({ retryType: 0xfffe, typePureOverwrite: 0xffff, beginOutSharedRange: true });
 
 export interface IomapEnv {
   conn: KernelConn;
   server: IomapServer;
   validateBegin: BeginValidator;
+  /** type values of the protocol revision (default rfc-v3) */
+  types?: IomapTypes;
   emit?: IomapEventSink;
   onHazard?: (hit: HazardHit) => void;
   /** CONFIG_FUSE_IOMAP_DEBUG: run fuse_iomap_validate_cached (with its swapped arguments) */

@@ -39,28 +39,7 @@ export function stackIomap(garbage: bigint): Iomap {
 
 export const copyIomap = (m: Iomap): Iomap => ({ ...m });
 
-/** struct fuse_iomap_begin_out: one file range, a read and a write mapping. */
-export interface BeginOut {
-  offset: bigint;
-  length: bigint;
-  readAddr: bigint;
-  readType: number;
-  readFlags: number;
-  readDev: number;
-  writeAddr: bigint;
-  writeType: number;
-  writeFlags: number;
-  writeDev: number;
-}
-
-/** struct fuse_iomap_begin_in */
-export interface BeginIn {
-  opflags: number;
-  attrIno: bigint;
-  /** u64 on the wire, loff_t in the kernel */
-  pos: bigint;
-  count: bigint;
-}
+export type { BeginIn, BeginOut, IomapIo } from '../protocol/wire.js';
 
 /** struct fuse_iomap_end_in (map_dev is never filled by the kernel, 001 L1961-1972) */
 export interface EndIn {
