@@ -6,6 +6,7 @@ import type { CliCommand } from './command.js';
 import { captureCommand, liveCommand } from './live-command.js';
 import { revisionsCommand } from './revisions-command.js';
 import { replayCommand, traceCommand } from './trace-command.js';
+import { kernelCommand } from '../scenario/kernel/cli.js';
 
 export const EXTRA_COMMANDS: readonly CliCommand[] = [
   traceCommand,
@@ -13,4 +14,5 @@ export const EXTRA_COMMANDS: readonly CliCommand[] = [
   liveCommand,
   captureCommand,
   revisionsCommand,
+  kernelCommand,
 ];

@@ -85,6 +85,8 @@ function mapText(m: Mapping, rev: ResolvedRevision): string {
 
 function resultText(r: CommandResult, rev: ResolvedRevision): string {
   switch (r.op) {
+    case 'kernel':
+      return r.text;
     case 'add':
     case 'upsert':
     case 'remove':

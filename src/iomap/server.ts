@@ -9,13 +9,13 @@ import type { IomapServer } from './env.js';
 import type { BeginIn, BeginOut, EndIn, IoendIn } from './iomap.js';
 
 /** A notification the server writes to /dev/fuse while handling a request; returns the write's result. */
-export type ServerNotification = { what: string; send: () => number };
+export type ServerNotification = { what: string; send: (nodeid: bigint) => number };
 
 export interface ServerAnswer {
   /** sent in order before the reply */
   notify: ServerNotification[];
-  /** the reply, or a negative errno */
-  reply: BeginOut | number;
+  /** the reply (or a function of the request making it), or a negative errno */
+  reply: BeginOut | number | ((req: BeginIn) => BeginOut | number);
 }
 
 /** One request the server saw, for the scenario output. */
@@ -61,13 +61,13 @@ export class ScriptedServer implements IomapServer {
     return l;
   }
 
-  begin(_req: BeginIn, nodeid: bigint): BeginOut | number {
+  begin(req: BeginIn, nodeid: bigint): BeginOut | number {
     const a = this.beginQ.shift();
     if (!a) throw new ServerScriptEmpty('FUSE_IOMAP_BEGIN');
-    const notified = a.notify.map((n) => ({ what: n.what, ret: n.send() }));
-    const ret = typeof a.reply === 'number' ? a.reply : 0;
-    this.log.push({ op: 'begin', nodeid, notified, ret });
-    return typeof a.reply === 'number' ? a.reply : { ...a.reply };
+    const notified = a.notify.map((n) => ({ what: n.what, ret: n.send(nodeid) }));
+    const reply = typeof a.reply === 'function' ? a.reply(req) : a.reply;
+    this.log.push({ op: 'begin', nodeid, notified, ret: typeof reply === 'number' ? reply : 0 });
+    return typeof reply === 'number' ? reply : { read: { ...reply.read }, write: { ...reply.write } };
   }
 
   end(_req: EndIn, nodeid: bigint): number {

@@ -18,6 +18,8 @@ const extentLine = (m: Mapping): string => `  ${x(m.offset)}+${x(m.length)} addr
  */
 export function writeOut(r: CommandResult, write: (s: string) => void): void {
   switch (r.op) {
+    case 'kernel':
+      return write(r.text + '\n');
     case 'add':
     case 'upsert':
     case 'remove':
@@ -51,6 +53,9 @@ export function writeJson(r: CommandResult, write: (s: string) => void): void {
 export function formatJson(r: CommandResult): string {
   let o: Record<string, unknown>;
   switch (r.op) {
+    case 'kernel':
+      o = r.json;
+      break;
     case 'add':
     case 'upsert':
     case 'remove':

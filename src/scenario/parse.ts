@@ -11,13 +11,16 @@ import { geometryByName, type Geometry } from '../iext/geometry.js';
 import { DEFAULT_REVISION, type ResolvedRevision, resolveRevision, revisionByName, revisionNames, type Revision } from '../cache/revision.js';
 import { flagValue, revisionsWithName, typeValue } from './translate.js';
 import { parseU64, s64 } from '../util/int64.js';
+import { KERNEL_COMMAND_WORDS, KERNEL_SETUP_WORDS, type KernelCommand, type KernelSetup, parseKernelCommand, parseKernelSetup } from './kernel/parse.js';
+import { protocolFor } from '../protocol/layout.js';
 
 export type Command =
   | { op: 'add' | 'upsert'; line: number; fork: Fork; map: Mapping }
   | { op: 'remove'; line: number; fork: Fork; offset: bigint; length: bigint }
   | { op: 'lookup'; line: number; fork: Fork; pos: bigint; count: bigint }
   | { op: 'invalidate'; line: number; offset: bigint; length: bigint }
-  | { op: 'dump'; line: number; fork: Fork };
+  | { op: 'dump'; line: number; fork: Fork }
+  | KernelCommand;
 
 export interface Scenario {
   geometry: Geometry;
@@ -34,6 +37,8 @@ export interface Scenario {
   encoding?: Revision;
   /** the `cachemaxbytes` setting: v7's fc->iomap_conn.cache_maxbytes as the server sets it */
   cacheMaxBytes?: number;
+  /** the kernel setup section (conn, device, inode lines), when the scenario drives the iomap consumers */
+  kernel?: KernelSetup;
   commands: Command[];
 }
 
@@ -370,6 +375,7 @@ function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo
   const words = raw.split(/\s+/);
   p.words = words;
   const op = words[0];
+  if (KERNEL_SETUP_WORDS.has(op) || KERNEL_COMMAND_WORDS.has(op)) return kernelLine(sc, p, st, words, lineNo);
   const arity = ARITY.get(op);
   if (arity === undefined) p.fail(`unknown command '${op}' (expected one of ${[...ARITY.keys()].join(', ')})`);
   if (words.length - 1 !== arity) p.fail(`'${op}' takes ${arity} argument${arity === 1 ? '' : 's'}, got ${words.length - 1} (usage: ${USAGE[op]})`);
@@ -418,4 +424,16 @@ function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo
         sc.maxBytes = s64(p.num(1, 'maxbytes'));
       }
   }
+}
+
+/** conn/device/inode setup lines and the kernel commands (src/scenario/kernel, docs/kernel-scenarios.md) */
+function kernelLine(sc: Scenario, p: LineParser, st: Settings, words: string[], lineNo: number): void {
+  const setup = (sc.kernel ??= { devices: [], inodes: [] });
+  if (KERNEL_SETUP_WORDS.has(words[0])) {
+    if (sc.commands.length) p.fail(`'${words[0]}' must come before the first cache command`);
+    return parseKernelSetup(setup, p.file, lineNo, words);
+  }
+  resolveSettings(sc, p, st);
+  p.line = lineNo;
+  sc.commands.push(parseKernelCommand(p.file, lineNo, words, { rev: p.rev, protocol: protocolFor(sc.encoding ?? DEFAULT_REVISION) }));
 }

@@ -13,6 +13,12 @@ import type { AllocEvent } from '../iext/tree.js';
 import { KernelOops, type Mapping } from '../iext/record.js';
 import type { Command, Scenario } from './parse.js';
 import { translateScenario } from './translate.js';
+import type { KernelResult } from './kernel/output.js';
+import { parseKernelCommand } from './kernel/parse.js';
+import { runKernelCommand } from './kernel/run.js';
+import { KernelWorld } from './kernel/world.js';
+import { protocolFor } from '../protocol/layout.js';
+import { resolveRevision } from '../cache/revision.js';
 
 export const FIXTURE_INODE = { connection: 1, ino: 12n, nodeid: 7n } as const;
 
@@ -34,7 +40,8 @@ export type CommandResult =
        * to keep it); valid only while onResult runs, before the next command.
        */
       forEachExtent(fn: (m: Mapping) => void): void;
-    };
+    }
+  | KernelResult;
 
 /** A dump's extents as an array of copies. */
 export function dumpExtents(r: { forEachExtent(fn: (m: Mapping) => void): void }): Mapping[] {
@@ -57,6 +64,8 @@ export interface RunOptions {
    * (v7: fuse_iomap_cache_free), so summary.cache is empty afterwards.
    */
   revisionSink?: RevisionEventSink;
+  /** the kernel layer's tracepoints (iomap consumers, notifications) as name and TP_printk body, in firing order with sink's */
+  traceLine?: (name: string, body: string) => void;
   /** the server's cache_maxbytes (v7 iomap config; clamped by the cache), overriding the scenario's `cachemaxbytes` */
   cacheMaxBytes?: number;
   /** also fire fuse_iomap_cache_lock/unlock around each command */
@@ -75,12 +84,32 @@ export interface RunSummary {
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   const revision = opts.revision ?? sc.revision ?? DEFAULT_REVISION;
+  const kernelEncoding = sc.encoding ?? DEFAULT_REVISION;
   // names were resolved for sc.encoding; re-encode them for the revision run
   if (sc.encoding !== undefined && sc.encoding !== revision) sc = translateScenario(sc, revision);
   let line = 0;
   const hazards: RunSummary['hazards'] = new Map();
   const onAlloc = opts.onAlloc;
-  const cache = new IomapCache(
+  const world = sc.kernel
+    ? new KernelWorld(sc.kernel, {
+        revision,
+        blockSize: sc.blockSize,
+        maxBytes: sc.maxBytes,
+        debug: opts.debug,
+        lockEvents: opts.lockEvents,
+        cacheMaxBytes: opts.cacheMaxBytes ?? sc.cacheMaxBytes,
+        cacheSink: opts.sink,
+        revisionSink: opts.revisionSink,
+        traceLine: opts.traceLine,
+        onHazard: (hit) => {
+          const known = hazards.get(hit.hazard.id);
+          if (known) known.count++;
+          else hazards.set(hit.hazard.id, { hit, count: 1, firstLine: line });
+          opts.onHazard?.(hit, line);
+        },
+      })
+    : undefined;
+  const cache = world ? world.primary.cacheForNotify() : new IomapCache(
     { ids: { ...FIXTURE_INODE }, isize: 0n, blockSize: sc.blockSize, maxBytes: sc.maxBytes },
     {
       geometry: sc.geometry,
@@ -99,7 +128,9 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
       },
     },
   );
-  if (opts.revisionSink) cache.enable();
+  if (world) {
+    // the kernel world's inodes say whether their caches start enabled
+  } else if (opts.revisionSink) cache.enable();
   else cache.enabled = true;
   const lockEvents = opts.lockEvents === true;
   const emitResult = opts.onResult ?? (() => {});
@@ -108,18 +139,25 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   for (const cmd of sc.commands) {
     line = cmd.line;
     try {
-      emitResult(runOne(cache, cmd, mval, lockEvents), cache);
+      if (cmd.op === 'kernel') emitResult(runKernelCommand(world!, kernelFor(cmd, kernelEncoding, revision)), cache);
+      else emitResult(runOne(cache, cmd, mval, lockEvents), cache);
     } catch (e) {
       if (e instanceof KernelOops) e.line = line;
       throw e;
     }
   }
-  if (opts.revisionSink) cache.clear();
+  if (opts.revisionSink && !world) cache.clear();
   return { cache, commands: sc.commands.length, hazards };
 }
 
+/** A kernel command with its names resolved for the running revision (re-parsed when it differs from the scenario's). */
+function kernelFor(cmd: Extract<Command, { op: 'kernel' }>, encoding: Revision, revision: Revision): Extract<Command, { op: 'kernel' }> {
+  if (encoding === revision) return cmd;
+  return parseKernelCommand(cmd.file, cmd.line, cmd.words, { rev: resolveRevision(revision), protocol: protocolFor(revision) });
+}
+
 /** Runs one command, with im_lock events around it when asked (the cache never mutates cmd.map). */
-function runOne(cache: IomapCache, cmd: Command, mval: CachedMapping, lockEvents: boolean): CommandResult {
+function runOne(cache: IomapCache, cmd: Exclude<Command, { op: 'kernel' }>, mval: CachedMapping, lockEvents: boolean): CommandResult {
   const lockFlags = cmd.op === 'lookup' ? FUSE_IOMAP_LOCK_SHARED : FUSE_IOMAP_LOCK_EXCL;
   const locks = lockEvents && cmd.op !== 'invalidate' && cmd.op !== 'dump';
   if (locks) cache.lock(lockFlags);
@@ -128,7 +166,7 @@ function runOne(cache: IomapCache, cmd: Command, mval: CachedMapping, lockEvents
   return r;
 }
 
-function runUnlocked(cache: IomapCache, cmd: Command, mval: CachedMapping): CommandResult {
+function runUnlocked(cache: IomapCache, cmd: Exclude<Command, { op: 'kernel' }>, mval: CachedMapping): CommandResult {
   switch (cmd.op) {
     case 'add': {
       const ret = cache.cacheAdd(cmd.fork, cmd.map);
