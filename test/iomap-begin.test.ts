@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Fork } from '../src/cache/constants.js';
-import { type BeginOut, IOMAP_DIRECT, IOMAP_WRITE, fuseIomapBegin, zeroIomap } from '../src/iomap/index.js';
+import { type BeginOut, IOMAP_DIRECT, IOMAP_WRITE, fuseIomapBegin, fuseIomapRevalidate, zeroIomap } from '../src/iomap/index.js';
 import { NULL_ADDR, type World, makeWorld, map, put } from './iomap-world.js';
 
 const HOLE = 0, MAPPED = 2, OVERWRITE = 0xffff, NULL = 0xfffe;
@@ -138,5 +138,17 @@ describe('fuse_iomap_begin', () => {
     expect(fuseIomapBegin(w.env, w.inode, 0n, 0x1000n, IOMAP_WRITE, iomap, zeroIomap()).ret).toBe(0);
     expect(iomap).toMatchObject({ addr: 0x100000n, folioOps: true, validityCookie: seq });
     expect(w.hazards.map((h) => h.hazard.id)).toEqual(['partial-fill-survives']);
+  });
+
+  it('a policy can replace the cookie compare (env.revalidate); a refusal still fires fuse_iomap_invalid', () => {
+    const w = makeWorld();
+    put(w, Fork.READ, map(0n, 0x10000n, MAPPED, 0x500000n, 1));
+    const iomap = zeroIomap();
+    fuseIomapBegin(w.env, w.inode, 0n, 0x1000n, 0, iomap, zeroIomap());
+    expect(fuseIomapRevalidate(w.env, w.inode, iomap)).toBe(true);
+    w.env.revalidate = (_inode, m) => m.offset !== 0n;
+    w.events.length = 0;
+    expect(fuseIomapRevalidate(w.env, w.inode, iomap)).toBe(false);
+    expect(w.events).toEqual(['fuse_iomap_invalid']);
   });
 });

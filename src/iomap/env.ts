@@ -8,7 +8,7 @@
 import type { HazardHit, HazardInfo } from '../cache/hazards.js';
 import type { IomapCache } from '../cache/iomap-cache.js';
 import type { IomapEvent, IomapEventName, IomapEventSink } from './events.js';
-import type { BeginIn, BeginOut, EndIn, IoendIn } from './iomap.js';
+import type { BeginIn, BeginOut, EndIn, Iomap, IoendIn } from './iomap.js';
 
 /** The per-inode state the consumers read (struct fuse_inode + struct inode). */
 export interface KernelInode {
@@ -79,6 +79,13 @@ export interface IomapEnv {
   nullRetryLimit?: number;
   /** what an uninitialised stack struct iomap holds (0 = CONFIG_INIT_STACK_ALL_ZERO, the default) */
   stackGarbage?: bigint;
+  /**
+   * Not the seed: a simulator policy deciding validity instead of the
+   * cookie == im_seq compare (e.g. per-range counters). Used by
+   * fuseIomapRevalidate and so by iomapValid and writeback; false still
+   * fires fuse_iomap_invalid.
+   */
+  revalidate?: (inode: KernelInode, iomap: Iomap) => boolean;
 }
 
 export const DEFAULT_NULL_RETRY_LIMIT = 8;

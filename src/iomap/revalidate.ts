@@ -16,7 +16,8 @@ import { type Iomap, stackIomap, zeroIomap } from './iomap.js';
 /** fuse_iomap_revalidate: the cookie must still equal im_seq (read without the lock) */
 export function fuseIomapRevalidate(env: IomapEnv, inode: KernelInode, iomap: Iomap): boolean {
   const validityCookie = inode.cache.seq; // fuse_iext_read_seq
-  if (iomap.validityCookie !== validityCookie) {
+  const valid = env.revalidate ? env.revalidate(inode, iomap) : iomap.validityCookie === validityCookie;
+  if (!valid) {
     emitEvent(env, inode, 'fuse_iomap_invalid', {
       offset: iomap.offset,
       length: iomap.length,

@@ -59,7 +59,7 @@ function run(w: KernelWorld, k: KernelOp, o: Out, line: number): void {
       const r = fuseIomapBegin(w.env, w.kinode(fi), k.pos, k.count, k.opflags, iomap, srcmap);
       w.handles.set(k.name, { inode: fi, pos: k.pos, count: k.count, opflags: k.opflags, ret: r.ret, iomap, srcmap });
       o.ret(r.ret);
-      o.add('via', r.fromCache ? (r.upcalls ? `cache-after-upcall` : 'cache') : r.upcalls ? 'upcall' : 'none', r.fromCache ? 'cache' : 'server');
+      o.add('via', r.fromCache ? (r.upcalls ? 'cache-after-upcall' : 'cache') : r.upcalls ? 'server' : 'none', r.fromCache ? (r.upcalls ? 'cache-after-upcall' : 'cache') : r.upcalls ? 'server' : 'none');
       o.add('upcalls', String(r.upcalls), r.upcalls);
       if (r.nullRetries) o.add('retries', String(r.nullRetries), r.nullRetries);
       if (r.rule) o.add('rule', r.rule, r.rule);
