@@ -146,11 +146,12 @@ describe('report.html in headless Chromium', () => {
     }
   });
 
-  it('shows the violation with its schedule and embeds the report JSON', async () => {
+  it('shows the violation with its schedule and embeds the report data', async () => {
     const text = await page.textContent('body');
     expect(text).toContain('read through a stale unwritten mapping at 0x3000');
     expect(text).toContain('ioend: convert');
     const embedded = JSON.parse((await page.textContent('#iomap-sim-data')) ?? '');
-    expect(embedded).toEqual(JSON.parse(JSON.stringify(data)));
+    // report.json's data, the time series aside (the plots hold them)
+    expect(embedded).toEqual(JSON.parse(JSON.stringify({ ...data, runs: data.runs.map((r) => ({ ...r, series: [] })) })));
   });
 });

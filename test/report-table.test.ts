@@ -39,6 +39,8 @@ describe('derived figures', () => {
     expect(cell(NaN, 'real')).toBe('-');
     expect(cell(0.75, 'pct')).toBe('75.0%');
     expect(cell(0.25, 'ratio')).toBe('0.25x');
+    expect(cell(14.02, 'ratio')).toBe('14.0x');
+    expect(cell(4280, 'ratio')).toBe('4,280x');
     expect(cell(1234567, 'int')).toBe('1,234,567');
     expect(cell(512, 'bytes')).toBe('512 B');
     expect(cell(40960, 'bytes')).toBe('40.0 KiB');

@@ -13,7 +13,7 @@ import type { SimRun } from '../result.js';
 import { hitRatio } from './derive.js';
 
 /** At most this many points of one run go into a line plot (the JSON keeps them all). */
-export const MAX_POINTS = 200;
+export const MAX_POINTS = 60;
 
 export interface SeriesPoint {
   policy: string;
@@ -72,11 +72,11 @@ function lineChart(id: string, title: string, points: SeriesPoint[], policies: s
       data: { values },
       width: WIDTH,
       height: HEIGHT,
-      mark: { type: 'line', point: true, strokeWidth: 1.5 },
+      mark: { type: 'line', point: { size: 14 }, strokeWidth: 1.5 },
       encoding: {
         x: { field: 'at', type: 'quantitative', title: 'I/Os done' },
         y: { field, type: 'quantitative', title: yTitle, axis: format ? { format } : {} },
-        color: { field: 'policy', type: 'nominal', title: 'policy', scale: { domain: policies } },
+        color: { field: 'policy', type: 'nominal', title: 'policy', scale: { domain: policies, scheme: 'tableau20' }, legend: { labelLimit: 240 } },
         column: { field: 'revision', type: 'nominal', title: 'revision' },
         description: { field: 'label' },
       },

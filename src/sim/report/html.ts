@@ -14,6 +14,9 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** JSON safe inside a <script> element: no `</script`, no `<!--`. */
 const scriptJson = (x: unknown) => JSON.stringify(x).replace(/</g, '\\u003c');
 
+/** The report's data without the time series (report.json has them; the plots show them). */
+export const embedded = (data: ReportData): ReportData => ({ ...data, runs: data.runs.map((r) => ({ ...r, series: [] })) });
+
 export const slug = (s: string, i: number) => `job${i}-${s.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
 
 const CSS = `
@@ -92,7 +95,7 @@ ${sections.join('\n')}
 ${violationsHtml(data)}
 <h2>Seed hazards walked through</h2>
 ${hazardsHtml(data)}
-<script type="application/json" id="iomap-sim-data">${scriptJson(data)}</script>
+<script type="application/json" id="iomap-sim-data">${scriptJson(embedded(data))}</script>
 </body></html>
 `;
 }

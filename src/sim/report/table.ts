@@ -15,7 +15,7 @@ export function cell(x: number, kind: 'int' | 'real' | 'pct' | 'ratio' | 'bytes'
     case 'pct':
       return (100 * x).toFixed(1) + '%';
     case 'ratio':
-      return x.toFixed(2) + 'x';
+      return (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US')) + 'x';
     case 'bytes':
       return x < 10 * 1024 ? `${Math.round(x)} B` : x < 10 * 1024 * 1024 ? `${(x / 1024).toFixed(1)} KiB` : `${(x / 1048576).toFixed(1)} MiB`;
     case 'real':
