@@ -410,3 +410,18 @@ describe('inval length without an upper bound (SPEC 8.3)', () => {
     expect(c.hazards).toContain('remove-end-overflow');
   });
 });
+
+describe('upsert at 2^63 (SPEC 8.2), the bytes of docs/protocol.md', () => {
+  it('is accepted by the signed s_maxbytes compare and wipes a 20-record height-2 read fork', () => {
+    const c = setup(RFC_V3, baseUpsertV3());
+    c.conn.inodes.delete(5n);
+    const ino = c.conn.addInode({ nodeid: 5n, attrIno: 5n });
+    for (let i = 0n; i < 20n; i++)
+      notifyIomapUpsert(c.conn, { nodeid: 5n, attrIno: 5n, read: { offset: i * 0x2000n, length: 0x1000n, addr: i * 0x10000n, type: 2, flags: 0, dev: 1 }, write: { offset: 0n, length: 0x1000n, addr: NULL_ADDR, type: FUSE_IOMAP_TYPE_NULL, flags: 0, dev: 0 } });
+    expect(ino.cacheOrNull!.read.height).toBe(2);
+    const bytes = fromHex('0500000000000000 0500000000000000 0000000000000080 0010000000000000 0000000000000000 0200 0000 01000000 0000000000000000 0010000000000000 ffffffffffffffff feff 0000 00000000')!;
+    expect(notifyIomapUpsertResult(c.conn, bytes)).toEqual({ err: 0, rule: '' });
+    expect(ino.cacheOrNull!.read.count()).toBe(1);
+    expect(c.hazards).toEqual(expect.arrayContaining(['upsert-signed-offset', 'remove-end-overflow', 'negative-offset-record']));
+  });
+});
