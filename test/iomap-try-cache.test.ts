@@ -164,4 +164,15 @@ describe('fuse_iomap_try_cache decision table', () => {
     fuseIomapTryCache(w.env, w.inode, 0n, 0x1000n, W, zeroIomap(), srcmap);
     expect(srcmap.addr).toBe(NULL_ADDR);
   });
+
+  it('an out-of-place write can get iomap and srcmap of different lengths (SPEC 8.10)', () => {
+    const w = makeWorld();
+    put(w, Fork.READ, map(0n, 0x10000n, MAPPED, 0x100000n, 1));
+    put(w, Fork.WRITE, map(0n, 0x1000n, MAPPED, 0x900000n, 1));
+    const iomap = zeroIomap();
+    const srcmap = zeroIomap();
+    expect(fuseIomapTryCache(w.env, w.inode, 0n, 0x4000n, W, iomap, srcmap)).toBe(1);
+    expect([iomap.length, srcmap.length]).toEqual([0x1000n, 0x4000n]);
+    expect(w.hazards.map((h) => h.hazard.id)).toEqual(['fork-lengths-differ']);
+  });
 });

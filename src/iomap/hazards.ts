@@ -35,6 +35,12 @@ export const IOMAP_HAZARDS = {
     spec: 'SPEC 8.7',
     summary: 'debug build: fuse_iomap_validate_cached got (opflags, fork) swapped; a write-fork pure overwrite fails with -EIO unless opflags == IOMAP_WRITE',
   },
+  forkLengthsDiffer: {
+    id: 'fork-lengths-differ',
+    spec: 'SPEC 8.10',
+    summary:
+      'fuse_iomap_try_cache served an out-of-place write with iomap (write fork) and srcmap (read fork) of different lengths; the server protocol always gives both one length',
+  },
   staleRevalidated: {
     id: 'stale-mapping-revalidated',
     spec: 'SPEC 8.1',

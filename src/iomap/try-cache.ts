@@ -203,6 +203,8 @@ export function fuseIomapTryCache(env: IomapEnv, inode: KernelInode, pos: bigint
   }
   cache.unlock(FUSE_IOMAP_LOCK_SHARED);
   if (ret < 1) return ret;
+  if (dest === srcmap && srcmap.length !== iomap.length)
+    hazard(env, IOMAP_HAZARDS.forkLengthsDiffer, `pos 0x${pos.toString(16)}: iomap 0x${iomap.offset.toString(16)}+0x${iomap.length.toString(16)}, srcmap 0x${srcmap.offset.toString(16)}+0x${srcmap.length.toString(16)}`);
 
   if (iomap.type === IOMAP_INLINE || srcmap.type === IOMAP_INLINE) {
     ret = fuseIomapSetInline(env, inode, opflags, pos, count, iomap, srcmap);
