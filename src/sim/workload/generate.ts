@@ -15,7 +15,7 @@ import type { FileSetup, Layout, Op, Thread, Workload } from './types.js';
 
 /** How a job's files exist before it runs. */
 function layoutOf(job: FioJob): Layout {
-  if (job.engine === 'falloc') return job.simFalloc === 'prealloc' ? 'empty' : 'written';
+  if (job.engine === 'falloc') return job.simFalloc === 'prealloc' && !job.rw.endsWith('trim') ? 'empty' : 'written';
   const reads = job.rw === 'read' || job.rw === 'randread' || job.rw === 'rw' || job.rw === 'randrw';
   if (reads || job.overwrite) return 'written';
   switch (job.fallocate) {
