@@ -33,6 +33,7 @@ export const SUITES: readonly Loader[] = [
   ['memory', () => import('./core-suites.js').then((m) => m.memorySuite)],
   ['grow', () => import('./core-suites.js').then((m) => m.growSuite)],
   ['live', () => import('./core-suites.js').then((m) => m.liveSuite)],
+  ['sim', () => import('./sim.bench.js').then((m) => m.benchSuite)],
 ];
 
 const log = (s: string) => process.stderr.write(s + '\n');

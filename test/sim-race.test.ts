@@ -74,6 +74,23 @@ describe('race search', () => {
     expect(replayScenario(v.scenario).violations[0].what).toBe(v.what);
   });
 
+  it('a defragmenting server: cookies catch moved blocks under buffered writes, direct reads use them anyway', () => {
+    // no writeback, so buffered writes are the only users of cached mappings
+    const w = simulate('[w]\nrw=randwrite\nbs=4k\nsize=1m\noverwrite=1\nsim_writeback_every=0\nsim_defrag_every=64\n', 'seed', { seed: 1 });
+    expect(w.totals.invalidations).toBe(4);
+    expect(w.totals.staleViolations).toBe(0);
+    // direct I/O is not revalidated: a read mapped before the move reads the old blocks
+    const r = race('[r]\nrw=randread\nbs=4k\nsize=1m\ndirect=1\nsim_defrag_every=64\n', 'seed', { seed: 1, attempts: 20 });
+    expect(r.violation!.what).toMatch(/^direct read of r\.0\.0 .* used type 2 .* but the server has mapped at/);
+    expect(r.violation!.schedule.slice(-2)).toEqual(['defrag', 'r.0']);
+  });
+
+  it('whole-file server invalidation goes through the erase-everything shortcut', () => {
+    const r = simulate('[w]\nrw=randwrite\nbs=4k\nsize=1m\noverwrite=1\nsim_writeback_every=0\nsim_defrag_every=64\n', 'inval-file', { seed: 1 });
+    expect(r.hazards['erase-all-no-seq-bump']).toBe(4);
+    expect(r.totals.staleViolations).toBeGreaterThan(0);
+  });
+
   it('rejects malformed scenario files with a reason', () => {
     expect(() => replayScenario('{')).toThrow(/scenario: not JSON/);
     expect(() => replayScenario('{"format":"x"}')).toThrow(/format 'x' is not iomap-sim-schedule\/1/);

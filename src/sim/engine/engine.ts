@@ -50,7 +50,7 @@ import { FileTruth, type TruthType } from '../server/truth.js';
 import type { FallocMode } from '../workload/fio.js';
 import type { Op, Workload } from '../workload/types.js';
 import { zeroMetrics } from './metrics.js';
-import { notifyUpsert } from './notify.js';
+import { notifyInval, notifyUpsert } from './notify.js';
 import { PageCache } from './pagecache.js';
 
 /** What an actor yields: nothing (runnable again at once) or a condition to wait for. */
@@ -241,6 +241,8 @@ export class Engine {
 
   /** The policy's invalidation granularity after an exact invalidation. */
   private widen(f: SimFile, inv: { offset: bigint; length: bigint } | undefined | number): void {
+    // an invalidation can split a record in two: a capped cache checks its size again
+    if (inv !== undefined) this.enforceCapacity(f);
     if (inv === undefined || this.policy.invalidation !== 'file') return;
     // the whole file, not through the erase-everything shortcut: 2^62 < s_maxbytes
     f.kinode.cache.invalidateRange(0n, 1n << 62n);
@@ -604,6 +606,31 @@ export class Engine {
       else if (t.read === 'nofork') this.m.nofork.read++;
     }
     this.m.upserts = this.server.counters.upserts;
+  }
+
+  /**
+   * The server's background defragmenter: after every `every` application
+   * I/Os it moves one file's extents to new blocks (round robin over the
+   * files) and, under the same server lock, tells the kernel with
+   * FUSE_NOTIFY_IOMAP_INVAL: the moved range exactly, or offset 0 to EOF
+   * for whole-file invalidation, which the kernel turns into the
+   * erase-everything shortcut (SPEC 8.1).
+   */
+  *defrag(every: number): Step {
+    let next = 0;
+    for (let pass = 1; ; pass++) {
+      const due = pass * every;
+      if (this.m.ios < due) yield { until: () => this.m.ios >= due, why: 'defrag idle' };
+      const f = this.files[next++ % this.files.length];
+      const end = Math.ceil(f.truth.size / this.bs) * this.bs;
+      if (end === 0 || f.truth.data.count === 0) continue;
+      f.truth.remap(0, end);
+      const range = this.policy.invalidation === 'file' ? { offset: 0n, length: 0xffff_ffff_ffff_ffffn } : { offset: 0n, length: BigInt(end) };
+      notifyInval(f.inode, range, f.inode.cacheOrNull?.write ? range : null);
+      this.server.counters.invalidations++;
+      this.m.invalidations = this.server.counters.invalidations;
+      yield;
+    }
   }
 
   /** The I/O completion worker: one ioend at a time (fuse_iomap_ioend). */

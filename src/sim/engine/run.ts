@@ -114,6 +114,7 @@ export function runWorkload(workload: Workload, jobName: string, policyName: str
   }
   actors.push({ name: 'writeback', gen: engine.writeback(), waiting: undefined, done: false, daemon: true });
   actors.push({ name: 'ioend', gen: engine.completion(), waiting: undefined, done: false, daemon: true });
+  if (workload.defragEvery) actors.push({ name: 'defrag', gen: engine.defrag(workload.defragEvery), waiting: undefined, done: false, daemon: true });
 
   const t0 = performance.now();
   const sr = runActors(engine, actors, { seed, replay: opts.replay, stopAtViolation: opts.stopAtViolation });

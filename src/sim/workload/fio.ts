@@ -59,6 +59,8 @@ export interface FioJob {
   simTruncateTo: number;
   simOtruncEvery: number;
   simWritebackEvery: number;
+  /** the server defragments a file (moves its blocks, then invalidates) after every N I/Os of the run */
+  simDefragEvery: number;
 }
 
 const DEFAULTS: Omit<FioJob, 'name' | 'line'> = {
@@ -89,6 +91,7 @@ const DEFAULTS: Omit<FioJob, 'name' | 'line'> = {
   simTruncateTo: 0,
   simOtruncEvery: 0,
   simWritebackEvery: 16,
+  simDefragEvery: 0,
 };
 
 type Setter = (job: Mutable, value: string | null, fail: (why: string) => never) => void;
@@ -213,6 +216,7 @@ const OPTIONS: Record<string, Setter> = {
   sim_truncate_to: (j, v, f) => (j.simTruncateTo = size(0)(v, f)),
   sim_otrunc_every: (j, v, f) => (j.simOtruncEvery = int(0)(v, f)),
   sim_writeback_every: (j, v, f) => (j.simWritebackEvery = int(0)(v, f)),
+  sim_defrag_every: (j, v, f) => (j.simDefragEvery = int(0)(v, f)),
 };
 
 /** Every option name the parser accepts (for docs and error messages). */

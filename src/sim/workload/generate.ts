@@ -145,7 +145,8 @@ export function workloadFromJobs(jobs: FioJob[], name = jobs.map((j) => j.name).
       threads.push({ name: `${job.name}.${c}`, phase, ops: cloneOps(job, ids, sizes, sources, rng) });
     }
   });
-  return { name, files, threads };
+  const defrag = jobs.reduce((m, j) => (j.simDefragEvery > 0 && (m === 0 || j.simDefragEvery < m) ? j.simDefragEvery : m), 0);
+  return defrag > 0 ? { name, files, threads, defragEvery: defrag } : { name, files, threads };
 }
 
 /** Parse a fio job file and generate its workload. */

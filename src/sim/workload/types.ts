@@ -44,4 +44,6 @@ export interface Workload {
   name: string;
   files: FileSetup[];
   threads: Thread[];
+  /** the server defragments one file after every N application I/Os (0: never) */
+  defragEvery?: number;
 }
