@@ -29,7 +29,7 @@ describe('race search', () => {
     expect(r.violation!.what).toMatch(/^buffered write of w\.0\.0 \[0x[0-9a-f]+, \+0x1000\) used type 3 .* but the server has mapped/);
     // the schedule interleaves the writer with both workers
     expect(new Set(r.violation!.schedule)).toEqual(new Set(['w.0', 'writeback', 'ioend']));
-    const replay = replayScenario(r.violation!.scenario);
+    const replay = replayScenario(r.violation!.replay);
     expect(replay.violations[0].what).toBe(r.violation!.what);
     expect(replay.violations[0].schedule).toEqual(r.violation!.schedule);
   });
@@ -40,7 +40,18 @@ describe('race search', () => {
     expect(r.violation!.what).toMatch(/^buffered write of shared .* but the server has hole/);
     const s = r.violation!.schedule;
     expect(s.length).toBeLessThanOrEqual(8);
-    const replay = replayScenario(r.violation!.scenario);
+    // the kernel scenario: setup, the server scripted before each upcall, the O_TRUNC, the revalidation that passed
+    const lines = r.violation!.scenario.split('\n');
+    expect(lines).toContain('conn');
+    expect(lines.filter((l) => l.startsWith('open-trunc nodeid=2')).length).toBeGreaterThanOrEqual(1);
+    const bad = lines.findIndex((l) => l.startsWith('# VIOLATION: buffered write'));
+    expect(bad).toBeGreaterThan(0);
+    expect(lines[bad - 1]).toMatch(/^revalidate map=m\d+$/);
+    // every upcall's answer is scripted before it: fuse2fs's upsert, then NULL
+    const firstBegin = lines.findIndex((l) => l.startsWith('begin '));
+    expect(lines[firstBegin - 2]).toMatch(/^server upsert nodeid=2 read_offset=0x0 read_length=0x40000 .*read_type=2 /);
+    expect(lines[firstBegin - 1]).toBe('server null offset=0x0 length=0x40000');
+    const replay = replayScenario(r.violation!.replay);
     expect(replay.violations).toHaveLength(1);
     expect(replay.hazards['erase-all-no-seq-bump']).toBeGreaterThan(0);
     // src/iomap's revalidation notices the mapping it let through is no longer cached
@@ -50,7 +61,7 @@ describe('race search', () => {
   it('truncate to 0 takes the same shortcut', () => {
     const r = race(WRITER_VS_TRUNCATE0, 'seed', { seed: 1, attempts: 100 });
     expect(r.violation).not.toBeNull();
-    expect(replayScenario(r.violation!.scenario).hazards['erase-all-no-seq-bump']).toBeGreaterThan(0);
+    expect(replayScenario(r.violation!.replay).hazards['erase-all-no-seq-bump']).toBeGreaterThan(0);
   });
 
   it('with the sequence bumped on erase-all (SPEC 8.1 fix) neither truncation race is found', () => {
@@ -71,7 +82,7 @@ describe('race search', () => {
     expect(found).not.toBeNull();
     const v = found!.violations[0];
     expect(found!.totals.staleViolations).toBeGreaterThanOrEqual(1);
-    expect(replayScenario(v.scenario).violations[0].what).toBe(v.what);
+    expect(replayScenario(v.replay!).violations[0].what).toBe(v.what);
   });
 
   it('a defragmenting server: cookies catch moved blocks under buffered writes, direct reads use them anyway', () => {

@@ -83,7 +83,7 @@ export function race(job: string | Workload, policy: string, opts: RaceOptions &
   return raceWorkload(workload, jobName, policy, { ...opts, jobText: typeof job === 'string' ? job : undefined });
 }
 
-/** Run a violation's scenario file again; the SimRun stops at its first violation. */
+/** Run a violation's JSON replay file (SimRun violations' `replay`) again; the SimRun stops at its first violation. */
 export function replayScenario(text: string): SimRun {
   let s: ScenarioFile;
   try {

@@ -24,7 +24,8 @@ export interface RaceOptions {
 export interface RaceResult {
   /** interleavings run */
   attempts: number;
-  violation: { what: string; schedule: string[]; scenario: string } | null;
+  /** scenario: kernel scenario language; replay: the JSON schedule for replayScenario() */
+  violation: { what: string; schedule: string[]; scenario: string; replay: string } | null;
   /** the seed (attempt) that first found it */
   foundAt: number | null;
 }
@@ -65,8 +66,9 @@ export function race(workload: Workload, jobName: string, policy: string, opts: 
     if (v && v.schedule.length <= candidate.length) best = { ...v, seed: best.seed };
     if (i > best.schedule.length - 1) i = best.schedule.length - 1;
   }
-  const scenario = scenarioText({ jobName, jobText: opts.jobText, workload, policy, revision: opts.revision ?? 'rfc-v3', seed: best.seed, schedule: best.schedule, engine: opts.engine });
-  return { attempts: tried, violation: { what: best.what, schedule: best.schedule, scenario }, foundAt };
+  const replay = scenarioText({ jobName, jobText: opts.jobText, workload, policy, revision: opts.revision ?? 'rfc-v3', seed: best.seed, schedule: best.schedule, engine: opts.engine });
+  const scenario = runWorkload(workload, jobName, policy, { seed: best.seed, revision: opts.revision, replay: best.schedule, stopAtViolation: true, timing: false, engine: opts.engine, script: true, sampleEvery: 1 << 30 }).script!;
+  return { attempts: tried, violation: { what: best.what, schedule: best.schedule, scenario, replay }, foundAt };
 }
 
 export type { ScenarioFile };

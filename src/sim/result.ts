@@ -55,8 +55,12 @@ export interface SimRun {
   seed: number;
   totals: SimMetrics;
   series: SimSample[];
-  /** violations found by the scheduler, each with a reproducer */
-  violations: Array<{ what: string; schedule: string[]; scenario: string }>;
+  /**
+   * violations found by the scheduler, each with reproducers: `scenario` in
+   * the kernel scenario language (iomap-sim kernel FILE replays the kernel
+   * side), `replay` the JSON schedule that replayScenario() runs again
+   */
+  violations: Array<{ what: string; schedule: string[]; scenario: string; replay?: string }>;
   /** seed hazards (src/cache/hazards.ts ids) walked through, with counts */
   hazards: Record<string, number>;
   /** the simulator's own speed */

@@ -52,6 +52,7 @@ import type { Op, Workload } from '../workload/types.js';
 import { zeroMetrics } from './metrics.js';
 import { notifyInval, notifyUpsert } from './notify.js';
 import { PageCache } from './pagecache.js';
+import type { KernelScript } from './script.js';
 
 /** What an actor yields: nothing (runnable again at once) or a condition to wait for. */
 export type Wait = { until: () => boolean; why: string } | undefined;
@@ -145,8 +146,11 @@ export class Engine {
   private readonly tokens: Tokens = new WeakMap();
   private readonly wbQueue: SimFile[] = [];
   private readonly ioendQueue: Ioend[] = [];
+  private wbPasses = 0;
   /** called after each application I/O */
   onIo: (() => void) | null = null;
+  /** when set, every kernel call is written down as a kernel scenario */
+  script: KernelScript | null = null;
 
   constructor(
     readonly workload: Workload,
@@ -172,7 +176,10 @@ export class Engine {
       this.byNodeid,
       policy.serve,
       {
-        notifyUpsert: (inode, r, w) => notifyUpsert(inode, r, w),
+        notifyUpsert: (inode, r, w) => {
+          this.script?.serverUpsert(inode.nodeid, r, w);
+          return notifyUpsert(inode, r, w);
+        },
         afterNotify: (f) => this.enforceCapacity(f as SimFile),
       },
       devId,
@@ -182,9 +189,20 @@ export class Engine {
     );
     const conn = this.conn;
     const p = conn.protocol;
+    const server = this.server;
+    const retryType = p.typeNull ?? p.typeRetryCache!;
     this.env = {
       conn: { hasDevice: (id) => conn.devices.has(id), atomicOTrunc: true },
-      server: this.server,
+      // the server as the kernel sees it; its answers are written down when scripting
+      server: {
+        begin: (req, nodeid) => {
+          const out = server.begin(req, nodeid);
+          this.script?.serverReply(out, retryType);
+          return out;
+        },
+        end: (req, nodeid) => server.end(req, nodeid),
+        ioend: (req, nodeid) => server.ioend(req, nodeid),
+      },
       // fuse_iomap_begin_validate: src/protocol's, for the connection's revision
       validateBegin: (o, kinode, _opflags, pos) => beginValidate(conn.protocol, o, { blockSize: BigInt(this.bs), maxBytes: conn.maxBytes, cachesIomaps: kinode.cache.enabled }, pos),
       types: { retryType: p.typeNull ?? p.typeRetryCache!, typePureOverwrite: p.typePureOverwrite, beginOutSharedRange: p.beginOutSharedRange },
@@ -244,6 +262,7 @@ export class Engine {
     // an invalidation can split a record in two: a capped cache checks its size again
     if (inv !== undefined) this.enforceCapacity(f);
     if (inv === undefined || this.policy.invalidation !== 'file') return;
+    this.script?.comment('the policy drops the whole file here (fuse_iomap_cache_invalidate_range 0, 2^62): not a scenario command');
     // the whole file, not through the erase-everything shortcut: 2^62 < s_maxbytes
     f.kinode.cache.invalidateRange(0n, 1n << 62n);
   }
@@ -262,6 +281,7 @@ export class Engine {
   private use(f: SimFile, m: Iomap, lo: number, len: number, what: string): void {
     if (this.matches(f, m, lo, len)) return;
     this.m.staleViolations++;
+    this.script?.comment(`VIOLATION: ${what} of [0x${lo.toString(16)}, +0x${len.toString(16)}) through a mapping the server no longer has there`);
     const run = f.truth.data.run(lo);
     this.violations.push({
       step: this.step,
@@ -275,6 +295,7 @@ export class Engine {
    * Counts failures as needed (the mapping really changed) or needless.
    */
   private revalidate(f: SimFile, m: Iomap, lo: number, len: number): boolean {
+    this.script?.revalidate(m);
     let ok = this.policy.counter.valid(f.pino, m, this.tokens.get(m));
     if (ok === undefined) ok = iomapValid(this.env, f.kinode, m).valid;
     if (!ok) {
@@ -289,6 +310,7 @@ export class Engine {
   /** ->iomap_begin with accounting; a cached mapping gets a policy token. */
   private begin(f: SimFile, pos: number, count: number, opflags: number, iomap: Iomap, srcmap: Iomap): BeginResult {
     const r = fuseIomapBegin(this.env, f.kinode, BigInt(pos), BigInt(count), opflags, iomap, srcmap);
+    this.script?.begin(f.inode.nodeid, pos, count, opflags, iomap);
     this.countBegin(r);
     if (r.ret === 0 && iomap.folioOps && this.policy.counter.issue) {
       const last = r.tries[r.tries.length - 1];
@@ -375,6 +397,7 @@ export class Engine {
         if (at < mapEnd) yield;
       }
       fuseIomapEnd(this.env, f.kinode, BigInt(pos), BigInt(end - pos), BigInt(at - pos), IOMAP_WRITE, iomap, srcmap);
+      this.script?.end(at - pos, iomap);
       pos = at;
       if (stale) continue; // iomap_iter goes round again from the folio that failed
     }
@@ -438,6 +461,7 @@ export class Engine {
     yield; // the I/O is in flight
     // fuse_iomap_dio_end_io -> fuse_iomap_ioend
     const r = fuseIomapIoend(this.env, f.kinode, BigInt(off), BigInt(len), 0, flags, 0n);
+    this.script?.ioend(f.inode.nodeid, off, len, flags);
     if (r.upcall && r.ret === 0) this.widen(f, r.invalidated);
   }
 
@@ -472,6 +496,7 @@ export class Engine {
     yield* this.dropCache(f, size);
     f.truth.truncate(size); // FUSE_SETATTR
     const r = fuseIomapSetsize(this.env, f.kinode, BigInt(size));
+    this.script?.setsize(f.inode.nodeid, size);
     this.widen(f, r.invalidated);
   }
 
@@ -479,6 +504,7 @@ export class Engine {
     yield* this.dropCache(f, 0);
     f.truth.truncate(0); // FUSE_OPEN with O_TRUNC (atomic_o_trunc)
     const r = fuseIomapOpenTruncate(this.env, f.kinode, true);
+    this.script?.openTrunc(f.inode.nodeid);
     this.widen(f, r.invalidated);
   }
 
@@ -503,6 +529,7 @@ export class Engine {
     else t.insertRange(off, off + len);
     yield; // the reply crossed /dev/fuse; the kernel invalidates only now (SPEC 8.13)
     const r: HookResult = fuseIomapFallocate(this.env, f.kinode, FALLOC_MODE[mode], BigInt(off), BigInt(len));
+    this.script?.fallocate(f.inode.nodeid, FALLOC_MODE[mode], off, len);
     this.widen(f, r.invalidated);
     if (mode === 'collapse' || mode === 'insert') f.kinode.cache.inode.isize = BigInt(t.size);
   }
@@ -517,6 +544,7 @@ export class Engine {
     dst.truth.size = Math.max(dst.truth.size, dstOff + len);
     yield;
     const r = fuseIomapCopiedFileRange(this.env, dst.kinode, BigInt(dstOff), len);
+    this.script?.copyRange(dst.inode.nodeid, dstOff, len);
     this.widen(dst, r.invalidated);
   }
 
@@ -532,6 +560,8 @@ export class Engine {
       const f = this.wbQueue.shift()!;
       f.queued = false;
       const wpc: WritepageCtx = newWritepageCtx();
+      const ctx = `wb${++this.wbPasses}`;
+      let fresh = true;
       let open: Ioend | null = null;
       const submit = () => {
         if (open) this.ioendQueue.push(open);
@@ -556,10 +586,15 @@ export class Engine {
             else this.m.revalidationFailures.needed++;
           }
           if (pv === true) reuse = true;
-          else if (pv === false) wpc.iomap = zeroIomap();
+          else if (pv === false) {
+            wpc.iomap = zeroIomap();
+            fresh = true;
+          }
         }
         const before = wpc.iomap;
         const r = reuse ? { ret: 0, begin: undefined } : fuseIomapMapBlocks(this.env, wpc, f.kinode, BigInt(off), this.bs);
+        if (!reuse) this.script?.writeback(f.inode.nodeid, off, this.bs, ctx, fresh);
+        fresh = false;
         if (r.begin) {
           this.countBegin(r.begin);
           if (wpc.iomap.folioOps && this.policy.counter.issue)
@@ -626,7 +661,9 @@ export class Engine {
       if (end === 0 || f.truth.data.count === 0) continue;
       f.truth.remap(0, end);
       const range = this.policy.invalidation === 'file' ? { offset: 0n, length: 0xffff_ffff_ffff_ffffn } : { offset: 0n, length: BigInt(end) };
-      notifyInval(f.inode, range, f.inode.cacheOrNull?.write ? range : null);
+      const wr = f.inode.cacheOrNull?.write ? range : null;
+      this.script?.notifyInval(f.inode.nodeid, range, wr);
+      notifyInval(f.inode, range, wr);
       this.server.counters.invalidations++;
       this.m.invalidations = this.server.counters.invalidations;
       yield;
@@ -639,6 +676,7 @@ export class Engine {
       if (this.ioendQueue.length === 0) yield { until: () => this.ioendQueue.length > 0, why: 'completion idle' };
       const io = this.ioendQueue.shift()!;
       const r = fuseIomapIoend(this.env, io.file.kinode, BigInt(io.pos), BigInt(io.len), 0, io.flags, 0n);
+      this.script?.ioend(io.file.inode.nodeid, io.pos, io.len, io.flags);
       if (r.upcall && r.ret === 0) this.widen(io.file, r.invalidated);
       io.file.inflight -= io.len / this.bs;
       yield;

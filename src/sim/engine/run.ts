@@ -12,6 +12,7 @@ import type { Workload } from '../workload/types.js';
 import { type Actor, Engine, type EngineOptions, type Step } from './engine.js';
 import { type CostModel, DEFAULT_COST, addCounters, kernelBytesOf, simulatedSeconds, zeroMetrics } from './metrics.js';
 import { runActors } from './scheduler.js';
+import { KernelScript } from './script.js';
 
 export interface RunOptions {
   seed?: number;
@@ -29,6 +30,8 @@ export interface RunOptions {
   timing?: boolean;
   /** how the violation reproducers name the job (the fio text, when known) */
   jobText?: string;
+  /** write the kernel calls down as a kernel scenario (engine.script) */
+  script?: boolean;
 }
 
 /** Longest schedule a violation carries inline. */
@@ -47,7 +50,12 @@ export interface RunDetail {
   actorNames: string[];
   choices: Int32Array;
   stoppedAtViolation: boolean;
+  /** the kernel scenario, when opts.script */
+  script?: string;
 }
+
+/** Violations that get a kernel scenario (each costs a replay). */
+const MAX_SCRIPTED = 3;
 
 export function runWorkload(workload: Workload, jobName: string, policyName: string, opts: RunOptions = {}): RunDetail {
   const seed = opts.seed ?? 1;
@@ -116,8 +124,18 @@ export function runWorkload(workload: Workload, jobName: string, policyName: str
   actors.push({ name: 'ioend', gen: engine.completion(), waiting: undefined, done: false, daemon: true });
   if (workload.defragEvery) actors.push({ name: 'defrag', gen: engine.defrag(workload.defragEvery), waiting: undefined, done: false, daemon: true });
 
+  let onStep: ((step: number, actor: string) => void) | undefined;
+  if (opts.script) {
+    const script = (engine.script = new KernelScript());
+    script.setup(
+      engine.alloc.blocks * engine.bs,
+      engine.files.map((f) => ({ nodeid: f.inode.nodeid, isize: Number(f.kinode.cache.inode.isize), name: f.name })),
+      [`iomap-sim simulate reproducer: job ${jobName}, policy ${policyName}, revision ${revision.name}, seed ${seed}`, 'the simulated server is scripted before each upcall; its ground truth is told in comments'],
+    );
+    onStep = (step, actor) => script.comment(`step ${step}: ${actor}`);
+  }
   const t0 = performance.now();
-  const sr = runActors(engine, actors, { seed, replay: opts.replay, stopAtViolation: opts.stopAtViolation });
+  const sr = runActors(engine, actors, { seed, replay: opts.replay, stopAtViolation: opts.stopAtViolation, onStep });
   const wall = (performance.now() - t0) / 1000;
   // what happened after the last sample (writeback, completions) goes into a last one
   const tail = zeroMetrics();
@@ -145,15 +163,21 @@ export function runWorkload(workload: Workload, jobName: string, policyName: str
     seed,
     totals,
     series,
-    violations: engine.violations.slice(0, 20).map((v) => {
-      const schedule = v.step + 1 <= MAX_SCHEDULE ? Array.from(sr.choices.subarray(0, v.step + 1), (i) => names[i]) : [`(${v.step + 1} steps: too long to keep; run race() for a short schedule)`];
-      return { what: v.what, schedule, scenario: scenarioText({ jobName, jobText: opts.jobText, workload, policy: policyName, revision: revision.name, seed, schedule, engine: opts.engine }) };
+    violations: engine.violations.slice(0, 20).map((v, k) => {
+      const short = v.step + 1 <= MAX_SCHEDULE;
+      const schedule = short ? Array.from(sr.choices.subarray(0, v.step + 1), (i) => names[i]) : [`(${v.step + 1} steps: too long to keep; run race() for a short schedule)`];
+      const replay = scenarioText({ jobName, jobText: opts.jobText, workload, policy: policyName, revision: revision.name, seed, schedule, engine: opts.engine });
+      let scenario = '# (no kernel scenario: the schedule is too long or this is not among the first violations)\n';
+      if (opts.script && k === 0 && engine.script) scenario = engine.script.text();
+      else if (short && k < MAX_SCRIPTED && !opts.script)
+        scenario = runWorkload(workload, jobName, policyName, { seed, revision: opts.revision, replay: schedule, stopAtViolation: true, timing: false, engine: opts.engine, script: true, sampleEvery: 1 << 30 }).script!;
+      return { what: v.what, schedule, scenario, replay };
     }),
     hazards: { ...engine.hazards },
     wallSeconds: opts.timing === false ? 0 : wall,
     iosPerSecond: opts.timing === false || wall === 0 ? 0 : engine.m.ios / wall,
   };
-  return { run, actorNames: names, choices: sr.choices, stoppedAtViolation: sr.stoppedAtViolation };
+  return { run, actorNames: names, choices: sr.choices, stoppedAtViolation: sr.stoppedAtViolation, script: engine.script?.text() };
 }
 
 /** A replayable reproducer: everything runWorkload needs, and the schedule. */

@@ -16,6 +16,8 @@ export interface SchedulerOptions {
   stopAtViolation?: boolean;
   /** give up after this many steps (a livelocked workload) */
   maxSteps?: number;
+  /** told before each step which actor runs */
+  onStep?: (step: number, actor: string) => void;
 }
 
 export interface ScheduleResult {
@@ -67,6 +69,7 @@ export function runActors(engine: Engine, actors: Actor[], opts: SchedulerOption
     engine.step = step;
     step++;
     const a = actors[pick];
+    opts.onStep?.(step - 1, a.name);
     const before = engine.violations.length;
     const r = a.gen.next();
     if (r.done) a.done = true;
