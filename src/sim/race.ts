@@ -58,13 +58,16 @@ export function race(workload: Workload, jobName: string, policy: string, opts: 
   }
   if (!best) return { attempts: tried, violation: null, foundAt: null };
 
-  // shrink: drop one step at a time (from the end), keep it if a violation still happens
+  // shrink (ddmin-like): drop chunks of steps, halving the chunk size, and
+  // keep a candidate whenever it still ends in a violation
   let budget = opts.shrinkBudget ?? 300;
-  for (let i = best.schedule.length - 2; i >= 0 && budget > 0; i--, budget--) {
-    const candidate = best.schedule.slice(0, i).concat(best.schedule.slice(i + 1));
-    const v = violates(workload, jobName, policy, best.seed, opts, candidate);
-    if (v && v.schedule.length <= candidate.length) best = { ...v, seed: best.seed };
-    if (i > best.schedule.length - 1) i = best.schedule.length - 1;
+  for (let chunk = Math.max(1, best.schedule.length >> 1); chunk >= 1 && budget > 0; chunk >>= 1) {
+    for (let at = best.schedule.length - 1 - chunk; at >= 0 && budget > 0; at -= chunk, budget--) {
+      const candidate = best.schedule.slice(0, at).concat(best.schedule.slice(at + chunk));
+      const v = violates(workload, jobName, policy, best.seed, opts, candidate);
+      if (v && v.schedule.length < best.schedule.length) best = { ...v, seed: best.seed };
+      if (at > best.schedule.length - 1 - chunk) at = best.schedule.length - 1 - chunk + chunk;
+    }
   }
   const replay = scenarioText({ jobName, jobText: opts.jobText, workload, policy, revision: opts.revision ?? 'rfc-v3', seed: best.seed, schedule: best.schedule, engine: opts.engine });
   const scenario = runWorkload(workload, jobName, policy, { seed: best.seed, revision: opts.revision, replay: best.schedule, stopAtViolation: true, timing: false, engine: opts.engine, script: true, sampleEvery: 1 << 30 }).script!;

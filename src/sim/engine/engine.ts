@@ -143,6 +143,7 @@ export class Engine {
   /** scheduler step counter (set by the scheduler) */
   step = 0;
   private readonly byNodeid = new Map<bigint, SimFile>();
+  private readonly byKinode = new Map<KernelInode, SimFile>();
   private readonly tokens: Tokens = new WeakMap();
   private readonly wbQueue: SimFile[] = [];
   private readonly ioendQueue: Ioend[] = [];
@@ -205,6 +206,8 @@ export class Engine {
       },
       // fuse_iomap_begin_validate: src/protocol's, for the connection's revision
       validateBegin: (o, kinode, _opflags, pos) => beginValidate(conn.protocol, o, { blockSize: BigInt(this.bs), maxBytes: conn.maxBytes, cachesIomaps: kinode.cache.enabled }, pos),
+      // a policy counter decides validity where the kernel compares cookie and im_seq
+      revalidate: policy.counter.kind === 'inode' ? undefined : (kinode, iomap) => this.policyValid(kinode, iomap),
       types: { retryType: p.typeNull ?? p.typeRetryCache!, typePureOverwrite: p.typePureOverwrite, beginOutSharedRange: p.beginOutSharedRange },
       onHazard: (hit) => this.hazard(hit),
       nullRetryLimit: opts.nullRetryLimit,
@@ -235,6 +238,7 @@ export class Engine {
     const f: SimFile = { id, name, truth, inode, kinode, pino: { file: id, inode }, pc: new PageCache(), inflight: 0, queued: false };
     this.files.push(f);
     this.byNodeid.set(nodeid, f);
+    this.byKinode.set(kinode, f);
   }
 
   // ------------------------------------------------------------ observers
@@ -296,13 +300,21 @@ export class Engine {
    */
   private revalidate(f: SimFile, m: Iomap, lo: number, len: number): boolean {
     this.script?.revalidate(m);
-    let ok = this.policy.counter.valid(f.pino, m, this.tokens.get(m));
-    if (ok === undefined) ok = iomapValid(this.env, f.kinode, m).valid;
+    const ok = iomapValid(this.env, f.kinode, m).valid;
     if (!ok) {
       if (this.matches(f, m, lo, len)) this.m.revalidationFailures.needless++;
       else this.m.revalidationFailures.needed++;
     }
     return ok;
+  }
+
+  /** env.revalidate: the policy's counter (the kernel's compare when it has no opinion) */
+  private policyValid(kinode: KernelInode, m: Iomap): boolean {
+    const f = this.byKinode.get(kinode)!;
+    const token = this.tokens.get(m);
+    // a mapping the counter never issued (from an upcall) has only the kernel's cookie
+    if (token === undefined && this.policy.counter.kind !== 'none') return m.validityCookie === kinode.cache.seq;
+    return this.policy.counter.valid(f.pino, m, token) ?? m.validityCookie === kinode.cache.seq;
   }
 
   // ---------------------------------------------------------- iomap_begin
@@ -574,26 +586,15 @@ export class Engine {
         const off = b * this.bs;
         f.pc.clean(b);
         f.inflight++;
-        // fuse_iomap_revalidate_writeback, counted; a policy counter's
-        // verdict replaces the kernel's im_seq comparison
-        let reuse = false;
+        // fuse_iomap_revalidate_writeback, counted (map_blocks does it again, through env.revalidate)
         const covers = BigInt(off) >= wpc.iomap.offset && BigInt(off) < wpc.iomap.offset + wpc.iomap.length;
-        if (covers) {
-          const pv = this.policy.counter.valid(f.pino, wpc.iomap, this.tokens.get(wpc.iomap));
-          const ok = pv ?? wpc.iomap.validityCookie === f.kinode.cache.seq;
-          if (!ok) {
-            if (this.matches(f, wpc.iomap, off, this.bs)) this.m.revalidationFailures.needless++;
-            else this.m.revalidationFailures.needed++;
-          }
-          if (pv === true) reuse = true;
-          else if (pv === false) {
-            wpc.iomap = zeroIomap();
-            fresh = true;
-          }
+        if (covers && !(this.env.revalidate ? this.env.revalidate(f.kinode, wpc.iomap) : wpc.iomap.validityCookie === f.kinode.cache.seq)) {
+          if (this.matches(f, wpc.iomap, off, this.bs)) this.m.revalidationFailures.needless++;
+          else this.m.revalidationFailures.needed++;
         }
         const before = wpc.iomap;
-        const r = reuse ? { ret: 0, begin: undefined } : fuseIomapMapBlocks(this.env, wpc, f.kinode, BigInt(off), this.bs);
-        if (!reuse) this.script?.writeback(f.inode.nodeid, off, this.bs, ctx, fresh);
+        const r = fuseIomapMapBlocks(this.env, wpc, f.kinode, BigInt(off), this.bs);
+        this.script?.writeback(f.inode.nodeid, off, this.bs, ctx, fresh);
         fresh = false;
         if (r.begin) {
           this.countBegin(r.begin);
