@@ -6,6 +6,7 @@ import type { CliCommand } from './command.js';
 import { captureCommand, liveCommand } from './live-command.js';
 import { revisionsCommand } from './revisions-command.js';
 import { replayCommand, traceCommand } from './trace-command.js';
+import { simulateCommand } from './simulate-command.js';
 import { kernelCommand } from '../scenario/kernel/cli.js';
 
 export const EXTRA_COMMANDS: readonly CliCommand[] = [
@@ -15,4 +16,5 @@ export const EXTRA_COMMANDS: readonly CliCommand[] = [
   captureCommand,
   revisionsCommand,
   kernelCommand,
+  simulateCommand,
 ];
