@@ -5,9 +5,8 @@
 import type { CliCommand } from './command.js';
 import { captureCommand, liveCommand } from './live-command.js';
 import { revisionsCommand } from './revisions-command.js';
-import { replayCommand, traceCommand } from './trace-command.js';
 import { simulateCommand } from './simulate-command.js';
-import { kernelCommand } from '../scenario/kernel/cli.js';
+import { replayCommand, traceCommand } from './trace-command.js';
 
 export const EXTRA_COMMANDS: readonly CliCommand[] = [
   traceCommand,
@@ -15,6 +14,5 @@ export const EXTRA_COMMANDS: readonly CliCommand[] = [
   liveCommand,
   captureCommand,
   revisionsCommand,
-  kernelCommand,
   simulateCommand,
 ];

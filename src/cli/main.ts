@@ -113,6 +113,8 @@ function run(args: string[]): number {
       // v7 traces show the cache object's alloc/free and the cap's cleanup; the
       // rfc-v3 fixtures (the seed's harness) have no fuse_iomap_cache_enable
       revisionSink: tracer && traceFormat === 'v7' ? (ev) => tracer.revisionEvent(ev) : undefined,
+      // kernel scenarios: the iomap consumers' and notification layer's tracepoints
+      traceLine: tracer ? (name, body) => tracer.line(name, body) : undefined,
       onResult: (r: CommandResult) => format(r, write),
     });
   } catch (e) {

@@ -185,7 +185,8 @@ export class FtraceTextWriter {
     if (body !== null) this.line(ev.name, body);
   }
 
-  private line(name: string, body: string): void {
+  /** One event already formatted (the kernel consumers' and notification layer's events). */
+  line(name: string, body: string): void {
     this.micros++;
     this.write(`${ftracePrefix(this.comm, this.pid, 0, this.micros)}${name}: ${body}\n`);
   }
