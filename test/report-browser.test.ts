@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimRun } from '../src/sim/result.js';
 import { reportData } from '../src/sim/report/data.js';
 import { writeReport } from '../src/sim/report/write.js';
+import { listPolicies, simulate } from '../src/sim/index.js';
 import { makeRun } from './report-runs.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -38,9 +39,17 @@ for (const j of jobs) for (const r of revisions) for (const p of policies) runs.
 runs[1].violations.push({ what: 'read through a stale unwritten mapping at 0x3000', schedule: ['writer: iomap_begin', 'ioend: convert', 'writer: io'], scenario: 'upsert read 0 0x1000 0x1000 2 0 1\n' });
 const data = reportData({ command: ['simulate', 'test'], seed: 1, revisions, policies, jobs, runs });
 
+// A real run of the simulator: a small unwritten-conversion job under two policies and both revisions.
+const realJob = { name: 'real', text: '[real]\nrw=randwrite\nbs=4k\nsize=512k\nfallocate=native\nrandseed=9\nfsync=8\nsim_writeback_every=4\n' };
+const realPolicies = listPolicies().filter((p) => p.name === 'seed' || p.name === 'inval-file');
+const realRuns = revisions.flatMap((revision) => realPolicies.map((p) => simulate({ jobText: realJob.text, jobName: 'real', policy: p.name, revision, seed: 2, sampleEvery: 16 })));
+const realData = reportData({ command: ['simulate', 'real'], seed: 2, revisions, policies: realPolicies, jobs: [realJob], runs: realRuns });
+let realHtml = '';
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   const { html } = await writeReport(join(work, 'out'), data);
+  realHtml = (await writeReport(join(work, 'real'), realData)).html;
   context = await chromium.launchPersistentContext(join(work, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -153,5 +162,36 @@ describe('report.html in headless Chromium', () => {
     const embedded = JSON.parse((await page.textContent('#iomap-sim-data')) ?? '');
     // report.json's data, the time series aside (the plots hold them)
     expect(embedded).toEqual(JSON.parse(JSON.stringify({ ...data, runs: data.runs.map((r) => ({ ...r, series: [] })) })));
+  });
+});
+
+describe('report.html of a real simulator run in headless Chromium', () => {
+  it('renders without errors and its plots hold exactly the samples and failures of the runs', async () => {
+    problems.length = 0;
+    await page.goto(pathToFileURL(realHtml).href, { waitUntil: 'load' });
+    expect(problems).toEqual([]);
+    expect(realRuns.every((r) => r.series.length > 1)).toBe(true);
+    const hit: string[] = [];
+    const upcalls: string[] = [];
+    const memory: string[] = [];
+    for (const r of realRuns) {
+      let total = 0;
+      for (const s of r.series) {
+        total += s.upcalls;
+        const lookups = s.hits.read + s.hits.write + s.misses.read + s.misses.write + s.nofork.read + s.nofork.write;
+        if (lookups > 0) hit.push(`${r.revision} ${r.policy} at ${s.at}: hitRatio=${(s.hits.read + s.hits.write) / lookups}`);
+        upcalls.push(`${r.revision} ${r.policy} at ${s.at}: upcalls=${total}`);
+        memory.push(`${r.revision} ${r.policy} at ${s.at}: kernelBytes=${s.kernelBytes}`);
+      }
+      // the samples add up to the run's totals
+      expect(total).toBe(r.totals.upcalls);
+    }
+    expect((await labels('job0-real-hit', 'point')).sort()).toEqual(hit.sort());
+    expect((await labels('job0-real-upcalls', 'point')).sort()).toEqual(upcalls.sort());
+    expect((await labels('job0-real-memory', 'point')).sort()).toEqual(memory.sort());
+    const bars = realRuns.flatMap((r) => [`${r.revision} ${r.policy}: needless=${r.totals.revalidationFailures.needless}`, `${r.revision} ${r.policy}: needed=${r.totals.revalidationFailures.needed}`]);
+    expect((await labels('job0-real-needless', 'bar')).sort()).toEqual(bars.sort());
+    const rows = await page.$$eval('#comparison tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.map((r) => [r[1], r[2], r[4]])).toEqual(realRuns.map((r) => [r.revision, r.policy, r.totals.upcalls.toLocaleString('en-US')]));
   });
 });
