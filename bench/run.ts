@@ -34,6 +34,7 @@ export const SUITES: readonly Loader[] = [
   ['grow', () => import('./core-suites.js').then((m) => m.growSuite)],
   ['live', () => import('./core-suites.js').then((m) => m.liveSuite)],
   ['sim', () => import('./sim.bench.js').then((m) => m.benchSuite)],
+  ['replay', () => import('./replay.bench.js').then((m) => m.benchSuite)],
 ];
 
 const log = (s: string) => process.stderr.write(s + '\n');

@@ -35,7 +35,7 @@ export const HAZARDS = {
     summary:
       'fuse_iomap_cache_remove computed end = start + len past LLONG_MAX (loff_t wrap): what gets removed depends on the tree height',
     unsignedOffsetsSummary:
-      'fuse_iomap_cache_remove computed end = start + len past LLONG_MAX (still a loff_t): with u64 record offsets an end up to 2^64 still removes everything from start at any tree height (2^64 wraps to 0 and end - 1 lies above every record), but a start + len past 2^64 wraps end below start and the call removes nothing and returns 0',
+      'fuse_iomap_cache_remove computed end = start + len past LLONG_MAX (still a loff_t): with u64 record offsets an end up to 2^64 still removes everything from start at any tree height (2^64 wraps to 0 and end - 1 lies above every record), a start + len past 2^64 wraps end below start and the call removes nothing and returns 0, a range crossing 2^63 leaves a negative end below start and removes nothing either, and a start at or above 2^63 with a record below it trims that record through the unsigned compares and never ends (length-0 deletes, end back to LLONG_MAX)',
   },
   negativeOffsetRecord: {
     id: 'negative-offset-record',
