@@ -4,7 +4,12 @@
  * threads, writeback and I/O completion, the stale-mapping invariant at
  * every use, shortest schedules and replayable scenarios.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI } from './paths.js';
 import { race, replayScenario, simulate } from '../src/sim/index.js';
 
 // One buffered writer overwriting preallocated space twice while writeback
@@ -49,13 +54,26 @@ describe('race search', () => {
     expect(lines[bad - 1]).toMatch(/^revalidate map=m\d+$/);
     // every upcall's answer is scripted before it: fuse2fs's upsert, then NULL
     const firstBegin = lines.findIndex((l) => l.startsWith('begin '));
-    expect(lines[firstBegin - 2]).toMatch(/^server upsert nodeid=2 read_offset=0x0 read_length=0x40000 .*read_type=2 /);
+    expect(lines[firstBegin - 2]).toMatch(/^server upsert nodeid=2 attr_ino=2 read_offset=0x0 read_length=0x40000 .*read_type=2 /);
     expect(lines[firstBegin - 1]).toBe('server null offset=0x0 length=0x40000');
     const replay = replayScenario(r.violation!.replay);
     expect(replay.violations).toHaveLength(1);
     expect(replay.hazards['erase-all-no-seq-bump']).toBeGreaterThan(0);
     // src/iomap's revalidation notices the mapping it let through is no longer cached
     expect(replay.hazards['stale-mapping-revalidated']).toBe(1);
+  });
+
+  it('the kernel scenario of the O_TRUNC race replays in `iomap-sim kernel` with the same hazards', () => {
+    const r = race(WRITER_VS_OTRUNC, 'seed', { seed: 1, attempts: 100 });
+    const file = join(mkdtempSync(join(tmpdir(), 'sim-race-')), 'otrunc.scenario');
+    writeFileSync(file, r.violation!.scenario);
+    const out = spawnSync(process.execPath, [CLI, 'kernel', file], { encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    // the revalidation just before the violation passes, and the kernel model flags it
+    expect(lines.some((l) => /^revalidate result valid .*hazards stale-mapping-revalidated/.test(l))).toBe(true);
+    expect(lines.some((l) => /^open-trunc .*hazards erase-all-no-seq-bump/.test(l))).toBe(true);
+    expect(out.stderr).toMatch(/hazard stale-mapping-revalidated \(SPEC 8\.1\) x1/);
   });
 
   it('truncate to 0 takes the same shortcut', () => {

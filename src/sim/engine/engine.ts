@@ -178,7 +178,7 @@ export class Engine {
       policy.serve,
       {
         notifyUpsert: (inode, r, w) => {
-          this.script?.serverUpsert(inode.nodeid, r, w);
+          this.script?.serverUpsert(inode.nodeid, inode.attrIno, r, w);
           return notifyUpsert(inode, r, w);
         },
         afterNotify: (f) => this.enforceCapacity(f as SimFile),

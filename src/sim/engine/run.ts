@@ -129,7 +129,7 @@ export function runWorkload(workload: Workload, jobName: string, policyName: str
     const script = (engine.script = new KernelScript());
     script.setup(
       engine.alloc.blocks * engine.bs,
-      engine.files.map((f) => ({ nodeid: f.inode.nodeid, isize: Number(f.kinode.cache.inode.isize), name: f.name })),
+      engine.files.map((f) => ({ nodeid: f.inode.nodeid, ino: f.inode.attrIno, isize: Number(f.kinode.cache.inode.isize), name: f.name })),
       [`iomap-sim simulate reproducer: job ${jobName}, policy ${policyName}, revision ${revision.name}, seed ${seed}`, 'the simulated server is scripted before each upcall; its ground truth is told in comments'],
     );
     onStep = (step, actor) => script.comment(`step ${step}: ${actor}`);

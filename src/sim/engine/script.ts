@@ -38,10 +38,10 @@ export class KernelScript {
   private maps = 0;
   private readonly mapNames = new WeakMap<object, string>();
 
-  setup(deviceBytes: number, inodes: Array<{ nodeid: bigint; isize: number; name: string }>, header: string[]): void {
+  setup(deviceBytes: number, inodes: Array<{ nodeid: bigint; ino: bigint; isize: number; name: string }>, header: string[]): void {
     for (const h of header) this.lines.push(`# ${h}`);
     this.lines.push('conn', `device 1 size=${deviceBytes}`);
-    for (const i of inodes) this.lines.push(`inode nodeid=${i.nodeid} isize=${i.isize} cache=off   # ${i.name}`);
+    for (const i of inodes) this.lines.push(`inode nodeid=${i.nodeid} ino=${i.ino} isize=${i.isize} cache=off   # ${i.name}`);
   }
 
   comment(text: string): void {
@@ -49,8 +49,8 @@ export class KernelScript {
   }
 
   /** the server sends an upsert while answering the begin being made */
-  serverUpsert(nodeid: bigint, read: Mapping | null, write: Mapping | null): void {
-    const parts = [`nodeid=${nodeid}`];
+  serverUpsert(nodeid: bigint, attrIno: bigint, read: Mapping | null, write: Mapping | null): void {
+    const parts = [`nodeid=${nodeid} attr_ino=${attrIno}`];
     if (read) parts.push(half('read', read));
     if (write) parts.push(half('write', write));
     this.pending.push(`server upsert ${parts.join(' ')}`);
