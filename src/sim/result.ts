@@ -57,7 +57,7 @@ export interface SimRun {
   series: SimSample[];
   /**
    * violations found by the scheduler, each with reproducers: `scenario` in
-   * the kernel scenario language (iomap-sim kernel FILE replays the kernel
+   * the kernel scenario language (iomap-sim run FILE replays the kernel
    * side), `replay` the JSON schedule that replayScenario() runs again
    */
   violations: Array<{ what: string; schedule: string[]; scenario: string; replay?: string }>;

@@ -4,7 +4,7 @@
  * (docs/kernel-scenarios.md): the setup, then every ->iomap_begin,
  * revalidation, map_blocks, iomap_end, ioend and hook in the order the
  * scheduler ran them, with the simulated server's answers scripted before
- * each upcall. `iomap-sim kernel FILE` replays the kernel side of a
+ * each upcall. `iomap-sim run FILE` replays the kernel side of a
  * violation step by step (the server's ground truth is not part of the
  * language: the violation is told in comments).
  */
