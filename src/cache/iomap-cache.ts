@@ -7,7 +7,7 @@
  */
 import { IextArena, NULL } from '../iext/arena.js';
 import { FUSE_GEOMETRY, type Geometry } from '../iext/geometry.js';
-import { type Cursor, type Mapping, cloneMapping, copyMapping, emptyMapping } from '../iext/record.js';
+import { type Cursor, KernelLockup, type Mapping, cloneMapping, copyMapping, emptyMapping } from '../iext/record.js';
 import { type AllocEvent, IextTree, type IextCursorEvent } from '../iext/tree.js';
 import { BIT63, roundDownS64, roundUpS64, roundUpU64, s64, u64, S64_MAX } from '../util/int64.js';
 import {
@@ -395,8 +395,13 @@ export class IomapCache {
       if (!this.lookupExtentBefore(ifp, endRef, icur, got)) break out;
       let end = s64(endRef.value - 1n);
       let done = false;
+      // A remove that makes progress visits each record once, plus a split at
+      // either end; more passes than that means the C spins (v7, start >= 2^63)
+      let passes = ifp.count() * 2 + 8;
 
       while (end !== -1n && end >= start) {
+        if (--passes < 0)
+          throw new KernelLockup('fuse_iomap_cache_remove', `no progress removing ${forkName(fork)} start 0x${u64(start).toString(16)} len 0x${len.toString(16)}: each pass deletes 0x${this.rmDel.length.toString(16)} bytes at 0x${u64(this.rmDel.offset).toString(16)}`);
         // Is the found extent after a hole in which end lives? Back up.
         if (this.recOffGt(got.offset, end) && !ifp.prevExtent(icur, got)) {
           done = true;

@@ -15,7 +15,7 @@ import { type CommandResult, type RunSummary, runScenario } from '../scenario/ru
 import { hazardSummary } from '../cache/hazards.js';
 import { FtraceTextWriter } from '../trace/fuse-format.js';
 import { traceFormatOf } from '../trace/revision.js';
-import { KernelOops } from '../iext/record.js';
+import { KernelLockup, KernelOops } from '../iext/record.js';
 import { BufferedWriter } from './buffered-writer.js';
 import { type CliCommand, UsageError } from './command.js';
 import { EXTRA_COMMANDS } from './commands.js';
@@ -120,7 +120,7 @@ function run(args: string[]): number {
   } catch (e) {
     if (!(e instanceof KernelOops)) throw e;
     out.flush();
-    process.stderr.write(`iomap-sim: ${file}:${e.line}: the modelled kernel would crash here: ${e.message}\n`);
+    process.stderr.write(`iomap-sim: ${file}:${e.line}: the modelled kernel would ${e instanceof KernelLockup ? 'hang' : 'crash'} here: ${e.message}\n`);
     return 3;
   } finally {
     out.flush();
@@ -218,7 +218,7 @@ function report(e: unknown): void {
     process.exitCode = 1;
   } else if (e instanceof KernelOops) {
     const where = e.line === undefined ? '' : `line ${e.line}: `;
-    process.stderr.write(`iomap-sim: ${where}the modelled kernel would crash here: ${e.message}\n`);
+    process.stderr.write(`iomap-sim: ${where}the modelled kernel would ${e instanceof KernelLockup ? 'hang' : 'crash'} here: ${e.message}\n`);
     process.exitCode = 3;
   } else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`iomap-sim: ${(e as Error).message}\n${USAGE}`);

@@ -224,7 +224,7 @@ export function formatDiffReport(r: DiffReport, limit = Infinity): string {
       ? `seq ${last.seq}, ${last.shape}, tree memory ${last.memory} B (peak ${run.peakMemory} B) + struct fuse_iomap_cache ${last.cacheObject} B (${obj})`
       : 'no command ran';
     out.push(`  ${run.revision.name.padEnd(w)}  ${end}`);
-    if (run.oops) out.push(`  ${' '.repeat(w)}  kernel would crash at line ${run.oops.line}: ${run.oops.message}`);
+    if (run.oops) out.push(`  ${' '.repeat(w)}  kernel would ${run.oops.message.startsWith('soft lockup') ? 'hang' : 'crash'} at line ${run.oops.line}: ${run.oops.message}`);
     for (const h of run.hazards) out.push(`  ${' '.repeat(w)}  hazard ${h}`);
   }
   return out.join('\n') + '\n';

@@ -40,8 +40,19 @@ export interface Cursor {
 export class KernelOops extends Error {
   /** the scenario line being executed, when known */
   line?: number;
-  constructor(readonly func: string, what: string) {
-    super(`kernel oops in ${func}: ${what}`);
+  constructor(readonly func: string, what: string, kind = 'kernel oops') {
+    super(`${kind} in ${func}: ${what}`);
     this.name = 'KernelOops';
+  }
+}
+
+/**
+ * The C would loop forever here (a soft lockup under the lock it holds):
+ * the model stops and reports it the way it reports an oops.
+ */
+export class KernelLockup extends KernelOops {
+  constructor(func: string, what: string) {
+    super(func, what, 'soft lockup');
+    this.name = 'KernelLockup';
   }
 }
