@@ -70,6 +70,16 @@ describe('metrics on hand-computed runs', () => {
     expect(sum((s) => s.simulatedSeconds)).toBeCloseTo(r.totals.simulatedSeconds, 9);
   });
 
+  it('peak gauges: the largest sampled value, not the state at the end', () => {
+    // random writes into unwritten space: each ioend splits the cached extent, then O_TRUNC empties it
+    const r = simulate('[w]\nrw=randwrite\nbs=4k\nsize=256k\nsim_writeback_every=4\nsim_otrunc_every=64\n', 'seed', { seed: 1, sampleEvery: 4 });
+    expect(r.totals.extentsCached.read).toBe(0);
+    const most = Math.max(...r.series.map((s) => s.extentsCached.read));
+    expect(most).toBeGreaterThan(1);
+    expect(r.peak!.extentsCached.read).toBe(most);
+    expect(r.peak!.kernelBytes).toBe(Math.max(...r.series.map((s) => s.kernelBytes)));
+  });
+
   it('the cost model is configurable', () => {
     const job = '[r]\nrw=read\nbs=4k\nsize=16k\ndirect=1\n';
     const t = simulate(job, 'no-cache', { seed: 1, cost: { upcall: 1, lookup: 0, notify: 0, io: 0, byte: 0 } }).totals;

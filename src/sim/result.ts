@@ -53,7 +53,10 @@ export interface SimRun {
   policy: string;
   revision: string;
   seed: number;
+  /** totals; the gauges (extentsCached, treeHeight, kernelBytes) there are the state at the end */
   totals: SimMetrics;
+  /** the largest value each gauge reached at any sample or at the end */
+  peak?: { extentsCached: { read: number; write: number }; treeHeight: { read: number; write: number }; kernelBytes: number };
   series: SimSample[];
   /**
    * violations found by the scheduler, each with reproducers: `scenario` in

@@ -155,6 +155,14 @@ export function runWorkload(workload: Workload, jobName: string, policyName: str
   totals.simulatedSeconds = simulatedSeconds(totals, engine.lookups, cost);
   gauges(totals);
 
+  const peak = { extentsCached: { ...totals.extentsCached }, treeHeight: { ...totals.treeHeight }, kernelBytes: totals.kernelBytes };
+  for (const s of series) {
+    for (const k of ['read', 'write'] as const) {
+      peak.extentsCached[k] = Math.max(peak.extentsCached[k], s.extentsCached[k]);
+      peak.treeHeight[k] = Math.max(peak.treeHeight[k], s.treeHeight[k]);
+    }
+    peak.kernelBytes = Math.max(peak.kernelBytes, s.kernelBytes);
+  }
   const names = actors.map((a) => a.name);
   const run: SimRun = {
     job: jobName,
@@ -162,6 +170,7 @@ export function runWorkload(workload: Workload, jobName: string, policyName: str
     revision: revision.name,
     seed,
     totals,
+    peak,
     series,
     violations: engine.violations.slice(0, 20).map((v, k) => {
       const short = v.step + 1 <= MAX_SCHEDULE;
