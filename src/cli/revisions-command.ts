@@ -18,6 +18,9 @@ import type { AllocEvent } from '../iext/tree.js';
 import { parseScenario, type Scenario, ScenarioError } from '../scenario/parse.js';
 import { type CommandResult, runScenario } from '../scenario/run.js';
 import { type CliCommand, UsageError } from './command.js';
+import { diffJob, formatJobDiff, looksLikeJob } from './revisions-job.js';
+import { listPolicies, UnknownPolicyError } from '../sim/index.js';
+import { FioError } from '../sim/workload/fio.js';
 
 const x = (v: bigint): string => BigInt.asUintN(64, v).toString(16);
 
@@ -243,6 +246,9 @@ const USAGE = `  iomap-sim revisions list          the kernel revisions the mode
                                       run SCENARIO under two revisions (default rfc-v3 and v7) and report every
                                       command whose result, cookie/seq, tree shape, memory or revision-only events
                                       differ, then the final state side by side; exit 1 when anything differs
+  iomap-sim revisions diff JOB.fio [--a REV] [--b REV] [--policy NAME ...] [--seed S] [--json]
+                                      run a fio job through the simulator under both revisions (every built-in
+                                      policy unless named) and list every metric that differs; exit 1 if any
 `;
 
 export const revisionsCommand: CliCommand = {
@@ -259,9 +265,9 @@ export const revisionsCommand: CliCommand = {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { a: { type: 'string' }, b: { type: 'string' }, 'cache-maxbytes': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+      options: { a: { type: 'string' }, b: { type: 'string' }, 'cache-maxbytes': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, policy: { type: 'string', multiple: true }, seed: { type: 'string' } },
     });
-    if (positionals.length !== 1) throw new UsageError('revisions diff takes exactly one SCENARIO file');
+    if (positionals.length !== 1) throw new UsageError('revisions diff takes exactly one SCENARIO or JOB file');
     const a = revisionArg(values.a, 'rfc-v3', '--a');
     const b = revisionArg(values.b, 'v7', '--b');
     const num = (v: string | undefined, flag: string): number | undefined => {
@@ -277,6 +283,23 @@ export const revisionsCommand: CliCommand = {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (looksLikeJob(text, file)) {
+      // a fio job: the simulator under both revisions, per policy (default: every built-in policy)
+      const policies = values.policy ?? listPolicies().map((p) => p.name);
+      const seed = num(values.seed, '--seed') ?? 1;
+      let d;
+      try {
+        d = diffJob(text, file, a, b, policies, seed);
+      } catch (e) {
+        if (e instanceof FioError || e instanceof UnknownPolicyError) {
+          process.stderr.write(`iomap-sim: ${e.message}\n`);
+          return 1;
+        }
+        throw e;
+      }
+      process.stdout.write(values.json ? JSON.stringify(d) + '\n' : formatJobDiff(d));
+      return d.differences.length ? 1 : 0;
     }
     const report = diffRevisions(text, file, a, b, cacheMaxBytes);
     if (values.json) process.stdout.write(JSON.stringify(report, jsonReplacer) + '\n');
