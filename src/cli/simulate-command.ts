@@ -7,6 +7,7 @@
  * (src/sim/suite) under rfc-v3 and v7. docs/reports.md explains the output.
  */
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REVISION, revisionByName, revisionNames } from '../cache/revision.js';
@@ -16,11 +17,15 @@ import { progressBar } from '../sim/report/progress.js';
 import { loadSimulator } from '../sim/report/simulator.js';
 import { comparisonTable } from '../sim/report/table.js';
 import type { SimTask } from '../sim/report/tasks.js';
+import { TraceWorkloadError, workloadFromTrace } from '../sim/workload/trace.js';
+import type { Workload } from '../sim/workload/types.js';
+import { looksLikeJob } from './revisions-job.js';
 import { writeReport } from '../sim/report/write.js';
 import { SUITE_REVISIONS, SUITE_SEED, suiteJobs } from '../sim/suite/suite.js';
 import { type CliCommand, UsageError } from './command.js';
 
-const USAGE = `  iomap-sim simulate [JOB.fio ...] [options]
+const USAGE = `  iomap-sim simulate [JOB.fio | TRACE ...] [options]
+                                      (a TRACE: a captured fuse or xfs trace; its iomap_begin requests are the workload)
                                       run fio-style jobs under caching policies, print the comparison
                                       table, write report.json and report.html (no JOB: the built-in suite)
       --policy NAME                   a policy to compare (repeatable; default: every built-in policy)
@@ -32,14 +37,21 @@ const USAGE = `  iomap-sim simulate [JOB.fio ...] [options]
       --list-policies                 print the built-in policies and exit
 `;
 
-function readJob(file: string): ReportJob {
+type LoadedJob = ReportJob & { workload?: Workload };
+
+/** A fio job file, or a captured trace (fuse or xfs) whose iomap_begin requests become the workload. */
+async function readJob(file: string): Promise<LoadedJob> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read job ${file}: ${(e as Error).message}`);
   }
-  return { name: basename(file).replace(/\.fio$/, ''), text };
+  if (looksLikeJob(text, file)) return { name: basename(file).replace(/\.fio$/, ''), text };
+  const name = basename(file);
+  const t = await workloadFromTrace(Readable.from([text]), file, name);
+  const w = t.workload;
+  return { name, text: `; captured trace ${file}: ${t.requests} iomap_begin requests on ${w.files.length} file(s), from ${t.stats.events} events`, workload: w };
 }
 
 async function simulateMain(args: string[]): Promise<number> {
@@ -72,11 +84,18 @@ async function simulateMain(args: string[]): Promise<number> {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed '${values.seed}' must be a non-negative integer`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads '${values.threads}' must be a positive integer`);
-  const jobs = positionals.length ? positionals.map(readJob) : suiteJobs();
+  let jobs: LoadedJob[];
+  try {
+    jobs = positionals.length ? await Promise.all(positionals.map(readJob)) : suiteJobs();
+  } catch (e) {
+    if (!(e instanceof TraceWorkloadError)) throw e;
+    process.stderr.write(`iomap-sim simulate: ${e.message}\n`);
+    return 1;
+  }
   const dup = jobs.find((j, i) => jobs.findIndex((k) => k.name === j.name) !== i);
   if (dup) throw new UsageError(`two jobs are named '${dup.name}' (job names are file names without .fio)`);
 
-  const tasks: SimTask[] = jobs.flatMap((j) => revisions.flatMap((revision) => policies.map((p) => ({ jobName: j.name, jobText: j.text, policy: p.name, revision, seed }))));
+  const tasks: SimTask[] = jobs.flatMap((j) => revisions.flatMap((revision) => policies.map((p) => (j.workload ? { jobName: j.name, workload: j.workload, policy: p.name, revision, seed } : { jobName: j.name, jobText: j.text, policy: p.name, revision, seed }))));
   const bar = progressBar(tasks.length);
   let runs;
   try {

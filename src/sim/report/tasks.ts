@@ -3,13 +3,16 @@
  * One unit of work for the worker pool: a job under one policy and one
  * revision. The messages a worker sends back are listed here too.
  */
+import type { Workload } from '../workload/types.js';
 import type { SimRun } from '../result.js';
 
 export interface SimTask {
   /** the job's name (SimRun.job) and the file name used in error messages */
   jobName: string;
   /** the fio job file text */
-  jobText: string;
+  jobText?: string;
+  /** or the workload itself (a captured trace's requests, src/sim/workload/trace.ts) */
+  workload?: Workload;
   policy: string;
   revision: string;
   seed: number;
