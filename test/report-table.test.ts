@@ -35,6 +35,14 @@ describe('derived figures', () => {
     expect(c.upcallsVsBaseline).toBeNaN();
   });
 
+  it('peak columns take SimRun.peak, the end values when a run has none', () => {
+    const withPeak: SimRun = { ...seed, peak: { extentsCached: { read: 30, write: 1 }, treeHeight: { read: 2, write: 1 }, kernelBytes: 4096 } };
+    const [p, q] = allFigures([withPeak, other], 'seed');
+    expect(p).toMatchObject({ extentsCached: 12, kernelBytes: 512, peakExtents: 31, peakKernelBytes: 4096 });
+    expect(q).toMatchObject({ peakExtents: 0, peakKernelBytes: 40960 });
+    expect(comparisonTable([p]).split('\n')[2].split(/\s{2,}/).slice(12, 14)).toEqual(['31', '4096 B']);
+  });
+
   it('formats cells', () => {
     expect(cell(NaN, 'real')).toBe('-');
     expect(cell(0.75, 'pct')).toBe('75.0%');
@@ -53,7 +61,7 @@ describe('comparisonTable', () => {
   it('lays out one row per run, numbers right-aligned, a blank line between groups', () => {
     const text = comparisonTable(allFigures([seed, other, v7], 'seed'));
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^job\s+rev\s+policy\s+I\/Os\s+upcalls\s+vs base\s+upc\/IO\s+upc\/MiB\s+hit\s+reval needed\s+needless\s+stale\s+extents\s+kernel mem\s+sim s$/);
+    expect(lines[0]).toMatch(/^job\s+rev\s+policy\s+I\/Os\s+upcalls\s+vs base\s+upc\/IO\s+upc\/MiB\s+hit\s+reval needed\s+needless\s+stale\s+peak ext\s+peak mem\s+sim s$/);
     expect(lines[1]).toMatch(/^[- ]+$/);
     expect(lines[2].split(/\s{2,}/)).toEqual(['j', 'rfc-v3', 'seed', '256', '64', '1.00x', '0.25', '64', '75.0%', '3', '9', '0', '12', '512 B', '0.0125']);
     expect(lines[3].split(/\s{2,}/)).toEqual(['j', 'rfc-v3', 'prefetch', '256', '16', '0.25x', '0.0625', '16', '93.8%', '0', '0', '0', '0', '40.0 KiB', '0']);

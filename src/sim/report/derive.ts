@@ -40,6 +40,9 @@ export interface RunFigures {
   staleViolations: number;
   extentsCached: number;
   kernelBytes: number;
+  /** the most the run ever held (SimRun.peak; the end values when a run has no peak) */
+  peakExtents: number;
+  peakKernelBytes: number;
   simulatedSeconds: number;
   violations: number;
 }
@@ -61,6 +64,8 @@ export function figures(run: SimRun, baseline: SimRun | undefined): RunFigures {
     staleViolations: m.staleViolations,
     extentsCached: m.extentsCached.read + m.extentsCached.write,
     kernelBytes: m.kernelBytes,
+    peakExtents: run.peak ? run.peak.extentsCached.read + run.peak.extentsCached.write : m.extentsCached.read + m.extentsCached.write,
+    peakKernelBytes: run.peak ? run.peak.kernelBytes : m.kernelBytes,
     simulatedSeconds: m.simulatedSeconds,
     violations: run.violations.length,
   };

@@ -36,8 +36,8 @@ export const COLUMNS: ReadonlyArray<{ head: string; title: string; value: (f: Ru
   { head: 'reval needed', title: 'revalidation failures where the mapping really changed', value: (f) => cell(f.revalNeeded, 'int') },
   { head: 'needless', title: 'revalidation failures where the counter moved for an unrelated range', value: (f) => cell(f.revalNeedless, 'int') },
   { head: 'stale', title: 'I/Os done through a mapping that differed from the server (must be 0)', value: (f) => cell(f.staleViolations, 'int') },
-  { head: 'extents', title: 'extents cached at the end, both forks', value: (f) => cell(f.extentsCached, 'int') },
-  { head: 'kernel mem', title: 'records and nodes as the kernel would allocate them, at the end', value: (f) => cell(f.kernelBytes, 'bytes') },
+  { head: 'peak ext', title: 'most extents cached at once, both forks (the end value is in report.json)', value: (f) => cell(f.peakExtents, 'int') },
+  { head: 'peak mem', title: 'most kernel memory at once: records and nodes as the kernel would allocate them', value: (f) => cell(f.peakKernelBytes, 'bytes') },
   { head: 'sim s', title: 'simulated seconds under the cost model', value: (f) => cell(f.simulatedSeconds, 'real') },
 ];
 
