@@ -3,6 +3,7 @@
  * Subcommands beyond run/demo/generate, each in its own file.
  */
 import type { CliCommand } from './command.js';
+import { fuzzCommand } from './fuzz-command.js';
 import { captureCommand, liveCommand } from './live-command.js';
 import { revisionsCommand } from './revisions-command.js';
 import { simulateCommand } from './simulate-command.js';
@@ -15,4 +16,5 @@ export const EXTRA_COMMANDS: readonly CliCommand[] = [
   captureCommand,
   revisionsCommand,
   simulateCommand,
+  fuzzCommand,
 ];
