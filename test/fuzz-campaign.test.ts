@@ -30,6 +30,7 @@ describe('fixed-seed campaigns (the CI budget)', () => {
     ['tree', 1500],
     ['cache', 1500],
     ['parser', 1500],
+    ['protocol', 1500],
   ] as const) {
     it(`${target}: ${runs} executions, seed 7: no failures, and the same reports twice`, async () => {
       const a = await runCampaign({ target, revision: RFC_V3, seed: 7, runs });
@@ -146,6 +147,6 @@ describe('corpus files', () => {
     expect(r.ok, r.why).toBe(true);
     const bad = join(work, 'bad.scenario');
     writeFileSync(bad, '# iomap-sim fuzz corpus\n# target: nope\n');
-    await expect(replayFile(bad)).rejects.toThrow(/bad\.scenario: '# target:' is missing or not one of tree, cache, parser/);
+    await expect(replayFile(bad)).rejects.toThrow(/bad\.scenario: '# target:' is missing or not one of tree, cache, parser, protocol/);
   });
 });

@@ -18,6 +18,7 @@ describe('fuzz corpus replay', () => {
     const names = files.map((f) => f.slice(DIR.length + 1));
     expect(names.some((n) => n.startsWith('cache-cookie-soundness-erase-all-no-seq-bump-'))).toBe(true);
     expect(names.some((n) => n.startsWith('parser-'))).toBe(true);
+    expect(names.some((n) => n.startsWith('protocol-'))).toBe(true);
   });
 
   for (const f of files) {

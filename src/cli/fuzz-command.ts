@@ -21,6 +21,7 @@ const USAGE = `  iomap-sim fuzz --target ${TARGET_NAMES.join('|')} [options]
       --workers K                     worker threads, seeds S..S+K-1 (default 1)
       --corpus DIR                    where reproducers are written (default fuzz-corpus)
       --strict                        findings (known seed bugs) fail the run too
+      --until-failure                 end the campaign at the first failure
       --revision NAME                 kernel revision of the model (${revisionNames().join(', ')}; default ${DEFAULT_REVISION.name})
       --no-coverage                   no V8 coverage (nor feedback)
       --no-feedback                   coverage figures only, no bias toward unreached branches
@@ -54,6 +55,7 @@ export const fuzzCommand: CliCommand = {
         workers: { type: 'string' },
         corpus: { type: 'string' },
         strict: { type: 'boolean' },
+        'until-failure': { type: 'boolean' },
         revision: { type: 'string' },
         'no-coverage': { type: 'boolean' },
         'no-feedback': { type: 'boolean' },
@@ -95,6 +97,7 @@ export const fuzzCommand: CliCommand = {
       coverage,
       feedback: coverage && !values['no-feedback'],
       seen: [],
+      untilFailure: values['until-failure'] === true,
       statusMs: live ? 250 : 10_000,
       onStatus: values.quiet
         ? undefined

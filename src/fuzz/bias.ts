@@ -30,6 +30,11 @@ const KNOBS: Record<TargetName, Knob[]> = {
     { functions: ['delMapping', 'addMapping'], raise: { target: 60 } },
   ],
   parser: [{ functions: ['decodeBody', 'unprintFlags', 'unprintSymbolic'], raise: { maxMuts: 12 } }],
+  protocol: [
+    { functions: ['upsertValidateDev', 'upsertValidateRange', 'iomapUpsertRfcV3'], raise: { upsert: 20 } },
+    { functions: ['iomapInvalRfcV3', 'invalValidate', 'invalApply'], raise: { inval: 10 } },
+    { functions: ['beginValidateRfcV3', 'decodeBeginOut'], raise: { begin: 6 } },
+  ],
 };
 
 /** Rounds after which coverage is taken: 0, 1, 3, 7, 15, then every 16 (a take walks every script, so not every round). */

@@ -155,6 +155,12 @@ export interface PairOptions {
   cookies?: boolean;
   /** how many handed-out cookies are remembered (the oldest is forgotten) */
   cookieWindow?: number;
+  /**
+   * after a successful add/upsert, the fork must read back exactly the
+   * mapping just added (type, flags, dev, address) over its whole range:
+   * a check that does not go through the merge predicates the oracle shares
+   */
+  readBack?: boolean;
 }
 
 /** A cookie handed out by a lookup, with what its range mapped to then. */
@@ -201,6 +207,7 @@ export class Pair {
   private readonly log: string[] = [];
   private readonly fuzz: boolean;
   private readonly cookieWindow: number;
+  private readonly readBack: boolean;
   private cookies: Cookie[] | null;
   private hazardsThisOp: HazardHit[] = [];
   /** hazards that fired in this run, by id */
@@ -231,6 +238,7 @@ export class Pair {
     this.fuzz = opts.fuzz ?? false;
     this.cookies = opts.cookies ? [] : null;
     this.cookieWindow = opts.cookieWindow ?? 8;
+    this.readBack = opts.readBack ?? false;
     this.cache = new IomapCache(
       { ids: { connection: 1, ino: 12n, nodeid: 7n }, isize: 0n, blockSize: bs, maxBytes },
       { geometry, revision, onHazard: (hit) => this.hazardsThisOp.push(hit) },
@@ -373,6 +381,7 @@ export class Pair {
       else if (cache.seq !== this.oracle.seq) this.diverged(o, `seq: model ${cache.seq}, oracle ${this.oracle.seq} (was ${seq0})`);
     }
     if (this.cookies) this.checkCookies(o, mseq0, a, mv);
+    if (this.readBack && this.differential && a === 0 && (o.op === 'add' || o.op === 'upsert') && inOracleDomain(o, this.maxBytes)) this.checkReadBack(o);
     // coverage bookkeeping
     const d = Number(cache.seq - mseq0);
     if (o.op === 'add' || o.op === 'upsert') {
@@ -412,6 +421,26 @@ export class Pair {
 
   private anyTainted(): boolean {
     return this.tainted(this.cache.read) || (this.cache.write !== null && this.tainted(this.cache.write));
+  }
+
+  /** The added mapping is what the fork now holds over its range. */
+  private checkReadBack(o: Extract<Op, { op: 'add' | 'upsert' }>): void {
+    const m = o.map;
+    const end = m.offset + m.length;
+    let at = m.offset;
+    for (const r of this.cache.forkPtr(o.fork)?.records() ?? []) {
+      if (r.offset + r.length <= at) continue;
+      if (r.offset >= end) break;
+      const wantAddr = realType(m.type) ? BigInt.asUintN(64, m.addr + (at - m.offset)) : m.addr;
+      const gotAddr = realType(r.type) ? BigInt.asUintN(64, r.addr + (at - r.offset)) : r.addr;
+      if (r.offset > at || r.type !== m.type || r.flags !== m.flags || r.dev !== m.dev || gotAddr !== wantAddr) {
+        this.violated('read-back', `after ${fmtOp(o)} the ${forkStr(o.fork)} fork holds ${r.offset > at ? `a gap at ${hex(at)}` : fmtMap(r)} at ${hex(at)}`);
+        return;
+      }
+      at = r.offset + r.length;
+      if (at >= end) return;
+    }
+    if (at < end) this.violated('read-back', `after ${fmtOp(o)} the ${forkStr(o.fork)} fork holds nothing at ${hex(at)}`);
   }
 
   /** Cookie soundness: remember hits; after a change without a seq bump, no remembered cookie may still revalidate. */

@@ -104,6 +104,7 @@ export async function runFuzz(opts: RunnerOptions): Promise<RunnerSummary> {
     feedback: opts.feedback,
     seen: opts.seen,
     worker: i,
+    untilFailure: opts.untilFailure,
   });
 
   if (k === 1) {

@@ -22,6 +22,8 @@ export interface SessionConfig {
   feedback: boolean;
   seen: string[];
   worker: number;
+  /** end at the first failure */
+  untilFailure?: boolean;
 }
 
 export interface CoverageFigures {
@@ -56,6 +58,7 @@ export async function runSession(cfg: SessionConfig, post: (m: SessionMessage) =
       seconds: cfg.seconds,
       runs: cfg.runs,
       seen: cfg.seen,
+      continueAfterFailure: !cfg.untilFailure,
       bias: bias ?? plain,
       targetInstance: target,
       onProgress: (progress) => post({ type: 'progress', worker: cfg.worker, progress, coverage: figures() }),

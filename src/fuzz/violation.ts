@@ -11,12 +11,15 @@ export const PROPERTIES = [
   'differential', // results, seq, lookups and records agree with the oracle
   'tree-structure', // checkTreeStructure finds nothing
   'check-mappings', // fuse_iext_check_mappings finds nothing
+  'read-back', // an accepted add/upsert reads back as the mapping added (independent of the merge predicates)
   'cookie-soundness', // a cookie for a range whose mapping changed fails revalidation
   'kernel-oops', // the modelled C dereferenced NULL (KernelOops)
   'no-crash', // nothing else throws
   'parser-never-throws', // the trace parser never throws
   'parser-names-line', // every rejected line is reported with FILE:LINE
   'parser-chunking', // the stream parser gives what parseLine gives, however the bytes are chunked
+  'protocol-never-throws', // no notification or begin reply makes the protocol code throw
+  'protocol-errno', // every notification gets the errno SPEC 5.2/5.3 give
 ] as const;
 export type PropertyName = (typeof PROPERTIES)[number];
 

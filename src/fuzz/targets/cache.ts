@@ -60,7 +60,7 @@ export class CacheTarget implements FuzzTarget<CacheInput, CacheCase> {
   }
 
   private pair(s: World | Setting, revision = this.revision): Pair {
-    return new Pair(s, newStats(), { revision, fuzz: true, cookies: true });
+    return new Pair(s, newStats(), { revision, fuzz: true, cookies: true, readBack: true });
   }
 
   runInput(input: CacheInput): { outcome: Outcome; case: CacheCase } {

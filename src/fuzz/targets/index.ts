@@ -3,6 +3,7 @@
 import type { FuzzTarget, TargetName, TargetOptions } from '../target.js';
 import { CacheTarget } from './cache.js';
 import { ParserTarget } from './parser.js';
+import { ProtocolTarget } from './protocol.js';
 import { TreeTarget } from './tree.js';
 
 export function makeTarget(name: TargetName, opts: TargetOptions): FuzzTarget<unknown, unknown> {
@@ -13,5 +14,7 @@ export function makeTarget(name: TargetName, opts: TargetOptions): FuzzTarget<un
       return new CacheTarget(opts) as FuzzTarget<unknown, unknown>;
     case 'parser':
       return new ParserTarget() as FuzzTarget<unknown, unknown>;
+    case 'protocol':
+      return new ProtocolTarget(opts) as FuzzTarget<unknown, unknown>;
   }
 }
