@@ -35,6 +35,7 @@ export const SUITES: readonly Loader[] = [
   ['live', () => import('./core-suites.js').then((m) => m.liveSuite)],
   ['sim', () => import('./sim.bench.js').then((m) => m.benchSuite)],
   ['replay', () => import('./replay.bench.js').then((m) => m.benchSuite)],
+  ['fuzz', () => import('./fuzz.bench.js').then((m) => m.benchSuite)],
 ];
 
 const log = (s: string) => process.stderr.write(s + '\n');
