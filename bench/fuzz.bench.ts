@@ -18,6 +18,7 @@ import type { FuzzTarget, TargetName } from '../src/fuzz/target.js';
 import type { CacheCase } from '../src/fuzz/targets/cache.js';
 import type { ParserCase } from '../src/fuzz/targets/parser.js';
 import type { ProtocolCase } from '../src/fuzz/targets/protocol.js';
+import { type RaceCase, runRaceBare } from '../src/fuzz/targets/race.js';
 import type { TreeCase } from '../src/fuzz/targets/tree.js';
 import { makeTarget } from '../src/fuzz/targets/index.js';
 import { NULL } from '../src/iext/arena.js';
@@ -115,6 +116,8 @@ function bareRunner(target: TargetName, c: unknown): () => void {
         for (const o of pc.ops) if (o.kind === 'notify') fuseNotify(conn, o.code, o.payload);
       };
     }
+    case 'race':
+      return () => runRaceBare(c as RaceCase);
   }
 }
 
@@ -151,7 +154,7 @@ function runDeferred(title: string, entries: Array<[string, () => unknown]>, max
 export async function runFuzzBench(args: BenchArgs, log: (s: string) => void): Promise<FuzzBenchResult> {
   const rows: FuzzBenchRow[] = [];
   const maxTime = args.quick ? 0.3 : 2;
-  for (const name of ['tree', 'cache', 'parser', 'protocol'] as const) {
+  for (const name of ['tree', 'cache', 'parser', 'protocol', 'race'] as const) {
     const target = makeTarget(name, { revision: RFC_V3 }) as FuzzTarget;
     const inputs = fc.sample(target.arbitrary(target.defaultBias), { seed: 42, numRuns: SAMPLE });
     const cases: unknown[] = [];

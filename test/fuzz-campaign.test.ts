@@ -28,9 +28,10 @@ const summary = (r: CampaignResult) => r.reports.map((x) => `${x.kind} ${x.key} 
 describe('fixed-seed campaigns (the CI budget)', () => {
   for (const [target, runs] of [
     ['tree', 1500],
-    ['cache', 1500],
+    ['cache', 1000],
     ['parser', 1500],
     ['protocol', 1500],
+    ['race', 1500],
   ] as const) {
     it(`${target}: ${runs} executions, seed 7: no failures, and the same reports twice`, async () => {
       const a = await runCampaign({ target, revision: RFC_V3, seed: 7, runs });
@@ -147,6 +148,6 @@ describe('corpus files', () => {
     expect(r.ok, r.why).toBe(true);
     const bad = join(work, 'bad.scenario');
     writeFileSync(bad, '# iomap-sim fuzz corpus\n# target: nope\n');
-    await expect(replayFile(bad)).rejects.toThrow(/bad\.scenario: '# target:' is missing or not one of tree, cache, parser, protocol/);
+    await expect(replayFile(bad)).rejects.toThrow(/bad\.scenario: '# target:' is missing or not one of tree, cache, parser, protocol, race/);
   });
 });

@@ -19,6 +19,7 @@ describe('fuzz corpus replay', () => {
     expect(names.some((n) => n.startsWith('cache-cookie-soundness-erase-all-no-seq-bump-'))).toBe(true);
     expect(names.some((n) => n.startsWith('parser-'))).toBe(true);
     expect(names.some((n) => n.startsWith('protocol-'))).toBe(true);
+    expect(names.some((n) => n.startsWith('race-no-stale-io-erase-all-no-seq-bump-'))).toBe(true);
   });
 
   for (const f of files) {

@@ -30,6 +30,10 @@ const KNOBS: Record<TargetName, Knob[]> = {
     { functions: ['delMapping', 'addMapping'], raise: { target: 60 } },
   ],
   parser: [{ functions: ['decodeBody', 'unprintFlags', 'unprintSymbolic'], raise: { maxMuts: 12 } }],
+  race: [
+    { functions: ['fuseIomapRevalidate', 'stillCached'], raise: { io: 12 } },
+    { functions: ['fuseIomapOpenTruncate', 'invalidateRange'], raise: { trunc: 4 } },
+  ],
   protocol: [
     { functions: ['upsertValidateDev', 'upsertValidateRange', 'iomapUpsertRfcV3'], raise: { upsert: 20 } },
     { functions: ['iomapInvalRfcV3', 'invalValidate', 'invalApply'], raise: { inval: 10 } },

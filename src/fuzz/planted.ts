@@ -63,6 +63,15 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     from: "    if (inode.attrIno !== out.attrIno)\n        return fail(-EINVAL, 'attr-ino-mismatch');\n    if (inode.bad)\n        return fail(-EIO, 'bad-inode');\n    const halves",
     to: "    if (inode.bad)\n        return fail(-EIO, 'bad-inode');\n    if (inode.attrIno !== out.attrIno)\n        return fail(-EINVAL, 'attr-ino-mismatch');\n    const halves",
   },
+  {
+    id: 'revalidate-ignores-cookie',
+    what: 'fuse_iomap_revalidate accepts every mapping, whatever its cookie',
+    target: 'race',
+    property: 'no-stale-io',
+    file: 'src/iomap/revalidate.js',
+    from: 'iomap.validityCookie === validityCookie',
+    to: 'true',
+  },
 ];
 
 /** Apply one mutation to a dist/ tree; throws unless its text occurs exactly once. */

@@ -4,6 +4,7 @@ import type { FuzzTarget, TargetName, TargetOptions } from '../target.js';
 import { CacheTarget } from './cache.js';
 import { ParserTarget } from './parser.js';
 import { ProtocolTarget } from './protocol.js';
+import { RaceTarget } from './race.js';
 import { TreeTarget } from './tree.js';
 
 export function makeTarget(name: TargetName, opts: TargetOptions): FuzzTarget<unknown, unknown> {
@@ -16,5 +17,7 @@ export function makeTarget(name: TargetName, opts: TargetOptions): FuzzTarget<un
       return new ParserTarget() as FuzzTarget<unknown, unknown>;
     case 'protocol':
       return new ProtocolTarget(opts) as FuzzTarget<unknown, unknown>;
+    case 'race':
+      return new RaceTarget(opts) as FuzzTarget<unknown, unknown>;
   }
 }
