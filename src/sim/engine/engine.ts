@@ -12,9 +12,10 @@
  * a range equals the server's ground truth for that range at that moment,
  * unless revalidation caught it first and the iomap was redone.
  *
- * Not modelled: i_rwsem and the invalidate lock. Application threads that
- * share a file interleave at every cache-lock drop, which over-approximates
- * what write(2) would allow (docs/simulator.md).
+ * Modelled: the invalidate lock (fallocate vs buffered reads). Not
+ * modelled: i_rwsem. Application threads that share a file interleave at
+ * every cache-lock drop, which over-approximates what write(2) would allow
+ * (docs/simulator.md).
  */
 import { FUSE_IOMAP_F_SHARED, FUSE_IOMAP_TYPE_HOLE, FUSE_IOMAP_TYPE_MAPPED, FUSE_IOMAP_TYPE_UNWRITTEN, Fork } from '../../cache/constants.js';
 import type { CacheEvent } from '../../cache/events.js';
@@ -52,6 +53,7 @@ import type { Op, Workload } from '../workload/types.js';
 import { zeroMetrics } from './metrics.js';
 import { notifyInval, notifyUpsert } from './notify.js';
 import { PageCache } from './pagecache.js';
+import { RwSem } from './rwsem.js';
 import type { KernelScript } from './script.js';
 
 /** What an actor yields: nothing (runnable again at once) or a condition to wait for. */
@@ -99,6 +101,10 @@ export interface SimFile extends ServedFile {
   /** folios under writeback (submitted, not completed) */
   inflight: number;
   queued: boolean;
+  /** the writeback pass over this file has walked up to this block (Infinity: no pass under way) */
+  passCursor: number;
+  /** mapping->invalidate_lock: fallocate exclusive, buffered reads of uncached folios shared */
+  invalidateLock: RwSem;
 }
 
 interface Ioend {
@@ -235,7 +241,7 @@ export class Engine {
         return inode.bad;
       },
     };
-    const f: SimFile = { id, name, truth, inode, kinode, pino: { file: id, inode }, pc: new PageCache(), inflight: 0, queued: false };
+    const f: SimFile = { id, name, truth, inode, kinode, pino: { file: id, inode }, pc: new PageCache(), inflight: 0, queued: false, passCursor: Infinity, invalidateLock: new RwSem(`invalidate_lock of ${name}`) };
     this.files.push(f);
     this.byNodeid.set(nodeid, f);
     this.byKinode.set(kinode, f);
@@ -427,13 +433,27 @@ export class Engine {
       let runEnd = pos;
       while (runEnd < end && !f.pc.isUptodate(this.blockOf(runEnd))) runEnd = (this.blockOf(runEnd) + 1) * this.bs;
       runEnd = Math.min(runEnd, end);
+      // filemap_create_folio / page_cache_ra_unbounded: folios are added and
+      // read in under invalidate_lock shared, so fallocate cannot change the
+      // mapping between ->iomap_begin and the read
+      const lock = f.invalidateLock;
+      yield* lock.lockShared();
+      // what was not up to date may have been read in while we waited
+      if (f.pc.isUptodate(this.blockOf(pos))) {
+        lock.unlockShared();
+        continue;
+      }
       const iomap = zeroIomap();
       const r = this.begin(f, pos, runEnd - pos, 0, iomap, zeroIomap());
-      if (r.ret) return;
+      if (r.ret) {
+        lock.unlockShared();
+        return;
+      }
       yield;
       const mapEnd = Math.min(runEnd, Number(iomap.offset + iomap.length));
       this.use(f, iomap, pos, mapEnd - pos, 'buffered read');
       for (let b = this.blockOf(pos); b * this.bs < mapEnd; b++) f.pc.markUptodate(b);
+      lock.unlockShared();
       pos = mapEnd;
     }
   }
@@ -479,17 +499,37 @@ export class Engine {
 
   /** Wait until nothing in [lo, hi) is dirty or under writeback. */
   private *flushRange(f: SimFile, lo: number, hi: number): Step {
-    const dirtyIn = () => {
-      const d = f.pc.nextDirty(this.blockOf(lo));
-      return d !== undefined && d * this.bs < hi;
-    };
-    if (dirtyIn()) this.kick(f);
-    if (dirtyIn() || f.inflight > 0) yield { until: () => !dirtyIn() && f.inflight === 0, why: `flush of ${f.name}` };
+    yield* this.writeAndWait(f, lo, hi, `flush of ${f.name}`);
   }
 
   private *fsync(f: SimFile): Step {
-    if (f.pc.dirtyCount > 0) this.kick(f);
-    if (f.pc.dirtyCount > 0 || f.inflight > 0) yield { until: () => f.pc.dirtyCount === 0 && f.inflight === 0, why: `fsync of ${f.name}` };
+    yield* this.writeAndWait(f, 0, Number.MAX_SAFE_INTEGER, `fsync of ${f.name}`);
+  }
+
+  /**
+   * filemap_write_and_wait_range: start writeback of what is dirty in
+   * [lo, hi) and wait for it. A folio dirtied after the worker's cursor
+   * went past it (or after its pass ended) is written by nobody unless
+   * the waiter starts writeback again, so the waiter wakes up for such
+   * orphaned folios and kicks again (i_rwsem, which keeps writers out of
+   * a flushing fallocate, is not modelled; without this the waiter
+   * waited forever).
+   */
+  private *writeAndWait(f: SimFile, lo: number, hi: number, why: string): Step {
+    const firstDirty = () => {
+      const d = f.pc.nextDirty(this.blockOf(lo));
+      return d !== undefined && d * this.bs < hi ? d : undefined;
+    };
+    // dirty in range and no pass queued or under way will reach it
+    const orphaned = () => {
+      const d = firstDirty();
+      return d !== undefined && !f.queued && d < f.passCursor;
+    };
+    for (;;) {
+      if (firstDirty() !== undefined) this.kick(f);
+      if (firstDirty() === undefined && f.inflight === 0) return;
+      yield { until: () => (firstDirty() === undefined && f.inflight === 0) || orphaned(), why };
+    }
   }
 
   private kick(f: SimFile): void {
@@ -520,7 +560,17 @@ export class Engine {
     this.widen(f, r.invalidated);
   }
 
+  /** fuse_file_fallocate: with iomap file I/O, every mode runs under filemap_invalidate_lock. */
   private *fallocate(f: SimFile, mode: FallocMode, off: number, len: number): Step {
+    yield* f.invalidateLock.lock();
+    try {
+      yield* this.fallocateLocked(f, mode, off, len);
+    } finally {
+      f.invalidateLock.unlock();
+    }
+  }
+
+  private *fallocateLocked(f: SimFile, mode: FallocMode, off: number, len: number): Step {
     const size = f.truth.size;
     // the VFS and the server refuse these (EINVAL): nothing happens
     if ((mode === 'collapse' && off + len >= size) || (mode === 'insert' && off >= size)) return;
@@ -580,9 +630,11 @@ export class Engine {
         open = null;
       };
       let cursor = 0;
+      f.passCursor = 0;
       for (;;) {
         const b = f.pc.nextDirty(cursor);
         if (b === undefined) break;
+        f.passCursor = b;
         const off = b * this.bs;
         f.pc.clean(b);
         f.inflight++;
@@ -621,10 +673,12 @@ export class Engine {
           open = { file: f, pos: off, len: this.bs, flags };
         }
         cursor = b + 1;
+        f.passCursor = cursor;
         // a full bio goes out; others run between folios
         if ((open as Ioend | null) && (open as unknown as Ioend).len >= IOEND_MAX_BLOCKS * this.bs) submit();
         yield;
       }
+      f.passCursor = Infinity;
       submit();
     }
   }
