@@ -43,6 +43,12 @@ export const HAZARDS = {
     summary:
       'a mapping with a file offset >= 2^63 (negative loff_t) entered the cache: it sorts first and its u64 end covers every later lookup',
   },
+  recordEndPastLlongMax: {
+    id: 'record-end-past-llong-max',
+    spec: 'SPEC 8.3',
+    summary:
+      'a mapping ending past LLONG_MAX entered the cache (nothing bounds offset + length by s_maxbytes): its last byte is a negative loff_t, so cache_remove clips end below start and no later remove or invalidation to EOF can cut it, silently and without an im_seq bump',
+  },
   keyInvalidCollision: {
     id: 'key-invalid-collision',
     spec: 'SPEC 8.2',

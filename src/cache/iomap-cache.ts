@@ -536,6 +536,8 @@ export class IomapCache {
     }
 
     this.addMapping(ifp, icur, nw);
+    if (!this.unsignedOffsets && nw.offset >= 0n && nw.offset + nw.length > S64_MAX + 1n)
+      this.hazard(HAZARDS.recordEndPastLlongMax, `cache_add ${forkName(fork)} 0x${nw.offset.toString(16)}+0x${nw.length.toString(16)} ends at 0x${(nw.offset + nw.length).toString(16)}`);
     this.checkMappingsDebug(ifp);
     return 0;
   }

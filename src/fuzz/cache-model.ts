@@ -326,9 +326,6 @@ export class Pair {
       this.fail(what, property);
     } finally {
       for (const h of this.hazardsThisOp) this.hazardsSeen.add(h.hazard.id);
-      // a record past LLONG_MAX that no model hazard flags (SPEC 8.3, last paragraph)
-      if ((o.op === 'add' || o.op === 'upsert') && o.map.offset >= 0n && o.map.offset + o.map.length > S64_MAX + 1n && this.holds(o.fork, o.map.offset))
-        this.hazardsSeen.add(RECORD_END_PAST_LLONG_MAX.id);
     }
   }
 
@@ -518,14 +515,6 @@ export class Pair {
     this.fail(bad);
   }
 
-  /** The fork has a record starting at offset. */
-  private holds(fork: Fork, offset: bigint): boolean {
-    const t = this.cache.forkPtr(fork);
-    if (!t) return false;
-    for (const r of t.records()) if (r.offset <= offset && offset < r.offset + r.length) return true;
-    return false;
-  }
-
   /** The fork holds a record only the known seed bugs put there (offset >= 2^63 or an end past it). */
   private tainted(tree: IextTree): boolean {
     if (this.hazardsSeen.size === 0) return false;
@@ -533,19 +522,6 @@ export class Pair {
     return false;
   }
 }
-
-/**
- * Found by the `cache` target and not (yet) flagged by the model's onHazard:
- * fuse_iomap_upsert does not check offset + length <= s_maxbytes (SPEC 5.2,
- * 8.3), so a record may end past LLONG_MAX; its last byte is then a negative
- * loff_t and cache_remove's "gotLast < end" clips end below start: an
- * invalidation to EOF leaves it in place, silently, with no seq bump.
- */
-export const RECORD_END_PAST_LLONG_MAX = {
-  id: 'record-end-past-llong-max',
-  spec: 'SPEC 8.3',
-  summary: 'a mapping that ends past LLONG_MAX entered the cache (upsert does not bound offset + length); later removes cannot cut it',
-} as const;
 
 /** Thrown by Pair.exec after a finding left the model in an unknown state: the run ends there. */
 export class StopRun extends Error {}

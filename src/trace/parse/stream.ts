@@ -39,6 +39,12 @@ export const MAX_LINE = 64 * 1024;
 export type SplitLine = string | { tooLong: number };
 
 /** Splits byte chunks into lines (no newline, CR dropped) in constant memory. */
+/** A line's text without the CR of a CRLF ending. */
+function withoutCr(line: Buffer): string {
+  const end = line.length && line[line.length - 1] === 13 ? line.length - 1 : line.length;
+  return line.toString('utf8', 0, end);
+}
+
 export class LineSplitter {
   private carry: Buffer[] = [];
   private carryLen = 0;
@@ -59,10 +65,7 @@ export class LineSplitter {
         out.push({ tooLong: this.carryLen + nl - start });
       } else {
         const piece = chunk.subarray(start, nl);
-        const whole = this.carryLen ? Buffer.concat([...this.carry, piece]) : piece;
-        let end = whole.length;
-        if (end && whole[end - 1] === 13) end--;
-        out.push(whole.toString('utf8', 0, end));
+        out.push(withoutCr(this.carryLen ? Buffer.concat([...this.carry, piece]) : piece));
       }
       this.carry = [];
       this.carryLen = 0;
@@ -85,7 +88,7 @@ export class LineSplitter {
   /** The unterminated last line, if any. */
   end(): SplitLine | null {
     if (this.dropping) return { tooLong: this.dropping };
-    if (this.carryLen) return Buffer.concat(this.carry).toString('utf8');
+    if (this.carryLen) return withoutCr(Buffer.concat(this.carry));
     return null;
   }
 }
