@@ -1,26 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* SimRun values built by hand for the report tests (no simulator involved). */
+import { zeroMetrics } from '../src/sim/engine/metrics.js';
 import type { SimMetrics, SimRun, SimSample } from '../src/sim/result.js';
 
 export function metrics(p: Partial<SimMetrics> = {}): SimMetrics {
-  return {
-    ios: 0,
-    bytes: 0,
-    iomapBegins: 0,
-    upcalls: 0,
-    hits: { read: 0, write: 0 },
-    misses: { read: 0, write: 0 },
-    nofork: { read: 0, write: 0 },
-    revalidationFailures: { needed: 0, needless: 0 },
-    staleViolations: 0,
-    upserts: 0,
-    invalidations: 0,
-    extentsCached: { read: 0, write: 0 },
-    treeHeight: { read: 0, write: 0 },
-    kernelBytes: 0,
-    simulatedSeconds: 0,
-    ...p,
-  };
+  return { ...zeroMetrics(), ...p };
 }
 
 /**
