@@ -19,6 +19,8 @@ import type { CacheCase } from '../src/fuzz/targets/cache.js';
 import type { ParserCase } from '../src/fuzz/targets/parser.js';
 import type { ProtocolCase } from '../src/fuzz/targets/protocol.js';
 import { type RaceCase, runRaceBare } from '../src/fuzz/targets/race.js';
+import type { RaceSimCase } from '../src/fuzz/targets/race-sim.js';
+import { simulate } from '../src/sim/index.js';
 import type { TreeCase } from '../src/fuzz/targets/tree.js';
 import { makeTarget } from '../src/fuzz/targets/index.js';
 import { NULL } from '../src/iext/arena.js';
@@ -118,6 +120,11 @@ function bareRunner(target: TargetName, c: unknown): () => void {
     }
     case 'race':
       return () => runRaceBare(c as RaceCase);
+    case 'race-sim': {
+      // the simulation alone: whole run, no stop at the first violation, nothing classified
+      const rc = c as RaceSimCase;
+      return () => simulate({ workload: rc.workload, policy: 'seed', seed: rc.seed, timing: false, sampleEvery: 1 << 30 });
+    }
   }
 }
 

@@ -57,7 +57,7 @@ describe('iomap-sim fuzz', () => {
   it('rejects bad usage with status 2', () => {
     for (const [args, msg] of [
       [[], /fuzz needs --target/],
-      [['--target', 'nope'], /unknown target 'nope' \(known: tree, cache, parser, protocol, race\)/],
+      [['--target', 'nope'], /unknown target 'nope' \(known: tree, cache, parser, protocol, race, race-sim\)/],
       [['--target', 'cache', '--workers', '0'], /--workers '0' must be a positive integer/],
       [['--target', 'cache', '--seconds', 'x'], /--seconds 'x' must be a positive number/],
       [['--target', 'cache', '--revision', 'v99'], /unknown revision 'v99'/],

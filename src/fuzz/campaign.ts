@@ -87,7 +87,7 @@ export interface CampaignResult {
   reports: Report[];
 }
 
-const ROUND_RUNS: Record<TargetName, number> = { tree: 50, cache: 50, parser: 100, protocol: 50, race: 50 };
+const ROUND_RUNS: Record<TargetName, number> = { tree: 50, cache: 50, parser: 100, protocol: 50, race: 50, 'race-sim': 20 };
 
 /** A 32-bit seed for round r of a campaign (splitmix-style mixing). */
 export function roundSeed(seed: number, round: number): number {

@@ -100,7 +100,7 @@ export async function replayFile(path: string): Promise<ReplayResult> {
 export function corpusFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.scenario') || f.endsWith('.trace') || f.endsWith('.protocol') || f.endsWith('.race'))
+    .filter((f) => f.endsWith('.scenario') || f.endsWith('.trace') || f.endsWith('.protocol') || f.endsWith('.race') || f.endsWith('.racesim'))
     .sort()
     .map((f) => join(dir, f));
 }

@@ -9,7 +9,7 @@ import type fc from 'fast-check';
 import type { Revision } from '../cache/revision.js';
 import type { Finding, PropertyName } from './violation.js';
 
-export const TARGET_NAMES = ['tree', 'cache', 'parser', 'protocol', 'race'] as const;
+export const TARGET_NAMES = ['tree', 'cache', 'parser', 'protocol', 'race', 'race-sim'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface Failure {
@@ -30,7 +30,7 @@ export type Bias = Record<string, number>;
 export interface FuzzTarget<I = unknown, C = unknown> {
   readonly name: TargetName;
   /** corpus file extension */
-  readonly ext: '.scenario' | '.trace' | '.protocol' | '.race';
+  readonly ext: '.scenario' | '.trace' | '.protocol' | '.race' | '.racesim';
   /** the weights generation starts from */
   readonly defaultBias: Readonly<Bias>;
   /** source files (under dist/src) whose coverage the campaign reports */

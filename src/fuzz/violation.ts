@@ -20,6 +20,7 @@ export const PROPERTIES = [
   'parser-chunking', // the stream parser gives what parseLine gives, however the bytes are chunked
   'protocol-never-throws', // no notification or begin reply makes the protocol code throw
   'protocol-errno', // every notification gets the errno SPEC 5.2/5.3 give
+  'no-scheduler-error', // the simulator's scheduler neither deadlocks nor runs away (SchedulerError)
   'no-stale-io', // a mapping that passes revalidation before an I/O still says what the server's blocks are
 ] as const;
 export type PropertyName = (typeof PROPERTIES)[number];

@@ -4,6 +4,7 @@ import type { FuzzTarget, TargetName, TargetOptions } from '../target.js';
 import { CacheTarget } from './cache.js';
 import { ParserTarget } from './parser.js';
 import { ProtocolTarget } from './protocol.js';
+import { RaceSimTarget } from './race-sim.js';
 import { RaceTarget } from './race.js';
 import { TreeTarget } from './tree.js';
 
@@ -19,5 +20,7 @@ export function makeTarget(name: TargetName, opts: TargetOptions): FuzzTarget<un
       return new ProtocolTarget(opts) as FuzzTarget<unknown, unknown>;
     case 'race':
       return new RaceTarget(opts) as FuzzTarget<unknown, unknown>;
+    case 'race-sim':
+      return new RaceSimTarget(opts) as FuzzTarget<unknown, unknown>;
   }
 }
