@@ -2,8 +2,10 @@
 /*
  * Waiting and locking between racing actors: a flush that starts
  * writeback again for folios dirtied behind the worker (it used to wait
- * forever), and the mapping's invalidate_lock, which keeps fallocate out
- * of a buffered read between its ->iomap_begin and the read.
+ * forever), the mapping's invalidate_lock, which keeps fallocate out
+ * of a buffered read between its ->iomap_begin and the read, and the
+ * per-folio PG_writeback and folio lock, which keep two writeback passes
+ * over a folio apart and writeback out of a buffered read's folios.
  */
 import { describe, expect, it } from 'vitest';
 import { simulate, type Op, type Workload } from '../src/sim/index.js';
@@ -101,5 +103,85 @@ describe('invalidate_lock: fallocate excludes buffered reads of uncached folios'
     for (let seed = 0; seed < 40; seed++)
       stale += simulate({ workload: readVsFalloc({ op: 'read', file: 1, off: 0, len: 8192, direct: true }, insert), policy: 'seed', seed, timing: false }).totals.staleViolations;
     expect(stale).toBeGreaterThan(0);
+  });
+});
+
+const W = (off: number, len: number): Op => ({ op: 'write', file: 0, off, len, direct: false });
+const R = (off: number, len: number): Op => ({ op: 'read', file: 0, off, len, direct: false });
+const FSYNC: Op = { op: 'fsync', file: 0 };
+
+/** f0 (4 KiB, laid out as given); t0 and t1 run their ops side by side. */
+function twoThreads(layout: 'written' | 'prealloc', t0: Op[], t1: Op[]): Workload {
+  return {
+    name: 'w',
+    files: [{ name: 'f0', size: 4096, layout }],
+    threads: [
+      { name: 't0', phase: 0, ops: t0 },
+      { name: 't1', phase: 0, ops: t1 },
+    ],
+  };
+}
+
+describe('PG_writeback: a writeback pass waits for the folio\'s earlier writeback', () => {
+  // t0 writes block 1 and fsyncs, t1 writes block 1 again: without the
+  // wait, the fsync's pass mapped block 1 unwritten, the background pass's
+  // ioend converted it, and the fsync's pass wrote through the stale mapping
+  const overlap = twoThreads('written', [W(4096, 4096), FSYNC], [W(4096, 4096)]);
+
+  it('the fuzzer seed 1162400041: no writeback through an unwritten mapping the ioend converted', () => {
+    const run = simulate({ workload: overlap, policy: 'seed', seed: 1162400041, timing: false, stopAtViolation: true });
+    expect(run.violations.map((v) => v.what)).toEqual([]);
+    expect(run.totals.ios).toBe(2);
+  });
+
+  it('no seed lets two passes over the folio overlap', () => {
+    for (let seed = 0; seed < 300; seed++) {
+      const run = simulate({ workload: overlap, policy: 'seed', seed, timing: false });
+      expect(run.totals.staleViolations, `seed ${seed}`).toBe(0);
+      expect(run.totals.ios, `seed ${seed}`).toBe(2);
+    }
+  });
+});
+
+describe('folio lock: writeback cannot start on a folio a buffered read is reading in', () => {
+  // f0 preallocated: t1 reads block 0 (maps it unwritten) while t0 writes
+  // it and fsyncs; without the folio lock the ioend converted block 0
+  // between the read's ->iomap_begin and the read
+  const readVsWb = twoThreads('prealloc', [W(0, 4096), FSYNC], [R(0, 4096)]);
+
+  it('the seed that broke it (200) reads no stale mapping', () => {
+    const run = simulate({ workload: readVsWb, policy: 'seed', seed: 200, timing: false, stopAtViolation: true });
+    expect(run.violations.map((v) => v.what)).toEqual([]);
+    expect(run.totals.ios).toBe(2);
+  });
+
+  it('fuzzer seed 1610612716: a read that waited for the locks skips the folio written and written back meanwhile', () => {
+    // the read's run [0, 8 KiB) was chosen before it waited; block 1 got
+    // written, mapped by writeback and converted while it waited
+    const w: Workload = {
+      name: 'w',
+      files: [{ name: 'f0', size: 12288, layout: 'prealloc' }],
+      threads: [
+        {
+          name: 't0',
+          phase: 0,
+          ops: [{ op: 'fallocate', file: 0, mode: 'prealloc', off: 0, len: 4096 }, { op: 'fallocate', file: 0, mode: 'prealloc', off: 0, len: 4096 }, W(4096, 8192), FSYNC],
+        },
+        { name: 't1', phase: 0, ops: [R(0, 8192)] },
+      ],
+    };
+    const run = simulate({ workload: w, policy: 'seed', seed: 1610612716, timing: false, stopAtViolation: true });
+    expect(run.violations.map((v) => v.what)).toEqual([]);
+    expect(run.totals.ios).toBe(4);
+  });
+
+  it('no interleaving of a buffered read with the writer\'s writeback breaks the invariant', () => {
+    for (const w of [readVsWb, twoThreads('prealloc', [W(0, 8192), FSYNC], [R(0, 8192)])]) {
+      for (let seed = 0; seed < 300; seed++) {
+        const run = simulate({ workload: w, policy: 'seed', seed, timing: false });
+        expect(run.totals.staleViolations, `seed ${seed}`).toBe(0);
+        expect(run.totals.ios, `seed ${seed}`).toBe(2);
+      }
+    }
   });
 });

@@ -12,7 +12,9 @@
  * a range equals the server's ground truth for that range at that moment,
  * unless revalidation caught it first and the iomap was redone.
  *
- * Modelled: the invalidate lock (fallocate vs buffered reads). Not
+ * Modelled: the invalidate lock (fallocate vs buffered reads), the folio
+ * lock (buffered reads vs writeback starting) and PG_writeback (a later
+ * writeback pass waits for a folio's I/O in flight). Not
  * modelled: i_rwsem. Application threads that share a file interleave at
  * every cache-lock drop, which over-approximates what write(2) would allow
  * (docs/simulator.md).
@@ -53,7 +55,7 @@ import type { Op, Workload } from '../workload/types.js';
 import { zeroMetrics } from './metrics.js';
 import { notifyInval, notifyUpsert } from './notify.js';
 import { PageCache } from './pagecache.js';
-import { RwSem } from './rwsem.js';
+import { FolioBits, RwSem } from './rwsem.js';
 import type { KernelScript } from './script.js';
 
 /** What an actor yields: nothing (runnable again at once) or a condition to wait for. */
@@ -105,6 +107,10 @@ export interface SimFile extends ServedFile {
   passCursor: number;
   /** mapping->invalidate_lock: fallocate exclusive, buffered reads of uncached folios shared */
   invalidateLock: RwSem;
+  /** PG_locked per folio: a buffered read holds it from ->iomap_begin to the read; writeback takes it to start on a folio */
+  folioLock: FolioBits;
+  /** PG_writeback per folio: set when a pass submits the folio, cleared when its ioend completes */
+  folioWriteback: FolioBits;
 }
 
 interface Ioend {
@@ -241,7 +247,7 @@ export class Engine {
         return inode.bad;
       },
     };
-    const f: SimFile = { id, name, truth, inode, kinode, pino: { file: id, inode }, pc: new PageCache(), inflight: 0, queued: false, passCursor: Infinity, invalidateLock: new RwSem(`invalidate_lock of ${name}`) };
+    const f: SimFile = { id, name, truth, inode, kinode, pino: { file: id, inode }, pc: new PageCache(), inflight: 0, queued: false, passCursor: Infinity, invalidateLock: new RwSem(`invalidate_lock of ${name}`), folioLock: new FolioBits(`folio lock of ${name}`), folioWriteback: new FolioBits(`folio writeback of ${name}`) };
     this.files.push(f);
     this.byNodeid.set(nodeid, f);
     this.byKinode.set(kinode, f);
@@ -438,22 +444,34 @@ export class Engine {
       // mapping between ->iomap_begin and the read
       const lock = f.invalidateLock;
       yield* lock.lockShared();
-      // what was not up to date may have been read in while we waited
-      if (f.pc.isUptodate(this.blockOf(pos))) {
+      // the folios are added locked and stay locked until read in, so
+      // writeback cannot start on them between ->iomap_begin and the read
+      const first = this.blockOf(pos);
+      const last = this.blockOf(runEnd - 1);
+      yield* f.folioLock.lockRange(first, last);
+      const unlock = () => {
+        for (let b = first; b <= last; b++) f.folioLock.clear(b);
         lock.unlockShared();
+      };
+      // a folio of the run may have been read in or written while we
+      // waited (readahead skips folios already cached): look again
+      let cachedMeanwhile = false;
+      for (let b = first; b <= last; b++) if (f.pc.isUptodate(b)) cachedMeanwhile = true;
+      if (cachedMeanwhile) {
+        unlock();
         continue;
       }
       const iomap = zeroIomap();
       const r = this.begin(f, pos, runEnd - pos, 0, iomap, zeroIomap());
       if (r.ret) {
-        lock.unlockShared();
+        unlock();
         return;
       }
       yield;
       const mapEnd = Math.min(runEnd, Number(iomap.offset + iomap.length));
       this.use(f, iomap, pos, mapEnd - pos, 'buffered read');
       for (let b = this.blockOf(pos); b * this.bs < mapEnd; b++) f.pc.markUptodate(b);
-      lock.unlockShared();
+      unlock();
       pos = mapEnd;
     }
   }
@@ -636,7 +654,17 @@ export class Engine {
         if (b === undefined) break;
         f.passCursor = b;
         const off = b * this.bs;
+        // writeback_iter: folio_lock, then (data integrity or not) wait for
+        // the folio's earlier writeback before clearing dirty and mapping it
+        yield* f.folioLock.lockRange(b, b);
+        yield* f.folioWriteback.wait(b);
+        if (!f.pc.isDirty(b)) {
+          // truncated or dropped while we waited: skip it
+          f.folioLock.clear(b);
+          continue;
+        }
         f.pc.clean(b);
+        f.folioWriteback.set(b);
         f.inflight++;
         // fuse_iomap_revalidate_writeback, counted (map_blocks does it again, through env.revalidate)
         const covers = BigInt(off) >= wpc.iomap.offset && BigInt(off) < wpc.iomap.offset + wpc.iomap.length;
@@ -655,6 +683,8 @@ export class Engine {
         }
         if (r.ret) {
           f.inflight--;
+          f.folioWriteback.clear(b);
+          f.folioLock.clear(b);
           continue;
         }
         if (wpc.iomap !== before) {
@@ -672,6 +702,7 @@ export class Engine {
           submit();
           open = { file: f, pos: off, len: this.bs, flags };
         }
+        f.folioLock.clear(b); // iomap_writepage_map unlocks once the folio is in an ioend
         cursor = b + 1;
         f.passCursor = cursor;
         // a full bio goes out; others run between folios
@@ -734,6 +765,7 @@ export class Engine {
       this.script?.ioend(io.file.inode.nodeid, io.pos, io.len, io.flags);
       if (r.upcall && r.ret === 0) this.widen(io.file, r.invalidated);
       io.file.inflight -= io.len / this.bs;
+      for (let b = this.blockOf(io.pos); b * this.bs < io.pos + io.len; b++) io.file.folioWriteback.clear(b); // folio_end_writeback
       yield;
     }
   }

@@ -38,3 +38,44 @@ export class RwSem {
     this.writer = false;
   }
 }
+
+/**
+ * Per-folio bits an actor can wait on (one folio = one block): PG_locked
+ * (folio_lock / folio_unlock) or PG_writeback (folio_wait_writeback).
+ * As with RwSem, a wait yields only while another actor holds a bit, so
+ * an uncontended take never gives the scheduler a step.
+ */
+export class FolioBits {
+  private readonly held = new Set<number>();
+
+  constructor(readonly name: string) {}
+
+  has(block: number): boolean {
+    return this.held.has(block);
+  }
+
+  /** Is any block of [first, last] held? */
+  anyIn(first: number, last: number): boolean {
+    for (const b of this.held) if (b >= first && b <= last) return true;
+    return false;
+  }
+
+  set(block: number): void {
+    this.held.add(block);
+  }
+
+  clear(block: number): void {
+    if (!this.held.delete(block)) throw new Error(`${this.name}: block ${block} cleared but not set`);
+  }
+
+  /** folio_wait_writeback / the wait in folio_lock: until the block is free */
+  *wait(block: number): Step {
+    while (this.held.has(block)) yield { until: () => !this.held.has(block), why: `${this.name} of block ${block}` };
+  }
+
+  /** folio_lock of every folio in [first, last], taken together once none is held */
+  *lockRange(first: number, last: number): Step {
+    while (this.anyIn(first, last)) yield { until: () => !this.anyIn(first, last), why: `${this.name} of blocks ${first}-${last}` };
+    for (let b = first; b <= last; b++) this.held.add(b);
+  }
+}
