@@ -24,8 +24,8 @@ const summary = (r: CampaignResult) => r.reports.map((x) => `${x.kind} ${x.key} 
 const WRITEBACK_BIAS = { bias: () => ({ rw: 8, fallocate: 0, truncate: 0, otrunc: 0, fsync: 1, kick: 4 }), afterRound: () => {} };
 
 describe('race-sim campaigns', () => {
-  it('seed 2, 300 executions: deterministic, and finds O_TRUNC erase-all-no-seq-bump with a reproducer of at most three ops', async () => {
-    const a = await runCampaign({ target: 'race-sim', revision: RFC_V3, seed: 2, runs: 300 });
+  it('seed 3, 300 executions: deterministic, and finds O_TRUNC erase-all-no-seq-bump with a reproducer of at most three ops', async () => {
+    const a = await runCampaign({ target: 'race-sim', revision: RFC_V3, seed: 3, runs: 300 });
     expect(a.execs).toBe(300);
     expect(a.reports.filter((r) => r.kind === 'failure').map((r) => r.message)).toEqual([]);
     const f = a.reports.find((r) => r.key === 'no-stale-io/erase-all-no-seq-bump');
@@ -39,7 +39,7 @@ describe('race-sim campaigns', () => {
     const ops = threads.map((t) => t.ops.map((o) => o.op));
     expect(ops.some((t) => t.includes('open-trunc'))).toBe(true);
     expect(ops.some((t) => t.includes('read'))).toBe(true);
-    const b = await runCampaign({ target: 'race-sim', revision: RFC_V3, seed: 2, runs: 300 });
+    const b = await runCampaign({ target: 'race-sim', revision: RFC_V3, seed: 3, runs: 300 });
     expect(summary(b)).toEqual(summary(a));
     // the corpus file replays as the same finding
     const path = writeReport(work, f!, 'rfc-v3');
