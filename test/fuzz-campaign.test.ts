@@ -32,6 +32,7 @@ describe('fixed-seed campaigns (the CI budget)', () => {
     ['parser', 1500],
     ['protocol', 1500],
     ['race', 1500],
+    ['race-sim', 1500],
   ] as const) {
     it(`${target}: ${runs} executions, seed 7: no failures, and the same reports twice`, async () => {
       const a = await runCampaign({ target, revision: RFC_V3, seed: 7, runs });
