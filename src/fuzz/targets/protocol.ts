@@ -102,6 +102,8 @@ function attrFor(nodeid: bigint, sel: number): bigint {
   return nodeid === 7n ? 12n : nodeid;
 }
 
+// The inputs are laid out here from SPEC's byte offsets, not with src/protocol/codec.ts:
+// a layout bug in the codec would otherwise cancel out between encoding and decoding.
 function putIo(dv: DataView, at: number, m: RefIo): void {
   dv.setBigUint64(at, m.offset, true);
   dv.setBigUint64(at + 8, m.length, true);
