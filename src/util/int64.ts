@@ -50,3 +50,126 @@ export function parseU64(text: string): bigint | undefined {
   }
   return v <= U64_MAX ? v : undefined;
 }
+
+/*
+ * I64: the hot-path representation of the same values. A 64-bit value is a
+ * JS number when it is a safe integer (|v| <= 2^53 - 1) and a bigint
+ * otherwise; the form is canonical, so === and the relational operators
+ * (which JS defines exactly across number and bigint) compare values.
+ * Offsets, lengths and addresses of real files are far below 2^53, so the
+ * common case never allocates a bigint; the all-ones FUSE_IOMAP_NULL_ADDR
+ * stays one shared bigint. Each helper computes on doubles and falls back
+ * to the bigint definitions above only when an operand or the result
+ * leaves the safe range (a double sum whose magnitude is <= 2^53 - 1 is
+ * exact: rounding is monotonic and every integer up to 2^53 is a double).
+ */
+export type I64 = number | bigint;
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+const SAFE_N = BigInt(SAFE);
+
+/** The canonical I64 of an exact value. */
+export const toI64 = (b: bigint): I64 => (b >= -SAFE_N && b <= SAFE_N ? Number(b) : b);
+/** The exact bigint of an I64. */
+export const toBig = (v: I64): bigint => (typeof v === 'number' ? BigInt(v) : v);
+
+/** x + y as exact integers (no wrap) */
+export function addI(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x + y;
+    if (r <= SAFE && r >= -SAFE) return r;
+  }
+  return toI64(toBig(x) + toBig(y));
+}
+
+/** x - y as exact integers (no wrap) */
+export function subI(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x - y;
+    if (r <= SAFE && r >= -SAFE) return r;
+  }
+  return toI64(toBig(x) - toBig(y));
+}
+
+/** (uint64_t)x */
+export function u64I(x: I64): I64 {
+  if (typeof x === 'number') return x >= 0 ? x : BigInt.asUintN(64, BigInt(x));
+  return toI64(BigInt.asUintN(64, x));
+}
+
+/** (loff_t)x */
+export function s64I(x: I64): I64 {
+  return typeof x === 'number' ? x : toI64(BigInt.asIntN(64, x));
+}
+
+/** (uint64_t)(x + y) */
+export function addU64(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x + y;
+    if (r <= SAFE && r >= 0) return r;
+  }
+  return toI64(BigInt.asUintN(64, toBig(x) + toBig(y)));
+}
+
+/** (uint64_t)(x - y) */
+export function subU64(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x - y;
+    if (r <= SAFE && r >= 0) return r;
+  }
+  return toI64(BigInt.asUintN(64, toBig(x) - toBig(y)));
+}
+
+/** (loff_t)(x + y) */
+export function addS64(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x + y;
+    if (r <= SAFE && r >= -SAFE) return r;
+  }
+  return toI64(BigInt.asIntN(64, toBig(x) + toBig(y)));
+}
+
+/** (loff_t)(x - y) */
+export function subS64(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && typeof y === 'number') {
+    const r = x - y;
+    if (r <= SAFE && r >= -SAFE) return r;
+  }
+  return toI64(BigInt.asIntN(64, toBig(x) - toBig(y)));
+}
+
+/** y is a power of two the double path can divide by exactly */
+const smallPow2 = (y: I64): y is number => typeof y === 'number' && y > 0 && y <= 0x8000_0000 && (y & (y - 1)) === 0;
+
+/** round_down(x, y) on a loff_t x (y a power of two) */
+export function roundDownS64I(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && smallPow2(y)) {
+    const r = Math.floor(x / y) * y;
+    if (r >= -SAFE) return r;
+  }
+  return toI64(roundDownS64(toBig(x), toBig(y)));
+}
+
+/** round_up(x, y) in loff_t: ((x - 1) | (y - 1)) + 1, which is ceil(x / y) * y until it wraps */
+export function roundUpS64I(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && smallPow2(y)) {
+    const r = Math.ceil(x / y) * y;
+    if (r <= SAFE && r >= -SAFE) return r === 0 ? 0 : r; // no -0
+  }
+  return toI64(roundUpS64(toBig(x), toBig(y)));
+}
+
+/** round_up(x, y) in uint64_t (x a u64 value) */
+export function roundUpU64I(x: I64, y: I64): I64 {
+  if (typeof x === 'number' && x >= 0 && smallPow2(y)) {
+    const r = Math.ceil(x / y) * y;
+    if (r <= SAFE) return r;
+  }
+  return toI64(roundUpU64(toBig(x), toBig(y)));
+}
+
+/** hex64 of an I64: printf("%llx") of its 64-bit pattern */
+export function hex64I(x: I64): string {
+  if (typeof x === 'number' && x >= 0) return x.toString(16);
+  return BigInt.asUintN(64, toBig(x)).toString(16);
+}
