@@ -3,13 +3,30 @@
  * Slab-like storage for leaves and nodes.
  *
  * The kernel kzallocs each leaf and node separately. Here leaves and nodes
- * live in typed arrays indexed by a slot number, so a record costs the same
- * 32 bytes it costs in the kernel instead of a JS object per record. A slot
- * is the model's "pointer"; NULL is -1. Every allocation gets a serial
+ * live in typed arrays indexed by a slot number, so a record costs about
+ * the 32 bytes it costs in the kernel instead of a JS object per record. A
+ * slot is the model's "pointer"; NULL is -1. Every allocation gets a serial
  * number that is never reused, which gives leaves a stable identity for
  * their lifetime (slots are reused, serials are not).
+ *
+ * The 64-bit columns (record offset, length, addr; node keys) are I64
+ * (src/util/int64.ts): a Float64Array holds each value as a double, which
+ * IS the value when it is a safe integer; only when it is not (|v| >= 2^53:
+ * the all-ones NULL_ADDR, negative keys, KEY_INVALID) does the exact value
+ * live in a plain side array of the same index, created on first need.
+ * Reading a safe value allocates nothing, and reading a bigint reference
+ * from the side array allocates nothing either (a BigUint64Array read
+ * would). Record offsets are stored as the geometry compares them (loff_t
+ * for fuse, u64 for xfs and v7), so that the doubles order like the C.
  */
 import type { Geometry } from './geometry.js';
+import { type I64, toBig, toI64 } from '../util/int64.js';
+
+/** doubles of magnitude <= this are the exact value; beyond it the side array holds it */
+export const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** A bigint-indexed view of one 64-bit column (tests and tools; not the hot path). */
+export type BigColumn = { [index: number]: bigint };
 
 export const NULL = -1;
 
@@ -18,16 +35,20 @@ export class IextArena {
   readonly keysPerNode: number;
 
   // --- leaf records: struct *_iext_rec, one slot row of recsPerLeaf each
-  addr: BigUint64Array;
-  off: BigInt64Array;
-  len: BigUint64Array;
   /**
-   * Number() of off (unsigned for xfs) and len: rounding is monotonic, so a
-   * comparison of the doubles is exact unless they are equal, and then the
-   * bigint arrays decide. Searches never touch a bigint below 2^53.
+   * Number() of the u64 addr and length and of the offset as the geometry
+   * compares it (signed for fuse, unsigned for xfs): rounding is monotonic,
+   * so comparing the doubles is exact unless they are equal, and equal
+   * doubles beyond 2^53 are decided by the exact values in the side arrays.
    */
-  offF: Float64Array;
-  lenF: Float64Array;
+  addrD: Float64Array;
+  offD: Float64Array;
+  lenD: Float64Array;
+  /** exact values where the double is not (index as above; null until needed) */
+  addrX: I64[] | null = null;
+  /** the record's offset as its loff_t I64 (also for xfs) */
+  offX: I64[] | null = null;
+  lenX: I64[] | null = null;
   /** type | flags << 16 */
   typeFlags: Uint32Array;
   dev: Uint32Array;
@@ -46,9 +67,9 @@ export class IextArena {
   liveLeaves = 0;
 
   // --- nodes: struct *_iext_node
-  keys: BigUint64Array;
-  /** Number(keys[i]), see offF */
-  keysF: Float64Array;
+  /** u64 keys as doubles, exact values of unsafe ones in keysX (see offD) */
+  keysD: Float64Array;
+  keysX: I64[] | null = null;
   ptrs: Int32Array;
   nodeId: Float64Array;
   private nodeCap: number;
@@ -64,11 +85,9 @@ export class IextArena {
     this.leafCap = Math.max(1, initialLeaves);
     this.nodeCap = Math.max(1, initialNodes);
     const r = this.leafCap * this.recsPerLeaf;
-    this.addr = new BigUint64Array(r);
-    this.off = new BigInt64Array(r);
-    this.len = new BigUint64Array(r);
-    this.offF = new Float64Array(r);
-    this.lenF = new Float64Array(r);
+    this.addrD = new Float64Array(r);
+    this.offD = new Float64Array(r);
+    this.lenD = new Float64Array(r);
     this.typeFlags = new Uint32Array(r);
     this.dev = new Uint32Array(r);
     this.prev = new Int32Array(this.leafCap);
@@ -77,8 +96,7 @@ export class IextArena {
     this.leafAddr = new Float64Array(this.leafCap);
     this.leafKsize = new Uint16Array(this.leafCap);
     const k = this.nodeCap * this.keysPerNode;
-    this.keys = new BigUint64Array(k);
-    this.keysF = new Float64Array(k);
+    this.keysD = new Float64Array(k);
     this.ptrs = new Int32Array(k);
     this.nodeId = new Float64Array(this.nodeCap);
   }
@@ -95,11 +113,9 @@ export class IextArena {
       slot = this.leafTop++;
     }
     const base = slot * this.recsPerLeaf;
-    this.addr.fill(0n, base, base + this.recsPerLeaf);
-    this.off.fill(0n, base, base + this.recsPerLeaf);
-    this.len.fill(0n, base, base + this.recsPerLeaf);
-    this.offF.fill(0, base, base + this.recsPerLeaf);
-    this.lenF.fill(0, base, base + this.recsPerLeaf);
+    this.addrD.fill(0, base, base + this.recsPerLeaf);
+    this.offD.fill(0, base, base + this.recsPerLeaf);
+    this.lenD.fill(0, base, base + this.recsPerLeaf);
     this.typeFlags.fill(0, base, base + this.recsPerLeaf);
     this.dev.fill(0, base, base + this.recsPerLeaf);
     this.prev[slot] = NULL;
@@ -126,8 +142,7 @@ export class IextArena {
       slot = this.nodeTop++;
     }
     const base = slot * this.keysPerNode;
-    this.keys.fill(0n, base, base + this.keysPerNode);
-    this.keysF.fill(0, base, base + this.keysPerNode);
+    this.keysD.fill(0, base, base + this.keysPerNode);
     this.ptrs.fill(NULL, base, base + this.keysPerNode);
     this.nodeId[slot] = this.nextSerial();
     this.liveNodes++;
@@ -143,23 +158,120 @@ export class IextArena {
   /** Bytes of typed-array storage reserved, live or not. */
   reservedBytes(): number {
     return (
-      this.addr.byteLength + this.off.byteLength + this.len.byteLength +
-      this.offF.byteLength + this.lenF.byteLength + this.keysF.byteLength +
-      this.typeFlags.byteLength + this.dev.byteLength + this.prev.byteLength +
-      this.next.byteLength + this.leafId.byteLength + this.leafAddr.byteLength +
-      this.leafKsize.byteLength + this.keys.byteLength + this.ptrs.byteLength +
-      this.nodeId.byteLength
+      this.addrD.byteLength + this.offD.byteLength + this.lenD.byteLength +
+      this.keysD.byteLength + this.typeFlags.byteLength + this.dev.byteLength +
+      this.prev.byteLength + this.next.byteLength + this.leafId.byteLength +
+      this.leafAddr.byteLength + this.leafKsize.byteLength + this.ptrs.byteLength +
+      this.nodeId.byteLength +
+      8 * ((this.addrX?.length ?? 0) + (this.offX?.length ?? 0) + (this.lenX?.length ?? 0) + (this.keysX?.length ?? 0))
     );
+  }
+
+  // ------------------------------------------------ exact I64 columns
+
+  /** the side array of a record column, created (zero-filled) on first need */
+  addrSide(): I64[] {
+    return (this.addrX ??= newSide(this.addrD.length));
+  }
+  offSide(): I64[] {
+    return (this.offX ??= newSide(this.offD.length));
+  }
+  lenSide(): I64[] {
+    return (this.lenX ??= newSide(this.lenD.length));
+  }
+  keysSide(): I64[] {
+    return (this.keysX ??= newSide(this.keysD.length));
+  }
+
+  /** record i's addr, offset (loff_t), length and node key j as I64 */
+  addrI(i: number): I64 {
+    const d = this.addrD[i];
+    return d <= SAFE ? d : this.addrX![i];
+  }
+  offI(i: number): I64 {
+    const d = this.offD[i];
+    return d <= SAFE && d >= -SAFE ? d : this.offX![i];
+  }
+  lenI(i: number): I64 {
+    const d = this.lenD[i];
+    return d <= SAFE ? d : this.lenX![i];
+  }
+  keyI(j: number): I64 {
+    const d = this.keysD[j];
+    return d <= SAFE ? d : this.keysX![j];
+  }
+
+  setAddr(i: number, v: I64): void {
+    if (typeof v === 'number') this.addrD[i] = v;
+    else {
+      this.addrD[i] = Number(v);
+      this.addrSide()[i] = v;
+    }
+  }
+  setLen(i: number, v: I64): void {
+    if (typeof v === 'number') this.lenD[i] = v;
+    else {
+      this.lenD[i] = Number(v);
+      this.lenSide()[i] = v;
+    }
+  }
+  /** v is the loff_t offset; signed says how the geometry compares it */
+  setOff(i: number, v: I64, signed: boolean): void {
+    if (typeof v === 'number' && (signed || v >= 0)) this.offD[i] = v;
+    else {
+      this.offD[i] = signed ? Number(v) : Number(BigInt.asUintN(64, toBig(v)));
+      this.offSide()[i] = v;
+    }
+  }
+  setKey(j: number, v: I64): void {
+    if (typeof v === 'number') this.keysD[j] = v;
+    else {
+      this.keysD[j] = Number(v);
+      this.keysSide()[j] = v;
+    }
+  }
+
+  /** Bigint views of the columns for tests and tools: a[i] reads and writes the exact value. */
+  get addr(): BigColumn {
+    return (this.views ??= this.makeViews()).addr;
+  }
+  get off(): BigColumn {
+    return (this.views ??= this.makeViews()).off;
+  }
+  get len(): BigColumn {
+    return (this.views ??= this.makeViews()).len;
+  }
+  get keys(): BigColumn {
+    return (this.views ??= this.makeViews()).keys;
+  }
+  private views: { addr: BigColumn; off: BigColumn; len: BigColumn; keys: BigColumn } | null = null;
+  private makeViews() {
+    const view = (get: (i: number) => I64, set: (i: number, v: I64) => void, kind: 'u64' | 's64'): BigColumn =>
+      new Proxy({} as BigColumn, {
+        get: (_t, p) => (typeof p === 'string' && /^\d+$/.test(p) ? toBig(get(Number(p))) : undefined),
+        set: (_t, p, v) => {
+          if (typeof p !== 'string' || !/^\d+$/.test(p) || typeof v !== 'bigint') return false;
+          set(Number(p), toI64(kind === 'u64' ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v)));
+          return true;
+        },
+      });
+    return {
+      addr: view((i) => this.addrI(i), (i, v) => this.setAddr(i, v), 'u64'),
+      off: view((i) => this.offI(i), (i, v) => this.setOff(i, v, this.geometry.signedOffsets), 's64'),
+      len: view((i) => this.lenI(i), (i, v) => this.setLen(i, v), 'u64'),
+      keys: view((j) => this.keyI(j), (j, v) => this.setKey(j, v), 'u64'),
+    };
   }
 
   private growLeaves(): void {
     const cap = grownCapacity(this.leafCap);
     const r = cap * this.recsPerLeaf;
-    this.addr = grow(this.addr, new BigUint64Array(r));
-    this.off = grow(this.off, new BigInt64Array(r));
-    this.len = grow(this.len, new BigUint64Array(r));
-    this.offF = grow(this.offF, new Float64Array(r));
-    this.lenF = grow(this.lenF, new Float64Array(r));
+    this.addrD = grow(this.addrD, new Float64Array(r));
+    this.offD = grow(this.offD, new Float64Array(r));
+    this.lenD = grow(this.lenD, new Float64Array(r));
+    if (this.addrX) growSide(this.addrX, r);
+    if (this.offX) growSide(this.offX, r);
+    if (this.lenX) growSide(this.lenX, r);
     this.typeFlags = grow(this.typeFlags, new Uint32Array(r));
     this.dev = grow(this.dev, new Uint32Array(r));
     this.prev = grow(this.prev, new Int32Array(cap));
@@ -173,12 +285,18 @@ export class IextArena {
   private growNodes(): void {
     const cap = grownCapacity(this.nodeCap);
     const k = cap * this.keysPerNode;
-    this.keys = grow(this.keys, new BigUint64Array(k));
-    this.keysF = grow(this.keysF, new Float64Array(k));
+    this.keysD = grow(this.keysD, new Float64Array(k));
+    if (this.keysX) growSide(this.keysX, k);
     this.ptrs = grow(this.ptrs, new Int32Array(k));
     this.nodeId = grow(this.nodeId, new Float64Array(cap));
     this.nodeCap = cap;
   }
+}
+
+const newSide = (n: number): I64[] => new Array<I64>(n).fill(0);
+
+function growSide(a: I64[], n: number): void {
+  for (let i = a.length; i < n; i++) a.push(0);
 }
 
 /** Grow by a quarter: at most 25% of the storage is ever unused slack. */

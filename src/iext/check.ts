@@ -21,17 +21,18 @@
  *     of the tree in key order with consistent back links and NULL ends;
  *   - records sorted by offset (as u64 keys) across the whole tree;
  *   - the number of records equals count() (if_bytes / record size);
- *   - when the arena keeps Float64 mirrors of the bigint columns (offF,
- *     lenF, keysF: Number() of the offset as the geometry compares it, of
- *     the length and of the key), every mirror of a live leaf or node
- *     equals its bigint.
+ *   - the I64 columns of every live leaf and node are coherent: each double
+ *     is an integer, and where it is beyond 2^53 the side array holds an
+ *     exact value whose Number() (of the offset as the geometry compares
+ *     it) is that double.
  *
  * Fill lower bounds (half-full leaves and nodes) are deliberately NOT
  * checked: the C keeps an under-full leaf or node whenever its neighbours
  * are too full to merge with it.
  */
-import { NULL } from './arena.js';
+import { NULL, SAFE } from './arena.js';
 import type { IextTree } from './tree.js';
+import { type I64, toBig } from '../util/int64.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
@@ -59,25 +60,33 @@ export function checkTreeStructure(tree: IextTree): string[] {
   const leafSlots = a.prev.length;
   const nodeSlots = a.nodeId.length;
   const signed = tree.geometry.signedOffsets;
-  // optional double mirrors of the bigint columns (absent in older arenas)
-  const mirror = a as unknown as { offF?: Float64Array; lenF?: Float64Array; keysF?: Float64Array };
+  const off = (j: number): bigint => toBig(a.offI(j));
+  const len = (j: number): bigint => toBig(a.lenI(j));
+  const addr = (j: number): bigint => toBig(a.addrI(j));
+  const keyAt = (j: number): bigint => toBig(a.keyI(j));
 
+  /** d is the value, or (beyond 2^53) Number() of the exact value x as asD sees it */
+  const checkExact = (d: number, x: I64 | undefined, asD: (v: bigint) => number, what: string): void => {
+    if (!Number.isInteger(d)) report(`${what}: double ${d} is not an integer`);
+    else if (d > SAFE || d < -SAFE) {
+      if (x === undefined) report(`${what}: double ${d} is beyond 2^53 but there is no exact value`);
+      else if (asD(toBig(x)) !== d) report(`${what}: double ${d} != Number(exact value ${hex(toBig(x))})`);
+    }
+  };
+  const asU64 = (v: bigint): number => (v >= 0n && v <= 0xffff_ffff_ffff_ffffn ? Number(v) : NaN);
+  const asOff = (v: bigint): number => (v < -(1n << 63n) || v >= 1n << 63n ? NaN : signed ? Number(v) : Number(u64(v)));
   const checkLeafMirrors = (leaf: number, where: string): void => {
-    const { offF, lenF } = mirror;
-    if (!offF || !lenF) return;
     for (let i = 0; i < R; i++) {
       const j = leaf * R + i;
-      const o = signed ? Number(a.off[j]) : Number(u64(a.off[j]));
-      if (offF[j] !== o) report(`${where}: record ${i} offF ${offF[j]} != Number(offset ${hex(a.off[j])})`);
-      if (lenF[j] !== Number(a.len[j])) report(`${where}: record ${i} lenF ${lenF[j]} != Number(length ${hex(a.len[j])})`);
+      checkExact(a.offD[j], a.offX?.[j], asOff, `${where}: record ${i} offset`);
+      checkExact(a.lenD[j], a.lenX?.[j], asU64, `${where}: record ${i} length`);
+      checkExact(a.addrD[j], a.addrX?.[j], asU64, `${where}: record ${i} addr`);
     }
   };
   const checkNodeMirrors = (node: number, where: string): void => {
-    const { keysF } = mirror;
-    if (!keysF) return;
     for (let i = 0; i < K; i++) {
       const j = node * K + i;
-      if (keysF[j] !== Number(a.keys[j])) report(`${where}: keysF[${i}] ${keysF[j]} != Number(key ${hex(a.keys[j])})`);
+      checkExact(a.keysD[j], a.keysX?.[j], asU64, `${where}: keys[${i}]`);
     }
   };
 
@@ -114,18 +123,18 @@ export function checkTreeStructure(tree: IextTree): string[] {
   const checkLeafRecords = (leaf: number, max: number, where: string): number => {
     const base = leaf * R;
     let n = 0;
-    while (n < max && a.len[base + n] !== 0n) n++;
+    while (n < max && len(base + n) !== 0n) n++;
     for (let i = n; i < R; i++) {
       const j = base + i;
-      if (a.len[j] !== 0n) {
+      if (len(j) !== 0n) {
         report(`${where}: record ${i} is non-empty after the empty record ${n} (records not packed, or beyond max_recs ${max})`);
-      } else if (a.off[j] !== 0n || a.addr[j] !== 0n || a.typeFlags[j] !== 0 || a.dev[j] !== 0) {
+      } else if (off(j) !== 0n || addr(j) !== 0n || a.typeFlags[j] !== 0 || a.dev[j] !== 0) {
         report(`${where}: empty record ${i} is not all-zero`);
       }
     }
     for (let i = 1; i < n; i++) {
-      if (u64(a.off[base + i - 1]) >= u64(a.off[base + i]))
-        report(`${where}: record ${i} offset ${hex(a.off[base + i])} not above record ${i - 1} offset ${hex(a.off[base + i - 1])}`);
+      if (u64(off(base + i - 1)) >= u64(off(base + i)))
+        report(`${where}: record ${i} offset ${hex(off(base + i))} not above record ${i - 1} offset ${hex(off(base + i - 1))}`);
     }
     return n;
   };
@@ -158,10 +167,10 @@ export function checkTreeStructure(tree: IextTree): string[] {
     checkNodeMirrors(node, path);
     const base = node * K;
     let nr = 0;
-    while (nr < K && a.keys[base + nr] !== KEY_INVALID) nr++;
+    while (nr < K && keyAt(base + nr) !== KEY_INVALID) nr++;
     for (let i = 0; i < K; i++) {
       const used = i < nr;
-      const key = a.keys[base + i];
+      const key = keyAt(base + i);
       const ptr = a.ptrs[base + i];
       if (!used && key !== KEY_INVALID) report(`${path}: key slot ${i} = ${hex(key)} used after the first KEY_INVALID slot ${nr}`);
       if (used && ptr === NULL) report(`${path}: key slot ${i} = ${hex(key)} has a NULL ptr`);
@@ -173,11 +182,11 @@ export function checkTreeStructure(tree: IextTree): string[] {
     }
     if (node === root && nr < 2) report(`${path}: root node has ${nr} entry (a one-entry root is collapsed)`);
     for (let i = 1; i < nr; i++) {
-      if (a.keys[base + i - 1] >= a.keys[base + i])
-        report(`${path}: keys[${i}] = ${hex(a.keys[base + i])} not above keys[${i - 1}] = ${hex(a.keys[base + i - 1])}`);
+      if (keyAt(base + i - 1) >= keyAt(base + i))
+        report(`${path}: keys[${i}] = ${hex(keyAt(base + i))} not above keys[${i - 1}] = ${hex(keyAt(base + i - 1))}`);
     }
     for (let i = 0; i < nr; i++) {
-      const key = a.keys[base + i];
+      const key = keyAt(base + i);
       const child = a.ptrs[base + i];
       if (child === NULL) continue;
       const cpath = `${path}/${i}`;
@@ -192,7 +201,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
       if (first !== undefined && first !== key)
         report(`${path}: keys[${i}] = ${hex(key)} but the first key of its child is ${hex(first)}`);
     }
-    return a.keys[base];
+    return keyAt(base);
   };
 
   const walkLeaf = (leaf: number, path: string): bigint | undefined => {
@@ -209,7 +218,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
       report(`${path}: leaf has no records`);
       return undefined;
     }
-    return u64(a.off[leaf * R]);
+    return u64(off(leaf * R));
   };
 
   walkNode(root, height, `root (node ${root}, level ${height})`);
@@ -221,10 +230,10 @@ export function checkTreeStructure(tree: IextTree): string[] {
     const p = leaves[i - 1];
     const l = leaves[i];
     let pn = 0;
-    while (pn < R && a.len[p * R + pn] !== 0n) pn++;
-    if (pn === 0 || a.len[l * R] === 0n) continue;
-    const last = u64(a.off[p * R + pn - 1]);
-    const first = u64(a.off[l * R]);
+    while (pn < R && len(p * R + pn) !== 0n) pn++;
+    if (pn === 0 || len(l * R) === 0n) continue;
+    const last = u64(off(p * R + pn - 1));
+    const first = u64(off(l * R));
     if (last >= first) report(`leaf ${l} (#${i} in key order) starts at ${hex(first)}, not above the last record ${hex(last)} of leaf ${p}`);
   }
 

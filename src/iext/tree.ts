@@ -9,17 +9,19 @@
  *
  * Keys are u64 (node->keys[]); record offsets are loff_t. A loff_t offset
  * compared with a key is converted to u64, exactly as the C does.
+ *
+ * The operations compute on I64 values (src/util/int64.ts: a number when
+ * safe, a bigint otherwise) and MappingI records; the methods ending in I
+ * are that core. The methods of the same name without the I take and give
+ * bigint Mappings for the other layers and only convert.
  */
-import { IextArena, NULL } from './arena.js';
+import { IextArena, NULL, SAFE } from './arena.js';
 import { type Geometry, kmallocSize } from './geometry.js';
-import { type Cursor, type Mapping, KernelOops } from './record.js';
+import { type Cursor, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
+import { type I64, addU64, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
-const KEY_INVALID_F = 2 ** 63;
-const EXACT_LIMIT = 2 ** 53; // doubles below this are exact integers
-const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-const S64_MIN = -0x8000_0000_0000_0000n;
-const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+const KEY_INVALID_D = 2 ** 63;
 
 /** An allocation the kernel would perform (kzalloc/krealloc/kfree). */
 export type AllocEvent =
@@ -56,6 +58,10 @@ export class IextTree {
   private splitNode_ = NULL;
   private splitPos = 0;
   private readonly peekCur: Cursor = { leaf: NULL, pos: 0 };
+  // scratch records of the bigint wrappers
+  private readonly wrapIn = emptyMappingI();
+  private readonly wrapOut = emptyMappingI();
+  private readonly wrapEnd = { value: 0 as I64 };
 
   constructor(
     readonly geometry: Geometry,
@@ -85,70 +91,90 @@ export class IextTree {
   valid(cur: Cursor): boolean {
     if (cur.leaf === NULL) return false;
     if (cur.pos < 0 || cur.pos >= this.maxRecs()) return false;
-    return this.arena.lenF[cur.leaf * this.R + cur.pos] !== 0;
+    return this.arena.lenD[cur.leaf * this.R + cur.pos] !== 0;
   }
 
   /** fuse_iext_leaf_key: the record offset as a u64 key */
   leafKey(leaf: number, n: number): bigint {
-    return u64(this.arena.off[leaf * this.R + n]);
+    return toBig(this.leafKeyI(leaf, n));
+  }
+
+  /** fuse_iext_leaf_key on I64 */
+  private leafKeyI(leaf: number, n: number): I64 {
+    const i = leaf * this.R + n;
+    const d = this.arena.offD[i];
+    return d >= 0 && d <= SAFE ? d : u64I(this.arena.offI(i));
   }
 
   /**
    * fuse_iext_rec_cmp(rec, offset): 1 if the record starts after offset, -1
-   * if it ends at or before it. offsetF = Number(offset as the geometry
-   * compares it), uoffsetF = Number(u64 offset); see IextArena.offF.
+   * if it ends at or before it. offset is the loff_t, offD the double of it
+   * as the geometry compares it, uoff/uoffD the u64 offset and its double.
    */
-  private recCmp(i: number, offset: bigint, uoffset: bigint, offsetF: number, uoffsetF: number): number {
+  private recCmp(i: number, offset: I64, offD: number, uoff: I64, uoffD: number): number {
     const a = this.arena;
-    const of = a.offF[i];
-    if (of !== offsetF) {
-      if (of > offsetF) return 1;
-    } else if (this.signed ? a.off[i] > offset : u64(a.off[i]) > uoffset) {
-      return 1;
+    const od = a.offD[i];
+    if (od !== offD) {
+      if (od > offD) return 1;
+    } else if (od > SAFE || od < -SAFE) {
+      // equal doubles beyond 2^53: the exact values decide
+      const o = a.offX![i];
+      if (this.signed ? o > offset : u64I(o) > uoff) return 1;
     }
     // rec->offset + rec->length <= offset, the sum in u64 (wraps)
-    const end = of + a.lenF[i];
-    if (of >= 0 && end < EXACT_LIMIT) return end <= uoffsetF ? -1 : 0;
-    return u64(a.off[i] + a.len[i]) <= uoffset ? -1 : 0;
+    const end = od + a.lenD[i];
+    if (od >= 0 && end <= SAFE) return end <= uoffD ? -1 : 0;
+    return addU64(a.offI(i), a.lenI(i)) <= uoff ? -1 : 0;
   }
 
-  /** Number() of an offset as this geometry compares record offsets */
-  private offsetF(offset: bigint): number {
-    return this.signed ? Number(offset) : Number(u64(offset));
+  /** the double of a loff_t offset as this geometry compares record offsets */
+  private offsetD(offset: I64): number {
+    if (typeof offset === 'number' && (this.signed || offset >= 0)) return offset;
+    return this.signed ? Number(offset) : Number(BigInt.asUintN(64, toBig(offset)));
   }
 
-  /** node->keys[i] > key (u64), decided on the double mirrors when they differ */
-  private keyGt(i: number, key: bigint, keyF: number): boolean {
-    const kf = this.arena.keysF[i];
-    return kf !== keyF ? kf > keyF : this.arena.keys[i] > key;
+  /** node->keys[i] > key (u64), decided on the doubles when they differ */
+  private keyGt(i: number, key: I64, keyD: number): boolean {
+    const kd = this.arena.keysD[i];
+    if (kd !== keyD) return kd > keyD;
+    return kd > SAFE && this.arena.keysX![i] > key;
   }
 
   private keyIsInvalid(i: number): boolean {
-    return this.arena.keysF[i] === KEY_INVALID_F && this.arena.keys[i] === KEY_INVALID;
+    return this.arena.keysD[i] === KEY_INVALID_D && this.arena.keysX![i] === KEY_INVALID;
   }
 
-  private setKey(i: number, key: bigint): void {
-    this.arena.keys[i] = key;
-    this.arena.keysF[i] = Number(key);
+  private setKey(i: number, key: I64): void {
+    this.arena.setKey(i, key);
   }
 
   /** a key that came from a record offset (not an empty-slot marker) */
-  private setRecordKey(i: number, key: bigint): void {
+  private setRecordKey(i: number, key: I64): void {
     if (key === KEY_INVALID) this.hooks.onKeyInvalid?.();
-    this.setKey(i, key);
+    this.arena.setKey(i, key);
   }
 
   private copyKey(to: number, from: number): void {
-    this.arena.keys[to] = this.arena.keys[from];
-    this.arena.keysF[to] = this.arena.keysF[from];
+    const a = this.arena;
+    const d = a.keysD[from];
+    a.keysD[to] = d;
+    if (d > SAFE) a.keysX![to] = a.keysX![from];
   }
 
-  /** fuse_iext_get: copy the record at absolute index i */
+  /** fuse_iext_get: copy the record at absolute index i (bigint Mapping) */
   readRec(i: number, out: Mapping): Mapping {
+    return fromMappingI(out, this.readRecI(i, this.wrapOut));
+  }
+
+  /** fuse_iext_get on I64 */
+  readRecI(i: number, out: MappingI): MappingI {
     const a = this.arena;
-    out.addr = a.addr[i];
-    out.offset = a.off[i];
-    out.length = a.len[i];
+    const ad = a.addrD[i];
+    out.addr = ad <= SAFE ? ad : a.addrX![i];
+    const od = a.offD[i];
+    out.offset = od <= SAFE && od >= -SAFE ? od : a.offX![i];
+    const ld = a.lenD[i];
+    out.length = ld <= SAFE ? ld : a.lenX![i];
     const tf = a.typeFlags[i];
     out.type = tf & 0xffff;
     out.flags = tf >>> 16;
@@ -156,40 +182,45 @@ export class IextTree {
     return out;
   }
 
-  /** fuse_iext_set */
-  private writeRec(i: number, m: Mapping): void {
+  /** fuse_iext_set: offset stored as a loff_t, addr and length as u64 (the C's field types) */
+  private writeRec(i: number, m: MappingI): void {
     const a = this.arena;
-    a.addr[i] = m.addr;
-    a.off[i] = m.offset;
-    a.len[i] = m.length;
-    a.offF[i] = this.offsetF(a.off[i]);
-    a.lenF[i] = Number(a.len[i]);
+    a.setAddr(i, u64I(m.addr));
+    a.setOff(i, s64I(m.offset), this.signed);
+    a.setLen(i, u64I(m.length));
     a.typeFlags[i] = (m.type & 0xffff) | ((m.flags & 0xffff) << 16);
-    a.dev[i] = m.dev;
+    a.dev[i] = m.dev >>> 0;
   }
 
-  /** memmove of n records (absolute indexes; ranges may overlap) */
+  /** memmove of n records (absolute indexes; ranges may overlap; n <= RECS_PER_LEAF) */
   private moveRecs(to: number, from: number, n: number): void {
     if (n <= 0) return;
+    if (to < from) for (let k = 0; k < n; k++) this.moveRec(to + k, from + k);
+    else for (let k = n - 1; k >= 0; k--) this.moveRec(to + k, from + k);
+  }
+
+  /** one record of moveRecs: the doubles, and the exact values where the doubles are not */
+  private moveRec(t: number, f: number): void {
     const a = this.arena;
-    const end = from + n;
-    a.addr.copyWithin(to, from, end);
-    a.off.copyWithin(to, from, end);
-    a.len.copyWithin(to, from, end);
-    a.offF.copyWithin(to, from, end);
-    a.lenF.copyWithin(to, from, end);
-    a.typeFlags.copyWithin(to, from, end);
-    a.dev.copyWithin(to, from, end);
+    const ad = a.addrD[f];
+    a.addrD[t] = ad;
+    if (ad > SAFE) a.addrX![t] = a.addrX![f];
+    const od = a.offD[f];
+    a.offD[t] = od;
+    if (od > SAFE || od < -SAFE) a.offX![t] = a.offX![f];
+    const ld = a.lenD[f];
+    a.lenD[t] = ld;
+    if (ld > SAFE) a.lenX![t] = a.lenX![f];
+    a.typeFlags[t] = a.typeFlags[f];
+    a.dev[t] = a.dev[f];
   }
 
   /** fuse_iext_rec_clear */
   private clearRec(i: number): void {
     const a = this.arena;
-    a.addr[i] = 0n;
-    a.off[i] = 0n;
-    a.len[i] = 0n;
-    a.offF[i] = 0;
-    a.lenF[i] = 0;
+    a.addrD[i] = 0;
+    a.offD[i] = 0;
+    a.lenD[i] = 0;
     a.typeFlags[i] = 0;
     a.dev[i] = 0;
   }
@@ -231,9 +262,9 @@ export class IextTree {
       return;
     }
     const max = this.maxRecs();
-    const lenF = this.arena.lenF;
+    const lenD = this.arena.lenD;
     let i = 1;
-    for (; i < max; i++) if (lenF[cur.leaf * this.R + i] === 0) break;
+    for (; i < max; i++) if (lenD[cur.leaf * this.R + i] === 0) break;
     cur.pos = i - 1;
   }
 
@@ -271,56 +302,92 @@ export class IextTree {
   }
 
   /** fuse_iext_get_extent */
-  getExtent(cur: Cursor, got: Mapping): boolean {
+  getExtentI(cur: Cursor, got: MappingI): boolean {
     if (!this.valid(cur)) return false;
-    this.readRec(cur.leaf * this.R + cur.pos, got);
+    this.readRecI(cur.leaf * this.R + cur.pos, got);
     return true;
   }
 
   /** fuse_iext_next_extent */
-  nextExtent(cur: Cursor, got: Mapping): boolean {
+  nextExtentI(cur: Cursor, got: MappingI): boolean {
     this.next(cur);
-    return this.getExtent(cur, got);
+    return this.getExtentI(cur, got);
   }
 
   /** fuse_iext_prev_extent */
-  prevExtent(cur: Cursor, got: Mapping): boolean {
+  prevExtentI(cur: Cursor, got: MappingI): boolean {
     this.prev(cur);
-    return this.getExtent(cur, got);
+    return this.getExtentI(cur, got);
   }
 
   /** fuse_iext_peek_next_extent: on a copy of the cursor */
-  peekNextExtent(cur: Cursor, got: Mapping): boolean {
+  peekNextExtentI(cur: Cursor, got: MappingI): boolean {
     const ncur = this.peekCur;
     ncur.leaf = cur.leaf;
     ncur.pos = cur.pos;
-    return this.nextExtent(ncur, got);
+    return this.nextExtentI(ncur, got);
   }
 
   /** fuse_iext_peek_prev_extent: on a copy of the cursor */
-  peekPrevExtent(cur: Cursor, got: Mapping): boolean {
+  peekPrevExtentI(cur: Cursor, got: MappingI): boolean {
     const ncur = this.peekCur;
     ncur.leaf = cur.leaf;
     ncur.pos = cur.pos;
-    return this.prevExtent(ncur, got);
+    return this.prevExtentI(ncur, got);
+  }
+
+  /** got (bigint) = the I64 record the core found, when it found one */
+  private out(found: boolean, got: Mapping): boolean {
+    if (found) fromMappingI(got, this.wrapOut);
+    return found;
+  }
+
+  /** fuse_iext_get_extent (bigint Mapping) */
+  getExtent(cur: Cursor, got: Mapping): boolean {
+    return this.out(this.getExtentI(cur, this.wrapOut), got);
+  }
+
+  /** fuse_iext_next_extent (bigint Mapping) */
+  nextExtent(cur: Cursor, got: Mapping): boolean {
+    return this.out(this.nextExtentI(cur, this.wrapOut), got);
+  }
+
+  /** fuse_iext_prev_extent (bigint Mapping) */
+  prevExtent(cur: Cursor, got: Mapping): boolean {
+    return this.out(this.prevExtentI(cur, this.wrapOut), got);
+  }
+
+  /** fuse_iext_peek_next_extent (bigint Mapping) */
+  peekNextExtent(cur: Cursor, got: Mapping): boolean {
+    return this.out(this.peekNextExtentI(cur, this.wrapOut), got);
+  }
+
+  /** fuse_iext_peek_prev_extent (bigint Mapping) */
+  peekPrevExtent(cur: Cursor, got: Mapping): boolean {
+    return this.out(this.peekPrevExtentI(cur, this.wrapOut), got);
   }
 
   // ------------------------------------------------------------ node helpers
 
-  /** fuse_iext_find_level: the node (or leaf, level 1) whose range holds key */
+  /** fuse_iext_find_level: the node (or leaf, level 1) whose range holds key (a u64) */
   findLevel(key: bigint, level: number): number {
+    return this.findLevelI(toI64(BigInt.asUintN(64, key)), level);
+  }
+
+  /** fuse_iext_find_level on an I64 u64 key */
+  private findLevelI(key: I64, level: number): number {
     if (this.height === 0) return NULL;
     const K = this.K;
-    const { ptrs, keys, keysF } = this.arena;
-    const keyF = Number(key);
+    const { ptrs, keysD } = this.arena;
+    const keyD = Number(key);
     let node = this.root;
     for (let h = this.height; h > level; h--) {
       const base = node * K;
       let i = 1;
       // keyGt inlined: this loop is the hottest of every lookup
       for (; i < K; i++) {
-        const kf = keysF[base + i];
-        if (kf > keyF || (kf === keyF && keys[base + i] > key)) break;
+        const kd = keysD[base + i];
+        if (kd > keyD || (kd === keyD && kd > SAFE && this.arena.keysX![base + i] > key)) break;
       }
       node = ptrs[base + i - 1];
       if (node === NULL) break;
@@ -329,19 +396,19 @@ export class IextTree {
   }
 
   /** fuse_iext_node_pos */
-  private nodePos(node: number, key: bigint): number {
-    const keyF = Number(key);
+  private nodePos(node: number, key: I64): number {
+    const keyD = Number(key);
     const base = node * this.K;
     let i = 1;
-    for (; i < this.K; i++) if (this.keyGt(base + i, key, keyF)) break;
+    for (; i < this.K; i++) if (this.keyGt(base + i, key, keyD)) break;
     return i - 1;
   }
 
   /** fuse_iext_node_insert_pos */
-  private nodeInsertPos(node: number, key: bigint): number {
-    const keyF = Number(key);
+  private nodeInsertPos(node: number, key: I64): number {
+    const keyD = Number(key);
     const base = node * this.K;
-    for (let i = 0; i < this.K; i++) if (this.keyGt(base + i, key, keyF)) return i;
+    for (let i = 0; i < this.K; i++) if (this.keyGt(base + i, key, keyD)) return i;
     return this.K;
   }
 
@@ -355,11 +422,11 @@ export class IextTree {
 
   /** fuse_iext_leaf_nr_entries */
   leafNrEntries(leaf: number, start: number): number {
-    const lenF = this.arena.lenF;
+    const lenD = this.arena.lenD;
     const max = this.maxRecs();
     const base = leaf * this.R;
     let i = start;
-    for (; i < max; i++) if (lenF[base + i] === 0) break;
+    for (; i < max; i++) if (lenD[base + i] === 0) break;
     return i;
   }
 
@@ -396,7 +463,7 @@ export class IextTree {
     const a = this.arena;
     const K = this.K;
     const node = this.allocNode();
-    if (this.height === 1) this.setRecordKey(node * K, this.leafKey(this.root, 0));
+    if (this.height === 1) this.setRecordKey(node * K, this.leafKeyI(this.root, 0));
     else this.copyKey(node * K, this.root * K);
     a.ptrs[node * K] = this.root;
     for (let i = 1; i < K; i++) this.setKey(node * K + i, KEY_INVALID);
@@ -405,18 +472,19 @@ export class IextTree {
   }
 
   /** fuse_iext_update_node: replace key old by new on the path down to level */
-  private updateNode(oldKey: bigint, newKey: bigint, level: number, ptr: number): void {
+  private updateNode(oldKey: I64, newKey: I64, level: number, ptr: number): void {
     const K = this.K;
-    const { keys, keysF, ptrs } = this.arena;
-    const oldF = Number(oldKey);
+    const a = this.arena;
+    const { keysD, ptrs } = a;
+    const oldD = Number(oldKey);
     let node = this.root;
     for (let h = this.height; h > level; h--) {
       if (node === NULL) throw new KernelOops('fuse_iext_update_node', 'NULL node on the path');
       const base = node * K;
       let i = 0;
       for (; i < K; i++) {
-        if (i > 0 && this.keyGt(base + i, oldKey, oldF)) break;
-        if (keysF[base + i] === oldF && keys[base + i] === oldKey) this.setRecordKey(base + i, newKey);
+        if (i > 0 && this.keyGt(base + i, oldKey, oldD)) break;
+        if (keysD[base + i] === oldD && (oldD <= SAFE || a.keysX![base + i] === oldKey)) this.setRecordKey(base + i, newKey);
       }
       node = ptrs[base + i - 1];
     }
@@ -458,12 +526,12 @@ export class IextTree {
   }
 
   /** fuse_iext_insert_node: insert key/ptr at level, splitting upwards */
-  private insertNode(key: bigint, ptr: number, level: number): void {
+  private insertNode(key: I64, ptr: number, level: number): void {
     const K = this.K;
     for (;;) {
       if (this.height < level) this.grow();
       let nw = NULL;
-      let node = this.findLevel(key, level);
+      let node = this.findLevelI(key, level);
       if (node === NULL) throw new KernelOops('fuse_iext_insert_node', `no node at level ${level} for key 0x${key.toString(16)}`);
       let pos = this.nodeInsertPos(node, key);
       let nr = this.nodeNrEntries(node, pos);
@@ -474,7 +542,7 @@ export class IextTree {
         nr = this.splitNr;
       }
       const a = this.arena;
-      if (node !== nw && pos === 0 && nr > 0) this.updateNode(a.keys[node * K], key, level, node);
+      if (node !== nw && pos === 0 && nr > 0) this.updateNode(a.keyI(node * K), key, level, node);
       for (let i = nr; i > pos; i--) {
         this.copyKey(node * K + i, node * K + i - 1);
         a.ptrs[node * K + i] = a.ptrs[node * K + i - 1];
@@ -482,7 +550,7 @@ export class IextTree {
       this.setRecordKey(node * K + pos, key);
       a.ptrs[node * K + pos] = ptr;
       if (nw === NULL) return;
-      key = a.keys[nw * K];
+      key = a.keyI(nw * K);
       ptr = nw;
       level++;
     }
@@ -549,10 +617,15 @@ export class IextTree {
 
   // --------------------------------------------------------------- insertion
 
-  /** fuse_iext_insert_raw: insert irec at the cursor; cursor ends on it */
+  /** fuse_iext_insert_raw: insert irec at the cursor; cursor ends on it (bigint Mapping) */
   insertRaw(cur: Cursor, irec: Mapping): void {
+    this.insertRawI(cur, toMappingI(this.wrapIn, irec));
+  }
+
+  /** fuse_iext_insert_raw on I64 */
+  insertRawI(cur: Cursor, irec: MappingI): void {
     const R = this.R;
-    const key = u64(irec.offset);
+    const key = u64I(irec.offset);
     let nw = NULL;
 
     this.hooks.incSeq();
@@ -568,19 +641,24 @@ export class IextTree {
     }
 
     // Update the pointers in higher levels if the first entry changes.
-    if (cur.leaf !== nw && cur.pos === 0 && nr > 0) this.updateNode(this.leafKey(cur.leaf, 0), key, 1, cur.leaf);
+    if (cur.leaf !== nw && cur.pos === 0 && nr > 0) this.updateNode(this.leafKeyI(cur.leaf, 0), key, 1, cur.leaf);
 
     const base = cur.leaf * R;
     this.moveRecs(base + cur.pos + 1, base + cur.pos, nr - cur.pos);
     this.writeRec(base + cur.pos, irec);
     this.bytes += this.recSize;
 
-    if (nw !== NULL) this.insertNode(this.leafKey(nw, 0), nw, 2);
+    if (nw !== NULL) this.insertNode(this.leafKeyI(nw, 0), nw, 2);
   }
 
-  /** fuse_iext_insert: insert_raw, then the fuse_iext_insert tracepoint */
+  /** fuse_iext_insert: insert_raw, then the fuse_iext_insert tracepoint (bigint Mapping) */
   insert(cur: Cursor, irec: Mapping, state: number): void {
-    this.insertRaw(cur, irec);
+    this.insertI(cur, toMappingI(this.wrapIn, irec), state);
+  }
+
+  /** fuse_iext_insert on I64 */
+  insertI(cur: Cursor, irec: MappingI, state: number): void {
+    this.insertRawI(cur, irec);
     this.hooks.trace?.('fuse_iext_insert', cur, state);
   }
 
@@ -623,11 +701,11 @@ export class IextTree {
   }
 
   /** fuse_iext_remove_node: drop victim's entry at level 2 and rebalance upwards */
-  private removeNode(key: bigint, victim: number): void {
+  private removeNode(key: I64, victim: number): void {
     const a = this.arena;
     const K = this.K;
     let level = 2;
-    let node = this.findLevel(key, level);
+    let node = this.findLevelI(key, level);
     if (node === NULL) throw new KernelOops('fuse_iext_remove_node', 'no parent node for the victim');
     let pos = this.nodePos(node, key);
     for (;;) {
@@ -635,7 +713,7 @@ export class IextTree {
       else this.freeNode(victim);
 
       const nr = this.nodeNrEntries(node, pos) - 1;
-      key = a.keys[node * K];
+      key = a.keyI(node * K);
       for (let i = pos; i < nr; i++) {
         this.copyKey(node * K + i, node * K + i + 1);
         a.ptrs[node * K + i] = a.ptrs[node * K + i + 1];
@@ -644,8 +722,8 @@ export class IextTree {
       a.ptrs[node * K + nr] = NULL;
 
       if (pos === 0 && nr > 0) {
-        this.updateNode(key, a.keys[node * K], level, node);
-        key = a.keys[node * K];
+        this.updateNode(key, a.keyI(node * K), level, node);
+        key = a.keyI(node * K);
       }
 
       if (nr >= K >> 1) return;
@@ -653,7 +731,7 @@ export class IextTree {
       if (level < this.height) {
         // Not at the root: merge with a neighbour (or delete if empty), then go up.
         level++;
-        const parent = this.findLevel(key, level);
+        const parent = this.findLevelI(key, level);
         pos = this.nodePos(parent, key);
         const v = this.rebalanceNode(parent, pos, node, nr);
         pos = this.splitPos;
@@ -673,7 +751,7 @@ export class IextTree {
   }
 
   /** fuse_iext_rebalance_leaf: merge an under-full leaf into a neighbour */
-  private rebalanceLeaf(cur: Cursor, leaf: number, key: bigint, nr: number): void {
+  private rebalanceLeaf(cur: Cursor, leaf: number, key: I64, nr: number): void {
     const a = this.arena;
     const R = this.R;
     remove: {
@@ -702,7 +780,7 @@ export class IextTree {
             cur.leaf = leaf;
             cur.pos += nr;
           }
-          key = this.leafKey(next, 0);
+          key = this.leafKeyI(next, 0);
           leaf = next;
           break remove;
         }
@@ -726,7 +804,7 @@ export class IextTree {
     const R = this.R;
     const leaf = cur.leaf;
     if (leaf === NULL) throw new KernelOops('fuse_iext_remove', 'NULL cursor leaf');
-    let key = this.leafKey(leaf, 0);
+    let key = this.leafKeyI(leaf, 0);
 
     this.hooks.trace?.('fuse_iext_remove', cur, state);
     this.hooks.incSeq();
@@ -738,8 +816,8 @@ export class IextTree {
     this.bytes -= this.recSize;
 
     if (cur.pos === 0 && nr > 0) {
-      this.updateNode(key, this.leafKey(leaf, 0), 1, leaf);
-      key = this.leafKey(leaf, 0);
+      this.updateNode(key, this.leafKeyI(leaf, 0), 1, leaf);
+      key = this.leafKeyI(leaf, 0);
     } else if (cur.pos === nr) {
       const next = this.arena.next[leaf];
       cur.leaf = this.height > 1 && next !== NULL ? next : NULL;
@@ -757,23 +835,29 @@ export class IextTree {
   /**
    * fuse_iext_lookup_extent: the record covering offset, else the first one
    * after it; false with the cursor at the append point when there is none.
+   * (bigint Mapping)
    */
   lookupExtent(offset: bigint, cur: Cursor, got: Mapping): boolean {
-    const uoff = offset >= 0n ? offset : u64(offset);
-    cur.leaf = this.findLevel(uoff, 1);
+    return this.out(this.lookupExtentI(toI64(offset), cur, this.wrapOut), got);
+  }
+
+  /** fuse_iext_lookup_extent on I64 (offset a loff_t) */
+  lookupExtentI(offset: I64, cur: Cursor, got: MappingI): boolean {
+    const uoff = u64I(offset);
+    cur.leaf = this.findLevelI(uoff, 1);
     if (cur.leaf === NULL) {
       cur.pos = 0;
       return false;
     }
     const max = this.maxRecs();
-    const lenF = this.arena.lenF;
+    const lenD = this.arena.lenD;
     const base = cur.leaf * this.R;
-    const offF = this.offsetF(offset);
-    const uoffF = Number(uoff);
+    const offD = this.offsetD(offset);
+    const uoffD = typeof uoff === 'number' ? uoff : Number(uoff);
     for (cur.pos = 0; cur.pos < max; cur.pos++) {
-      if (lenF[base + cur.pos] === 0) break;
-      if (this.recCmp(base + cur.pos, offset, uoff, offF, uoffF) >= 0) {
-        this.readRec(base + cur.pos, got);
+      if (lenD[base + cur.pos] === 0) break;
+      if (this.recCmp(base + cur.pos, offset, offD, uoff, uoffD) >= 0) {
+        this.readRecI(base + cur.pos, got);
         return true;
       }
     }
@@ -783,30 +867,46 @@ export class IextTree {
     cur.leaf = next;
     cur.pos = 0;
     if (!this.valid(cur)) return false;
-    this.readRec(next * this.R, got);
+    this.readRecI(next * this.R, got);
     return true;
   }
 
   /**
    * fuse_iext_lookup_extent_before: the last extent before end; if it does
    * not cover end - 1, end becomes that extent's end (loff_t, wraps).
+   * (bigint Mapping and end)
    */
   lookupExtentBefore(end: { value: bigint }, cur: Cursor, got: Mapping): boolean {
-    const last = end.value > S64_MIN ? end.value - 1n : s64(end.value - 1n);
-    if (this.lookupExtent(last, cur, got) && got.offset <= last) return true;
-    if (!this.prevExtent(cur, got)) return false;
-    end.value = s64(got.offset + got.length);
+    const e = this.wrapEnd;
+    e.value = toI64(end.value);
+    const found = this.lookupExtentBeforeI(e, cur, this.wrapOut);
+    end.value = toBig(e.value);
+    return this.out(found, got);
+  }
+
+  /** fuse_iext_lookup_extent_before on I64 */
+  lookupExtentBeforeI(end: { value: I64 }, cur: Cursor, got: MappingI): boolean {
+    const last = subS64(end.value, 1);
+    if (this.lookupExtentI(last, cur, got) && got.offset <= last) return true;
+    if (!this.prevExtentI(cur, got)) return false;
+    end.value = s64I(addU64(got.offset, got.length));
     return true;
   }
 
-  /** fuse_iext_update_extent: overwrite the record under the cursor */
+  /** fuse_iext_update_extent: overwrite the record under the cursor (bigint Mapping) */
   updateExtent(state: number, cur: Cursor, nw: Mapping): void {
+    this.updateExtentI(state, cur, toMappingI(this.wrapIn, nw));
+  }
+
+  /** fuse_iext_update_extent on I64 */
+  updateExtentI(state: number, cur: Cursor, nw: MappingI): void {
     if (cur.leaf === NULL) throw new KernelOops('fuse_iext_update_extent', 'NULL cursor leaf');
     this.hooks.incSeq();
     const i = cur.leaf * this.R + cur.pos;
     if (cur.pos === 0) {
-      const old = this.arena.off[i];
-      if (nw.offset !== old) this.updateNode(u64(old), u64(nw.offset), 1, cur.leaf);
+      const old = this.arena.offI(i);
+      const nwOff = s64I(nw.offset);
+      if (nwOff !== old) this.updateNode(u64I(old), u64I(nwOff), 1, cur.leaf);
     }
     this.hooks.trace?.('fuse_iext_pre_update', cur, state);
     this.writeRec(i, nw);
@@ -843,11 +943,11 @@ export class IextTree {
   /** Every record in order, walking the leaf chain (for dumps and checks). */
   *records(): Generator<Mapping> {
     const cur: Cursor = { leaf: NULL, pos: 0 };
+    const m = emptyMappingI();
     this.first(cur);
     for (;;) {
-      const m: Mapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0 };
-      if (!this.getExtent(cur, m)) return;
-      yield m;
+      if (!this.getExtentI(cur, m)) return;
+      yield fromMappingI({ addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0 }, m);
       this.next(cur);
     }
   }
@@ -857,10 +957,16 @@ export class IextTree {
    * without an object per record, for dumps of hundreds of thousands.
    */
   forEachRecord(fn: (m: Mapping) => void): void {
-    const cur: Cursor = { leaf: NULL, pos: 0 };
     const m: Mapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0 };
+    this.forEachRecordI((r) => fn(fromMappingI(m, r)));
+  }
+
+  /** forEachRecord on I64: one reused MappingI */
+  forEachRecordI(fn: (m: MappingI) => void): void {
+    const cur: Cursor = { leaf: NULL, pos: 0 };
+    const m = emptyMappingI();
     this.first(cur);
-    while (this.getExtent(cur, m)) {
+    while (this.getExtentI(cur, m)) {
       fn(m);
       this.next(cur);
     }
