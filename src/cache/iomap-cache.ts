@@ -4,12 +4,47 @@
  * fuse_iomap_cache_* / fuse_iext_{add,del}_mapping functions of
  * fs/fuse/iomap_cache.c (RFC v3, seed 001 L8330-8860) plus
  * fuse_iomap_cache_invalidate_range from PATCH 3/4 (L9621-9648).
+ *
+ * The functions compute on I64 values and MappingI records
+ * (src/util/int64.ts: a number when safe, a bigint beyond 2^53); the
+ * methods ending in I are that implementation, and the public methods of
+ * the same name without the I take and give bigints and only convert.
  */
 import { IextArena, NULL } from '../iext/arena.js';
 import { FUSE_GEOMETRY, type Geometry } from '../iext/geometry.js';
-import { type Cursor, KernelLockup, type Mapping, cloneMapping, copyMapping, emptyMapping } from '../iext/record.js';
+import {
+  type Cursor,
+  KernelLockup,
+  type Mapping,
+  type MappingI,
+  bigMapping,
+  copyMappingI,
+  emptyMapping,
+  emptyMappingI,
+  fromMappingI,
+  toMappingI,
+} from '../iext/record.js';
 import { type AllocEvent, IextTree, type IextCursorEvent } from '../iext/tree.js';
-import { BIT63, roundDownS64, roundUpS64, roundUpU64, s64, u64, S64_MAX } from '../util/int64.js';
+import {
+  BIT63,
+  type I64,
+  S64_MAX,
+  addI,
+  addS64,
+  addU64,
+  hex64I,
+  roundDownS64I,
+  roundUpS64I,
+  roundUpU64I,
+  s64I,
+  subI,
+  subS64,
+  subU64,
+  toBig,
+  toI64,
+  u64,
+  u64I,
+} from '../util/int64.js';
 import {
   EUCLEAN,
   FUSE_IEXT_LEFT_CONTIG,
@@ -34,13 +69,18 @@ import {
 } from './constants.js';
 import type { CacheEvent, CacheEventSink, InodeIds } from './events.js';
 import { HAZARDS, type HazardHit, type HazardInfo } from './hazards.js';
-import { canMerge, canMerge3 } from './merge.js';
+import { canMerge, canMerge3I, canMergeI } from './merge.js';
 import { DEFAULT_REVISION, type ResolvedRevision, type Revision, resolveRevision } from './revision.js';
 import type { RevisionEvent, RevisionEventSink } from './events.js';
 
 /** A mapping handed out by a lookup: struct fuse_iomap with its cookie. */
 export interface CachedMapping extends Mapping {
   validityCookie: bigint;
+}
+
+/** CachedMapping with I64 fields */
+export interface CachedMappingI extends MappingI {
+  validityCookie: I64;
 }
 
 export interface CacheInode {
@@ -98,8 +138,15 @@ export class IomapCache {
   readonly read: IextTree;
   /** im_write: NULL until the first add to the write fork */
   write: IextTree | null = null;
+  /** im_seq (I64) */
+  seqI: I64;
   /** im_seq */
-  seq: bigint;
+  get seq(): bigint {
+    return toBig(this.seqI);
+  }
+  set seq(v: bigint) {
+    this.seqI = toI64(v);
+  }
   /** FUSE_I_IOMAP_CACHE */
   enabled = false;
   /** im_lock: number of shared holders, or -1 when held exclusively */
@@ -126,16 +173,24 @@ export class IomapCache {
   // Scratch values, one set per function (none of them nest), so that the
   // hot paths do not allocate: the C keeps these on the stack.
   private readonly rmCur: Cursor = { leaf: NULL, pos: 0 };
-  private readonly rmGot = emptyMapping();
-  private readonly rmDel = emptyMapping();
-  private readonly rmEnd = { value: 0n };
-  private readonly delNew = emptyMapping();
+  private readonly rmGot = emptyMappingI();
+  private readonly rmDel = emptyMappingI();
+  private readonly rmEnd = { value: 0 as I64 };
+  private readonly delNew = emptyMappingI();
   private readonly addCur: Cursor = { leaf: NULL, pos: 0 };
-  private readonly addGot = emptyMapping();
-  private readonly amLeft = emptyMapping();
-  private readonly amRight = emptyMapping();
+  private readonly addGot = emptyMappingI();
+  private readonly amLeft = emptyMappingI();
+  private readonly amRight = emptyMappingI();
   private readonly luCur: Cursor = { leaf: NULL, pos: 0 };
-  private readonly luGot = emptyMapping();
+  private readonly luGot = emptyMappingI();
+  // the bigint API's conversions
+  private readonly apiMap = emptyMappingI();
+  private readonly apiMval: CachedMappingI = { ...emptyMappingI(), validityCookie: 0 };
+  // inode->i_sb->s_maxbytes and i_blocksize as I64, refreshed when the inode's bigints change
+  private maxBytesBig = -1n;
+  private maxBytesI: I64 = -1;
+  private blockSizeBig = -1n;
+  private blockSizeI: I64 = -1;
 
   constructor(readonly inode: CacheInode, opts: CacheOptions = {}) {
     this.revision = opts.revision ?? DEFAULT_REVISION;
@@ -155,17 +210,18 @@ export class IomapCache {
     this.onAlloc = opts.onAlloc;
     this.arena = opts.arena ?? new IextArena(this.geometry);
     // fuse_iomap_set_fileio: zero im_read, im_seq, no write fork
-    this.seq = this.revision.initialSeq;
+    this.seqI = toI64(this.revision.initialSeq);
     this.read = this.newFork(Fork.READ);
   }
 
   private newFork(fork: Fork): IextTree {
     const onAlloc = this.onAlloc;
+    const nextSeqI = this.rev.nextSeqI;
     return new IextTree(
       this.geometry,
       {
         incSeq: () => {
-          this.seq = this.revision.nextSeq(this.seq);
+          this.seqI = nextSeqI(this.seqI);
         },
         trace: (event, cur, state) => this.traceCursor(event, cur, state),
         onAlloc: onAlloc ? (ev) => onAlloc(fork, ev) : undefined,
@@ -176,6 +232,26 @@ export class IomapCache {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** inode->i_sb->s_maxbytes as I64 */
+  private maxBytes(): I64 {
+    const b = this.inode.maxBytes;
+    if (b !== this.maxBytesBig) {
+      this.maxBytesBig = b;
+      this.maxBytesI = toI64(b);
+    }
+    return this.maxBytesI;
+  }
+
+  /** i_blocksize(inode) as I64 */
+  private blockSize(): I64 {
+    const b = this.inode.blockSize;
+    if (b !== this.blockSizeBig) {
+      this.blockSizeBig = b;
+      this.blockSizeI = toI64(b);
+    }
+    return this.blockSizeI;
+  }
 
   /** fuse_iomap_fork_ptr */
   forkPtr(fork: Fork): IextTree | null {
@@ -228,8 +304,9 @@ export class IomapCache {
    * a > b where a is a record offset: loff_t in rfc-v3, u64 in v7 (struct
    * fuse_iomap_io), so the C compares unsigned there (b converts to u64).
    */
-  private recOffGt(a: bigint, b: bigint): boolean {
-    return this.unsignedOffsets ? u64(a) > u64(b) : a > b;
+  private recOffGt(a: I64, b: I64): boolean {
+    if (typeof a === 'number' && typeof b === 'number' && (!this.unsignedOffsets || (a >= 0 && b >= 0))) return a > b;
+    return this.unsignedOffsets ? u64I(a) > u64I(b) : a > b;
   }
 
   private emitRevision(ev: RevisionEvent): void {
@@ -307,19 +384,19 @@ export class IomapCache {
   // --------------------------------------------------------------- removal
 
   /** fuse_iext_del_mapping: remove del (a part of got, under the cursor) */
-  private delMapping(ifp: IextTree, icur: Cursor, got: Mapping, del: Mapping): void {
-    const delEndoff = u64(del.offset + del.length);
-    const gotEndoff = u64(got.offset + got.length);
+  private delMapping(ifp: IextTree, icur: Cursor, got: MappingI, del: MappingI): void {
+    const delEndoff = addU64(del.offset, del.length);
+    const gotEndoff = addU64(got.offset, got.length);
     let state = this.forkToState(ifp);
     const delEndaddr =
-      del.type === FUSE_IOMAP_TYPE_MAPPED || del.type === FUSE_IOMAP_TYPE_UNWRITTEN ? u64(del.addr + del.length) : FUSE_IOMAP_NULL_ADDR;
+      del.type === FUSE_IOMAP_TYPE_MAPPED || del.type === FUSE_IOMAP_TYPE_UNWRITTEN ? addU64(del.addr, del.length) : FUSE_IOMAP_NULL_ADDR;
 
     if (got.offset === del.offset) state |= FUSE_IEXT_LEFT_FILLING;
     if (gotEndoff === delEndoff) state |= FUSE_IEXT_RIGHT_FILLING;
 
     if (this.sink) {
-      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping', state, map: cloneMapping(del) });
-      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping_got', map: cloneMapping(got) });
+      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping', state, map: bigMapping(del) });
+      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping_got', map: bigMapping(got) });
     }
 
     switch (state & (FUSE_IEXT_LEFT_FILLING | FUSE_IEXT_RIGHT_FILLING)) {
@@ -330,29 +407,29 @@ export class IomapCache {
         break;
       case FUSE_IEXT_LEFT_FILLING:
         // Deleting the first part of the extent.
-        got.offset = s64(delEndoff);
+        got.offset = s64I(delEndoff);
         got.addr = delEndaddr;
-        got.length = u64(got.length - del.length);
-        ifp.updateExtent(state, icur, got);
+        got.length = subU64(got.length, del.length);
+        ifp.updateExtentI(state, icur, got);
         break;
       case FUSE_IEXT_RIGHT_FILLING:
         // Deleting the last part of the extent.
-        got.length = u64(got.length - del.length);
-        ifp.updateExtent(state, icur, got);
+        got.length = subU64(got.length, del.length);
+        ifp.updateExtentI(state, icur, got);
         break;
       case 0: {
         // Deleting the middle of the extent.
-        got.length = u64(del.offset - got.offset);
-        ifp.updateExtent(state, icur, got);
+        got.length = subU64(del.offset, got.offset);
+        ifp.updateExtentI(state, icur, got);
         const nw = this.delNew;
-        nw.offset = s64(delEndoff);
-        nw.length = u64(gotEndoff - delEndoff);
+        nw.offset = s64I(delEndoff);
+        nw.length = subU64(gotEndoff, delEndoff);
         nw.type = got.type;
         nw.flags = got.flags;
         nw.addr = delEndaddr;
         nw.dev = got.dev;
         ifp.next(icur);
-        ifp.insert(icur, nw, state);
+        ifp.insertI(icur, nw, state);
         break;
       }
     }
@@ -363,56 +440,61 @@ export class IomapCache {
    * start is a loff_t, len a u64. Returns 0 or -EUCLEAN.
    */
   cacheRemove(fork: Fork, start: bigint, len: bigint): number {
+    return this.cacheRemoveI(fork, toI64(start), toI64(len));
+  }
+
+  /** fuse_iomap_cache_remove on I64 */
+  cacheRemoveI(fork: Fork, start: I64, len: I64): number {
     this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_remove');
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_remove', fork, offset: start, length: len });
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_remove', fork, offset: toBig(start), length: toBig(len) });
 
     const ifp = this.forkPtr(fork);
     if (!ifp || ifp.count() === 0) return 0;
 
     // Fast shortcut if the caller wants to erase everything.
-    const maxBytes = this.inode.maxBytes;
-    if (start === 0n && len >= (maxBytes >= 0n ? maxBytes : u64(maxBytes))) {
-      this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${len.toString(16)} erased ${ifp.count()} record(s) at seq ${this.seq}`);
+    const maxBytes = this.maxBytes();
+    if (start === 0 && len >= (maxBytes >= 0 ? maxBytes : u64I(maxBytes))) {
+      this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${hex64I(len)} erased ${ifp.count()} record(s) at seq ${this.seqI}`);
       ifp.destroy();
       return 0;
     }
 
     let ret = 0;
     out: {
-      if (len === 0n) break out;
+      if (len === 0) break out;
 
       // Remove to EOF: round s_maxbytes up to a block (loff_t, wraps).
-      if (len === FUSE_IOMAP_INVAL_TO_EOF) len = u64(roundUpS64(this.inode.maxBytes, this.inode.blockSize) - start);
+      if (len === FUSE_IOMAP_INVAL_TO_EOF) len = subU64(roundUpS64I(maxBytes, this.blockSize()), start);
 
-      const sum = start + len;
+      const sum = addI(start, len);
       const endRef = this.rmEnd;
-      endRef.value = sum > S64_MAX ? s64(sum) : sum;
+      endRef.value = typeof sum === 'number' || sum <= S64_MAX ? sum : s64I(sum);
       // end == LLONG_MIN still works (end - 1 wraps to LLONG_MAX, SPEC 8.20); past it the result depends on the tree height
-      if (sum > BIT63 || start < 0n)
-        this.hazard(HAZARDS.removeEndOverflow, `cache_remove ${forkName(fork)} start 0x${u64(start).toString(16)} len 0x${len.toString(16)}: end wraps to 0x${u64(endRef.value).toString(16)}`);
+      if (start < 0 || (typeof sum !== 'number' && sum > BIT63))
+        this.hazard(HAZARDS.removeEndOverflow, `cache_remove ${forkName(fork)} start 0x${hex64I(start)} len 0x${hex64I(len)}: end wraps to 0x${hex64I(endRef.value)}`);
       const icur = this.rmCur;
       const got = this.rmGot;
       if (!this.lookupExtentBefore(ifp, endRef, icur, got)) break out;
-      let end = s64(endRef.value - 1n);
+      let end = subS64(endRef.value, 1);
       let done = false;
       // A remove that makes progress visits each record once, plus a split at
       // either end; more passes than that means the C spins (v7, start >= 2^63)
       let passes = ifp.count() * 2 + 8;
 
-      while (end !== -1n && end >= start) {
+      while (end !== -1 && end >= start) {
         if (--passes < 0)
-          throw new KernelLockup('fuse_iomap_cache_remove', `no progress removing ${forkName(fork)} start 0x${u64(start).toString(16)} len 0x${len.toString(16)}: each pass deletes 0x${this.rmDel.length.toString(16)} bytes at 0x${u64(this.rmDel.offset).toString(16)}`);
+          throw new KernelLockup('fuse_iomap_cache_remove', `no progress removing ${forkName(fork)} start 0x${hex64I(start)} len 0x${hex64I(len)}: each pass deletes 0x${hex64I(this.rmDel.length)} bytes at 0x${hex64I(this.rmDel.offset)}`);
         // Is the found extent after a hole in which end lives? Back up.
-        if (this.recOffGt(got.offset, end) && !ifp.prevExtent(icur, got)) {
+        if (this.recOffGt(got.offset, end) && !ifp.prevExtentI(icur, got)) {
           done = true;
           break;
         }
         // Is the last block of this extent before the range? Then done.
-        const gotLast = s64(got.offset + got.length - 1n);
+        const gotLast = subS64(addS64(got.offset, got.length), 1);
         if (gotLast < end) end = gotLast;
         if (end < start) break;
 
-        const del = copyMapping(this.rmDel, got);
+        const del = copyMappingI(this.rmDel, got);
         let wasreal: boolean;
         switch (del.type) {
           case FUSE_IOMAP_TYPE_DELALLOC:
@@ -436,18 +518,20 @@ export class IomapCache {
         }
 
         if (this.recOffGt(start, got.offset)) {
+          const skip = subI(start, got.offset);
           del.offset = start;
-          del.length = u64(del.length - (start - got.offset));
-          if (wasreal) del.addr = u64(del.addr + (start - got.offset));
+          del.length = subU64(del.length, skip);
+          if (wasreal) del.addr = addU64(del.addr, skip);
         }
-        if (u64(del.offset + del.length) > u64(end + 1n)) del.length = u64(end + 1n - del.offset);
+        const endPlus1 = addI(end, 1);
+        if (addU64(del.offset, del.length) > u64I(endPlus1)) del.length = subU64(endPlus1, del.offset);
 
         this.delMapping(ifp, icur, got, del);
-        end = s64(del.offset - 1n);
+        end = subS64(del.offset, 1);
 
         // If not done go on to the next (previous) record.
-        if (end !== -1n && end >= start) {
-          if (!ifp.getExtent(icur, got) || (this.recOffGt(got.offset, end) && !ifp.prevExtent(icur, got))) {
+        if (end !== -1 && end >= start) {
+          if (!ifp.getExtentI(icur, got) || (this.recOffGt(got.offset, end) && !ifp.prevExtentI(icur, got))) {
             done = true;
             break;
           }
@@ -455,7 +539,7 @@ export class IomapCache {
       }
 
       // Should have removed everything.
-      ret = len === 0n || done || end === -1n || end < start ? 0 : -EUCLEAN;
+      ret = len === 0 || done || end === -1 || end < start ? 0 : -EUCLEAN;
     }
     this.checkMappingsDebug(ifp);
     return ret;
@@ -464,46 +548,46 @@ export class IomapCache {
   // -------------------------------------------------------------- addition
 
   /** fuse_iext_add_mapping: insert nw at the cursor, merging with neighbours */
-  private addMapping(ifp: IextTree, icur: Cursor, nw: Mapping): void {
+  private addMapping(ifp: IextTree, icur: Cursor, nw: MappingI): void {
     const left = this.amLeft;
     const right = this.amRight;
     let state = this.forkToState(ifp);
 
-    if (ifp.peekPrevExtent(icur, left)) state |= FUSE_IEXT_LEFT_VALID;
+    if (ifp.peekPrevExtentI(icur, left)) state |= FUSE_IEXT_LEFT_VALID;
     // Not true if we're inserting into the "hole" at eof.
-    if (ifp.getExtent(icur, right)) state |= FUSE_IEXT_RIGHT_VALID;
-    if (state & FUSE_IEXT_LEFT_VALID && canMerge(left, nw)) state |= FUSE_IEXT_LEFT_CONTIG;
-    if (state & FUSE_IEXT_RIGHT_VALID && canMerge(nw, right) && (!(state & FUSE_IEXT_LEFT_CONTIG) || canMerge3(left, nw, right)))
+    if (ifp.getExtentI(icur, right)) state |= FUSE_IEXT_RIGHT_VALID;
+    if (state & FUSE_IEXT_LEFT_VALID && canMergeI(left, nw)) state |= FUSE_IEXT_LEFT_CONTIG;
+    if (state & FUSE_IEXT_RIGHT_VALID && canMergeI(nw, right) && (!(state & FUSE_IEXT_LEFT_CONTIG) || canMerge3I(left, nw, right)))
       state |= FUSE_IEXT_RIGHT_CONTIG;
 
     if (this.sink) {
-      this.emit({ ...this.base(), name: 'fuse_iext_add_mapping', state, map: cloneMapping(nw) });
-      if (state & FUSE_IEXT_LEFT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_left', map: cloneMapping(left) });
-      if (state & FUSE_IEXT_RIGHT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_right', map: cloneMapping(right) });
+      this.emit({ ...this.base(), name: 'fuse_iext_add_mapping', state, map: bigMapping(nw) });
+      if (state & FUSE_IEXT_LEFT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_left', map: bigMapping(left) });
+      if (state & FUSE_IEXT_RIGHT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_right', map: bigMapping(right) });
     }
 
     switch (state & (FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG)) {
       case FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG:
         // Contiguous on both sides: merge all three into one record.
-        left.length = u64(left.length + nw.length + right.length);
+        left.length = addU64(addU64(left.length, nw.length), right.length);
         ifp.remove(icur, state);
         ifp.prev(icur);
-        ifp.updateExtent(state, icur, left);
+        ifp.updateExtentI(state, icur, left);
         break;
       case FUSE_IEXT_LEFT_CONTIG:
-        left.length = u64(left.length + nw.length);
+        left.length = addU64(left.length, nw.length);
         ifp.prev(icur);
-        ifp.updateExtent(state, icur, left);
+        ifp.updateExtentI(state, icur, left);
         break;
       case FUSE_IEXT_RIGHT_CONTIG:
         right.offset = nw.offset;
         right.addr = nw.addr;
-        right.length = u64(right.length + nw.length);
-        ifp.updateExtent(state, icur, right);
+        right.length = addU64(right.length, nw.length);
+        ifp.updateExtentI(state, icur, right);
         break;
       case 0:
-        if (nw.offset < 0n && !this.unsignedOffsets) this.hazard(HAZARDS.negativeOffsetRecord, `insert ${forkName(ifp === this.write ? Fork.WRITE : Fork.READ)} offset 0x${u64(nw.offset).toString(16)}`);
-        ifp.insert(icur, nw, state);
+        if (nw.offset < 0 && !this.unsignedOffsets) this.hazard(HAZARDS.negativeOffsetRecord, `insert ${forkName(ifp === this.write ? Fork.WRITE : Fork.READ)} offset 0x${hex64I(nw.offset)}`);
+        ifp.insertI(icur, nw, state);
         break;
     }
   }
@@ -513,10 +597,15 @@ export class IomapCache {
    * the write fork on first use. Returns 0 or -EUCLEAN.
    */
   cacheAdd(fork: Fork, nw: Mapping): number {
+    return this.cacheAddI(fork, toMappingI(this.apiMap, nw));
+  }
+
+  /** fuse_iomap_cache_add on I64 (nw is not modified) */
+  cacheAddI(fork: Fork, nw: MappingI): number {
     this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_add');
-    this.assert(nw.length > 0n, 'new->length > 0', 'fuse_iomap_cache_add');
-    this.assert(this.recOffGt(this.inode.maxBytes, nw.offset), 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_add', fork, map: cloneMapping(nw) });
+    this.assert(nw.length > 0, 'new->length > 0', 'fuse_iomap_cache_add');
+    this.assert(this.recOffGt(this.maxBytes(), nw.offset), 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_add', fork, map: bigMapping(nw) });
 
     let ifp = this.forkPtr(fork);
     if (!ifp) {
@@ -527,17 +616,21 @@ export class IomapCache {
 
     const icur = this.addCur;
     const got = this.addGot;
-    if (ifp.lookupExtent(nw.offset, icur, got)) {
+    if (ifp.lookupExtentI(nw.offset, icur, got)) {
       // make sure we only add into a hole
-      const fits = this.recOffGt(got.offset, nw.offset) && u64(got.offset - nw.offset) >= nw.length;
+      const gap = subU64(got.offset, nw.offset);
+      const fits = this.recOffGt(got.offset, nw.offset) && gap >= nw.length;
       this.assert(this.recOffGt(got.offset, nw.offset), 'got.offset > new->offset', 'fuse_iomap_cache_add');
-      this.assert(u64(got.offset - nw.offset) >= nw.length, 'got.offset - new->offset >= new->length', 'fuse_iomap_cache_add');
+      this.assert(gap >= nw.length, 'got.offset - new->offset >= new->length', 'fuse_iomap_cache_add');
       if (!fits) return -EUCLEAN; // v7: -EFSCORRUPTED (= EUCLEAN)
     }
 
     this.addMapping(ifp, icur, nw);
-    if (!this.unsignedOffsets && nw.offset >= 0n && nw.offset + nw.length > S64_MAX + 1n)
-      this.hazard(HAZARDS.recordEndPastLlongMax, `cache_add ${forkName(fork)} 0x${nw.offset.toString(16)}+0x${nw.length.toString(16)} ends at 0x${(nw.offset + nw.length).toString(16)}`);
+    if (!this.unsignedOffsets && nw.offset >= 0) {
+      const end = addI(nw.offset, nw.length);
+      if (typeof end !== 'number' && end > S64_MAX + 1n)
+        this.hazard(HAZARDS.recordEndPastLlongMax, `cache_add ${forkName(fork)} 0x${nw.offset.toString(16)}+0x${nw.length.toString(16)} ends at 0x${end.toString(16)}`);
+    }
     this.checkMappingsDebug(ifp);
     return 0;
   }
@@ -549,11 +642,16 @@ export class IomapCache {
    * that is over cache_maxbytes (fuse_iomap_cache_cleanup).
    */
   cacheUpsert(fork: Fork, map: Mapping): number {
+    return this.cacheUpsertI(fork, toMappingI(this.apiMap, map));
+  }
+
+  /** fuse_iomap_cache_upsert on I64 (map is not modified) */
+  cacheUpsertI(fork: Fork, map: MappingI): number {
     if (this.rev.skipPureOverwriteIntoUnusedWriteFork && fork === Fork.WRITE && map.type === this.pureOverwrite && !this.write) return 0;
-    const err = this.cacheRemove(fork, map.offset, map.length);
+    const err = this.cacheRemoveI(fork, map.offset, map.length);
     if (err) return err;
     if (this.cacheMaxBytes !== null) this.cleanup(fork);
-    return this.cacheAdd(fork, map);
+    return this.cacheAddI(fork, map);
   }
 
   /**
@@ -573,37 +671,38 @@ export class IomapCache {
    * record's offset as a loff_t; v7 records have a u64 offset, so there
    * "gotp->offset <= *end - 1" is an unsigned comparison.
    */
-  private lookupExtentBefore(ifp: IextTree, end: { value: bigint }, cur: Cursor, got: Mapping): boolean {
-    if (!this.unsignedOffsets) return ifp.lookupExtentBefore(end, cur, got);
-    const last = s64(end.value - 1n);
-    if (ifp.lookupExtent(last, cur, got) && !this.recOffGt(got.offset, last)) return true;
-    if (!ifp.prevExtent(cur, got)) return false;
-    end.value = s64(got.offset + got.length);
+  private lookupExtentBefore(ifp: IextTree, end: { value: I64 }, cur: Cursor, got: MappingI): boolean {
+    if (!this.unsignedOffsets) return ifp.lookupExtentBeforeI(end, cur, got);
+    const last = subS64(end.value, 1);
+    if (ifp.lookupExtentI(last, cur, got) && !this.recOffGt(got.offset, last)) return true;
+    if (!ifp.prevExtentI(cur, got)) return false;
+    end.value = addS64(got.offset, got.length);
     return true;
   }
 
   // ---------------------------------------------------------------- lookup
 
   /** fuse_iomap_trim: clip got to the block-rounded request [off, off + len) */
-  private trim(mval: Mapping, got: Mapping, off: bigint, len: bigint): void {
-    const bs = this.inode.blockSize;
-    const alignedOff = roundDownS64(off, bs);
-    const alignedEnd = roundUpS64(s64(off + len), bs);
-    const alignedLen = s64(alignedEnd - alignedOff);
+  private trim(mval: MappingI, got: MappingI, off: I64, len: I64): void {
+    const bs = this.blockSize();
+    const alignedOff = roundDownS64I(off, bs);
+    const alignedEnd = roundUpS64I(addS64(off, len), bs);
+    const alignedLen = subS64(alignedEnd, alignedOff);
     this.assert(!this.recOffGt(got.offset, alignedOff), 'aligned_off >= got->offset', 'fuse_iomap_trim');
+    const skip = subI(alignedOff, got.offset);
     mval.addr =
-      got.type === FUSE_IOMAP_TYPE_MAPPED || got.type === FUSE_IOMAP_TYPE_UNWRITTEN ? u64(got.addr + (alignedOff - got.offset)) : FUSE_IOMAP_NULL_ADDR;
+      got.type === FUSE_IOMAP_TYPE_MAPPED || got.type === FUSE_IOMAP_TYPE_UNWRITTEN ? addU64(got.addr, skip) : FUSE_IOMAP_NULL_ADDR;
     mval.offset = alignedOff;
-    const rest = s64(got.length - (alignedOff - got.offset));
-    mval.length = u64(alignedLen < rest ? alignedLen : rest); // min_t(loff_t, ...)
+    const rest = subS64(got.length, skip);
+    mval.length = u64I(alignedLen < rest ? alignedLen : rest); // min_t(loff_t, ...)
     mval.type = got.type;
     mval.flags = got.flags;
     mval.dev = got.dev;
   }
 
   /** fuse_iomap_trim of the later v7 tree: the whole record, addr only for types that have one */
-  private untrimmed(mval: Mapping, got: Mapping): void {
-    copyMapping(mval, got);
+  private untrimmed(mval: MappingI, got: MappingI): void {
+    copyMappingI(mval, got);
     if (got.type !== FUSE_IOMAP_TYPE_MAPPED && got.type !== FUSE_IOMAP_TYPE_UNWRITTEN) mval.addr = FUSE_IOMAP_NULL_ADDR;
   }
 
@@ -612,8 +711,19 @@ export class IomapCache {
    * bytes. On HIT, mval gets the mapping and the current im_seq as cookie.
    */
   cacheLookup(fork: Fork, off: bigint, len: bigint, mval: CachedMapping): LookupResult {
+    const m = this.apiMval;
+    const res = this.cacheLookupI(fork, toI64(off), toI64(len), m);
+    if (res === LookupResult.HIT) {
+      fromMappingI(mval, m);
+      mval.validityCookie = toBig(m.validityCookie);
+    }
+    return res;
+  }
+
+  /** fuse_iomap_cache_lookup on I64 (mval is written on HIT only) */
+  cacheLookupI(fork: Fork, off: I64, len: I64, mval: CachedMappingI): LookupResult {
     this.assertLocked(FUSE_IOMAP_LOCK_SHARED | FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_lookup');
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup', fork, pos: off, count: len });
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup', fork, pos: toBig(off), count: toBig(len) });
 
     const ifp = this.forkPtr(fork);
     // No write fork at all: this filesystem doesn't do out of place writes.
@@ -622,15 +732,24 @@ export class IomapCache {
     const icur = this.luCur;
     const got = this.luGot;
     // Nothing at or beyond off: a miss.
-    if (!ifp.lookupExtent(off, icur, got)) return LookupResult.MISS;
+    if (!ifp.lookupExtentI(off, icur, got)) return LookupResult.MISS;
     // Found a mapping that does not cover off: effectively a miss.
     if (this.recOffGt(got.offset, off)) return LookupResult.MISS;
 
-    if (this.rev.trimLookup) this.trim(mval, got, off, s64(len));
+    if (this.rev.trimLookup) this.trim(mval, got, off, s64I(len));
     else this.untrimmed(mval, got);
-    mval.validityCookie = this.seq; // fuse_iext_read_seq
+    mval.validityCookie = this.seqI; // fuse_iext_read_seq
     if (this.sink)
-      this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup_result', fork, pos: off, count: len, got: cloneMapping(got), map: cloneMapping(mval), cookie: mval.validityCookie });
+      this.emit({
+        ...this.base(),
+        name: 'fuse_iomap_cache_lookup_result',
+        fork,
+        pos: toBig(off),
+        count: toBig(len),
+        got: bigMapping(got),
+        map: bigMapping(mval),
+        cookie: toBig(mval.validityCookie),
+      });
     return LookupResult.HIT;
   }
 
@@ -642,19 +761,24 @@ export class IomapCache {
    * offset is a loff_t, length a u64 (FUSE_IOMAP_INVAL_TO_EOF = to EOF).
    */
   invalidateRange(offset: bigint, length: bigint): number {
-    if (!this.enabled) return 0;
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_invalidate_range', offset, length });
+    return this.invalidateRangeI(toI64(offset), toI64(length));
+  }
 
-    const bs = this.inode.blockSize;
-    const alignedOffset = roundDownS64(offset, bs);
+  /** fuse_iomap_cache_invalidate_range on I64 */
+  invalidateRangeI(offset: I64, length: I64): number {
+    if (!this.enabled) return 0;
+    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_invalidate_range', offset: toBig(offset), length: toBig(length) });
+
+    const bs = this.blockSize();
+    const alignedOffset = roundDownS64I(offset, bs);
     if (length !== FUSE_IOMAP_INVAL_TO_EOF) {
-      length = u64(length + (offset - alignedOffset));
-      length = roundUpU64(length, bs);
+      length = addU64(length, subI(offset, alignedOffset));
+      length = roundUpU64I(length, bs);
     }
 
     this.lock(FUSE_IOMAP_LOCK_EXCL);
-    const ret = this.cacheRemove(Fork.READ, alignedOffset, length);
-    const ret2 = this.cacheRemove(Fork.WRITE, alignedOffset, length);
+    const ret = this.cacheRemoveI(Fork.READ, alignedOffset, length);
+    const ret2 = this.cacheRemoveI(Fork.WRITE, alignedOffset, length);
     this.unlock(FUSE_IOMAP_LOCK_EXCL);
     return ret || ret2;
   }

@@ -10,6 +10,7 @@
  * docs/revisions.md lists each difference with its C source.
  */
 import type { Revision } from './revision.js';
+import { type I64, addU64, toBig, toI64 } from '../util/int64.js';
 
 // include/uapi/linux/fuse.h (v7): FUSE_IOMAP_TYPE_*
 export const V7_TYPE_HOLE = 0;
@@ -72,10 +73,13 @@ export const FUSE_IOMAP_ALWAYS_VALID = 0n;
 export const FUSE_IOMAP_INIT_COOKIE = 1n;
 
 /** fuse_iext_inc_seq (v7): +1 modulo 2^64, stepping over ALWAYS_VALID */
-export function v7NextSeq(seq: bigint): bigint {
-  const next = BigInt.asUintN(64, seq + 1n);
-  return next === FUSE_IOMAP_ALWAYS_VALID ? next + 1n : next;
+export function v7NextSeqI(seq: I64): I64 {
+  const next = addU64(seq, 1);
+  return next === 0 ? 1 : next; // FUSE_IOMAP_ALWAYS_VALID (0) is skipped
 }
+
+/** v7NextSeqI on bigint */
+export const v7NextSeq = (seq: bigint): bigint => toBig(v7NextSeqI(toI64(seq)));
 
 const V7_COMMON = {
   initialSeq: FUSE_IOMAP_INIT_COOKIE,

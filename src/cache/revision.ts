@@ -6,7 +6,8 @@
  * every difference with its C source.
  */
 import { FUSE_IOMAP_TYPE_PURE_OVERWRITE, IOMAP_FLAG_NAMES, IOMAP_TYPE_NAMES } from './constants.js';
-import { V7, V7_TREE } from './revision-v7.js';
+import { V7, V7_TREE, v7NextSeq, v7NextSeqI } from './revision-v7.js';
+import { type I64, addU64, toBig, toI64 } from '../util/int64.js';
 
 /** A per-connection cap on the bytes (records x 32) one fork may hold. */
 export interface CacheSizeCap {
@@ -51,15 +52,21 @@ export interface Revision {
   readonly writeForkHeaderBytes?: number;
 }
 
-/** A Revision with every optional field filled in (what the cache reads). */
-export type ResolvedRevision = Required<Revision>;
+/**
+ * A Revision with every optional field filled in (what the cache reads),
+ * plus nextSeqI: nextSeq on I64 (src/util/int64.ts).
+ */
+export type ResolvedRevision = Required<Revision> & { readonly nextSeqI: (seq: I64) => I64 };
+
+/** fuse_iext_inc_seq (rfc-v3): im_seq++ on a u64 */
+const v3NextSeqI = (seq: I64): I64 => addU64(seq, 1);
 
 /** July 2025 RFC v3, the code in seed 001. */
 export const RFC_V3: Revision = Object.freeze({
   name: 'rfc-v3',
   description: 'RFC v3 (July 2025), seed 001: one u64 counter per inode starting at 0, lookups trimmed',
   initialSeq: 0n,
-  nextSeq: (seq: bigint) => BigInt.asUintN(64, seq + 1n),
+  nextSeq: (seq: bigint) => toBig(v3NextSeqI(toI64(seq))),
   trimLookup: true,
   pureOverwriteType: FUSE_IOMAP_TYPE_PURE_OVERWRITE,
   cacheSizeCap: null,
@@ -75,14 +82,24 @@ export const RFC_V3: Revision = Object.freeze({
   writeForkHeaderBytes: 32,
 });
 
+/**
+ * The I64 implementation behind a known nextSeq (keyed by the function, so
+ * that a revision spreading RFC_V3 with its own nextSeq gets its own).
+ */
+const NEXT_SEQ_I = new Map<(seq: bigint) => bigint, (seq: I64) => I64>([
+  [RFC_V3.nextSeq, v3NextSeqI],
+  [v7NextSeq, v7NextSeqI],
+]);
+
 /** Fills in the optional fields with the rfc-v3 behaviour. */
 export function resolveRevision(rev: Revision): ResolvedRevision {
-  const base = RFC_V3 as ResolvedRevision;
+  const base = RFC_V3 as Required<Revision>;
   return {
     name: rev.name,
     description: rev.description,
     initialSeq: rev.initialSeq,
     nextSeq: rev.nextSeq,
+    nextSeqI: NEXT_SEQ_I.get(rev.nextSeq) ?? ((seq: I64) => toI64(rev.nextSeq(toBig(seq)))),
     trimLookup: rev.trimLookup,
     pureOverwriteType: rev.pureOverwriteType ?? base.pureOverwriteType,
     cacheSizeCap: rev.cacheSizeCap === undefined ? base.cacheSizeCap : rev.cacheSizeCap,
