@@ -23,8 +23,10 @@ import { fileURLToPath } from 'node:url';
 import { LookupResult } from '../src/cache/constants.js';
 import type { CachedMapping } from '../src/cache/iomap-cache.js';
 import { OracleCache } from '../src/oracle/extent-map.js';
+import { bigMapping } from '../src/iext/record.js';
+import { toBig } from '../src/util/int64.js';
 import { generateGrow } from '../src/scenario/generate.js';
-import { formatOut, writeOut } from '../src/scenario/output.js';
+import { formatOut, writeOut, writeOutI } from '../src/scenario/output.js';
 import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
 import { type BenchArgs, type Figure, now, runSuite } from './common.js';
@@ -75,16 +77,21 @@ function modelEndToEnd(file: string) {
   const text = readFileSync(file, 'utf8');
   const sc = parseScenario(text, file);
   const out: string[] = [];
-  const summary = runScenario(sc, { onResult: (r) => out.push(formatOut(r)) });
+  const summary = runScenario(sc, { onResultI: (r) => writeOutI(r, (s) => out.push(s)) });
   return { out, summary };
 }
 
-/** The same, timed: output formatted and counted, not kept (the CLI writes and forgets it). */
+/**
+ * The same, timed: output formatted and counted, not kept (the CLI writes
+ * and forgets it). Like the CLI, the .out text comes from the I64 results
+ * (onResultI + writeOutI; the bigint CommandResult + writeOut give the same
+ * text, test/scenario-output-i64.test.ts).
+ */
 function modelStreaming(file: string): number {
   const sc = parseScenario(readFileSync(file, 'utf8'), file);
   let chars = 0;
   const count = (s: string) => (chars += s.length);
-  runScenario(sc, { onResult: (r) => writeOut(r, count) });
+  runScenario(sc, { onResultI: (r) => writeOutI(r, count) });
   return chars;
 }
 
@@ -102,20 +109,21 @@ export function runOracleScenario(sc: Scenario, onResult: (r: CommandResult) => 
   const mval = newMval();
   for (const cmd of sc.commands) {
     switch (cmd.op) {
+      // the oracle works on bigints: the parsed I64 values are converted here
       case 'add':
-        onResult({ op: cmd.op, line: cmd.line, ret: o.add(cmd.fork, { ...cmd.map }), seq: o.seq });
+        onResult({ op: cmd.op, line: cmd.line, ret: o.add(cmd.fork, bigMapping(cmd.map)), seq: o.seq });
         break;
       case 'upsert':
-        onResult({ op: cmd.op, line: cmd.line, ret: o.upsert(cmd.fork, { ...cmd.map }), seq: o.seq });
+        onResult({ op: cmd.op, line: cmd.line, ret: o.upsert(cmd.fork, bigMapping(cmd.map)), seq: o.seq });
         break;
       case 'remove':
-        onResult({ op: cmd.op, line: cmd.line, ret: o.remove(cmd.fork, cmd.offset, cmd.length), seq: o.seq });
+        onResult({ op: cmd.op, line: cmd.line, ret: o.remove(cmd.fork, toBig(cmd.offset), toBig(cmd.length)), seq: o.seq });
         break;
       case 'invalidate':
-        onResult({ op: cmd.op, line: cmd.line, ret: o.invalidateRange(cmd.offset, cmd.length), seq: o.seq });
+        onResult({ op: cmd.op, line: cmd.line, ret: o.invalidateRange(toBig(cmd.offset), toBig(cmd.length)), seq: o.seq });
         break;
       case 'lookup': {
-        const res = o.lookup(cmd.fork, cmd.pos, cmd.count, mval);
+        const res = o.lookup(cmd.fork, toBig(cmd.pos), toBig(cmd.count), mval);
         if (res === LookupResult.HIT) onResult({ op: 'lookup', line: cmd.line, fork: cmd.fork, result: 'hit', map: { ...mval } });
         else onResult({ op: 'lookup', line: cmd.line, fork: cmd.fork, result: res === LookupResult.MISS ? 'miss' : 'nofork' });
         break;
@@ -217,7 +225,7 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     t = now();
     let chars = 0;
     const count = (s: string) => (chars += s.length);
-    runScenario(sc, { onResult: (r) => writeOut(r, count) });
+    runScenario(sc, { onResultI: (r) => writeOutI(r, count) });
     const tRunM = now() - t;
     t = now();
     runOracleScenario(sc, (r) => writeOut(r, count));

@@ -9,9 +9,9 @@ import { Fork } from '../cache/constants.js';
 import { revisionByName, revisionNames, DEFAULT_REVISION } from '../cache/revision.js';
 import { builtinScenario } from '../scenario/builtin.js';
 import { generateGrow } from '../scenario/generate.js';
-import { writeJson, writeOut } from '../scenario/output.js';
+import { writeJson, writeOutI } from '../scenario/output.js';
 import { parseScenario, ScenarioError } from '../scenario/parse.js';
-import { type CommandResult, type RunSummary, runScenario } from '../scenario/run.js';
+import { type CommandResult, type CommandResultI, type RunSummary, runScenario } from '../scenario/run.js';
 import { hazardSummary } from '../cache/hazards.js';
 import { FtraceTextWriter } from '../trace/fuse-format.js';
 import { traceFormatOf } from '../trace/revision.js';
@@ -100,7 +100,6 @@ function run(args: string[]): number {
     }
   }
   const tracer = traceOut ? new FtraceTextWriter((s) => traceOut!.write(s), undefined, undefined, undefined, traceFormat) : undefined;
-  const format = values.json ? writeJson : writeOut;
   const write = (s: string) => out.write(s);
   let summary: RunSummary;
   try {
@@ -115,7 +114,8 @@ function run(args: string[]): number {
       revisionSink: tracer && traceFormat === 'v7' ? (ev) => tracer.revisionEvent(ev) : undefined,
       // kernel scenarios: the iomap consumers' and notification layer's tracepoints
       traceLine: tracer ? (name, body) => tracer.line(name, body) : undefined,
-      onResult: (r: CommandResult) => format(r, write),
+      // .out text straight from the cache's I64 values; JSON from the bigint results
+      ...(values.json ? { onResult: (r: CommandResult) => writeJson(r, write) } : { onResultI: (r: CommandResultI) => writeOutI(r, write) }),
     });
   } catch (e) {
     if (!(e instanceof KernelOops)) throw e;

@@ -7,6 +7,8 @@
 import { Fork } from '../cache/constants.js';
 import type { Revision } from '../cache/revision.js';
 import { parseScenario, type Scenario } from '../scenario/parse.js';
+import { bigMapping } from '../iext/record.js';
+import { toBig } from '../util/int64.js';
 import type { Op, Setting } from './cache-model.js';
 
 const h = (x: bigint): string => '0x' + BigInt.asUintN(64, x).toString(16);
@@ -41,16 +43,16 @@ export function scenarioOps(sc: Scenario): Op[] {
     switch (c.op) {
       case 'add':
       case 'upsert':
-        ops.push({ op: c.op, fork: c.fork, map: { ...c.map } });
+        ops.push({ op: c.op, fork: c.fork, map: bigMapping(c.map) });
         break;
       case 'remove':
-        ops.push({ op: 'remove', fork: c.fork, start: c.offset, len: c.length });
+        ops.push({ op: 'remove', fork: c.fork, start: toBig(c.offset), len: toBig(c.length) });
         break;
       case 'lookup':
-        ops.push({ op: 'lookup', fork: c.fork, off: c.pos, len: c.count });
+        ops.push({ op: 'lookup', fork: c.fork, off: toBig(c.pos), len: toBig(c.count) });
         break;
       case 'invalidate':
-        ops.push({ op: 'inval', off: c.offset, len: c.length });
+        ops.push({ op: 'inval', off: toBig(c.offset), len: toBig(c.length) });
         break;
       case 'dump':
         break;

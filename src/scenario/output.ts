@@ -2,15 +2,23 @@
 /*
  * Result formats of `iomap-sim run`: the fixtures' .out text (byte for
  * byte) and one JSON object per command with 64-bit values as hex strings.
+ * The .out lines are built by one set of helpers that take I64 values
+ * (src/util/int64.ts), so the bigint results (writeOut) and the I64 ones
+ * (writeOutI) print the same text.
  */
-import { forkName } from '../cache/constants.js';
-import type { Mapping } from '../iext/record.js';
-import { type CommandResult, dumpExtents } from './run.js';
+import { forkName, type Fork } from '../cache/constants.js';
+import type { Mapping, MappingI } from '../iext/record.js';
+import { type I64, hex64I } from '../util/int64.js';
+import { type CommandResult, type CommandResultI, dumpExtents } from './run.js';
 
-const x = (v: bigint): string => BigInt.asUintN(64, v).toString(16);
+const x = hex64I;
 const jx = (v: bigint): string => '0x' + x(v);
 
-const extentLine = (m: Mapping): string => `  ${x(m.offset)}+${x(m.length)} addr ${x(m.addr)} type ${m.type} flags ${m.flags.toString(16)} dev ${m.dev}`;
+const extentLine = (m: MappingI): string => `  ${x(m.offset)}+${x(m.length)} addr ${x(m.addr)} type ${m.type} flags ${m.flags.toString(16)} dev ${m.dev}\n`;
+const retLine = (op: string, ret: number, seq: I64): string => `${op} ${ret} seq ${seq}\n`;
+const hitLine = (m: MappingI, cookie: I64): string =>
+  `hit ${x(m.offset)}+${x(m.length)} addr ${x(m.addr)} type ${m.type} flags ${m.flags.toString(16)} dev ${m.dev} cookie ${cookie}\n`;
+const dumpLine = (fork: Fork, count: number, height: number, seq: I64): string => `fork ${forkName(fork)} count ${count} height ${height} seq ${seq}\n`;
 
 /**
  * Writes the .out lines of one command (a dump gives several), each ending
@@ -24,14 +32,36 @@ export function writeOut(r: CommandResult, write: (s: string) => void): void {
     case 'upsert':
     case 'remove':
     case 'invalidate':
-      return write(`${r.op} ${r.ret} seq ${r.seq}\n`);
+      return write(retLine(r.op, r.ret, r.seq));
     case 'lookup':
       if (r.result !== 'hit') return write(`${r.result}\n`);
-      return write(`hit ${x(r.map.offset)}+${x(r.map.length)} addr ${x(r.map.addr)} type ${r.map.type} flags ${r.map.flags.toString(16)} dev ${r.map.dev} cookie ${r.map.validityCookie}\n`);
+      return write(hitLine(r.map, r.map.validityCookie));
     case 'dump':
       if (r.nofork) return write('nofork\n');
-      write(`fork ${forkName(r.fork)} count ${r.count} height ${r.height} seq ${r.seq}\n`);
-      r.forEachExtent((m) => write(extentLine(m) + '\n'));
+      write(dumpLine(r.fork, r.count, r.height, r.seq));
+      r.forEachExtent((m) => write(extentLine(m)));
+  }
+}
+
+/** writeOut of an I64 result (runScenario's onResultI): the same text, no bigints in the common case. */
+export function writeOutI(r: CommandResultI, write: (s: string) => void): void {
+  switch (r.op) {
+    case 'kernel':
+      return write(r.kernel!.text + '\n');
+    case 'add':
+    case 'upsert':
+    case 'remove':
+    case 'invalidate':
+      return write(retLine(r.op, r.ret, r.seq));
+    case 'lookup':
+      if (r.result !== 'hit') return write(`${r.result}\n`);
+      return write(hitLine(r.map, r.map.validityCookie));
+    case 'dump': {
+      const t = r.tree;
+      if (!t) return write('nofork\n');
+      write(dumpLine(r.fork, t.count(), t.height, r.seq));
+      t.forEachRecordI((m) => write(extentLine(m)));
+    }
   }
 }
 

@@ -3,22 +3,24 @@
  * The scenario language of ../shared/fixtures/README.md: one command a line,
  * '#' starts a comment. The whole text is parsed before anything runs, so a
  * bad line stops the run with nothing applied. Scenarios of hundreds of
- * thousands of lines are common, so the line loop avoids per-line closures.
+ * thousands of lines are common, so the line loop avoids per-line closures,
+ * and the 64-bit values are I64 (src/util/int64.ts): numbers, bigints only
+ * beyond 2^53, which the cache computes on directly.
  */
 import { Fork } from '../cache/constants.js';
-import type { Mapping } from '../iext/record.js';
+import type { MappingI } from '../iext/record.js';
 import { geometryByName, type Geometry } from '../iext/geometry.js';
 import { DEFAULT_REVISION, type ResolvedRevision, resolveRevision, revisionByName, revisionNames, type Revision } from '../cache/revision.js';
 import { flagValue, revisionsWithName, typeValue } from './translate.js';
-import { parseU64, s64 } from '../util/int64.js';
+import { type I64, parseU64, s64, s64I, toI64 } from '../util/int64.js';
 import { KERNEL_COMMAND_WORDS, KERNEL_SETUP_WORDS, type KernelCommand, type KernelSetup, parseKernelCommand, parseKernelSetup } from './kernel/parse.js';
 import { protocolFor } from '../protocol/layout.js';
 
 export type Command =
-  | { op: 'add' | 'upsert'; line: number; fork: Fork; map: Mapping }
-  | { op: 'remove'; line: number; fork: Fork; offset: bigint; length: bigint }
-  | { op: 'lookup'; line: number; fork: Fork; pos: bigint; count: bigint }
-  | { op: 'invalidate'; line: number; offset: bigint; length: bigint }
+  | { op: 'add' | 'upsert'; line: number; fork: Fork; map: MappingI }
+  | { op: 'remove'; line: number; fork: Fork; offset: I64; length: I64 }
+  | { op: 'lookup'; line: number; fork: Fork; pos: I64; count: I64 }
+  | { op: 'invalidate'; line: number; offset: I64; length: I64 }
   | { op: 'dump'; line: number; fork: Fork }
   | KernelCommand;
 
@@ -140,11 +142,21 @@ class LineParser {
     return f;
   }
 
-  mapping(): Mapping {
+  /** num as I64 */
+  i64(idx: number, field: string): I64 {
+    return toI64(this.num(idx, field));
+  }
+
+  /** num as a loff_t I64 */
+  s64(idx: number, field: string): I64 {
+    return toI64(s64(this.num(idx, field)));
+  }
+
+  mapping(): MappingI {
     return {
-      offset: s64(this.num(2, 'OFFSET')),
-      length: this.num(3, 'LENGTH'),
-      addr: this.num(4, 'ADDR'),
+      offset: this.s64(2, 'OFFSET'),
+      length: this.i64(3, 'LENGTH'),
+      addr: this.i64(4, 'ADDR'),
       type: this.type(5),
       flags: this.flags(6),
       dev: this.small(7, 'DEV', 32),
@@ -208,11 +220,16 @@ class FastLine {
     return c === 32 || c === 9;
   }
 
-  /** a u64 of up to 16 hex or 15 decimal digits, or undefined */
-  big(): bigint | undefined {
+  /** a u64 of up to 16 hex or 15 decimal digits as I64, or undefined */
+  big(): I64 | undefined {
     const v = this.num();
-    if (v >= 0) return BigInt(v);
-    if (v === -2) return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    if (v >= 0) return v;
+    if (v === -2) {
+      // 14 to 16 hex digits: a number below 2^53, a bigint from there on
+      const hi = this.hi;
+      if (hi < 0x20_0000) return hi * 0x1_0000_0000 + this.lo;
+      return (BigInt(hi) << 32n) | BigInt(this.lo);
+    }
     return undefined;
   }
 
@@ -290,7 +307,7 @@ function fastCommand(f: FastLine, line: number): Command | undefined {
     const off = f.big(), length = f.big(), addr = f.big(), type = f.num(), flags = f.num(), dev = f.num();
     if (fork < 0 || off === undefined || length === undefined || addr === undefined || type < 0 || flags < 0 || dev < 0) return undefined;
     if (type > 0xffff || flags > 0xffff || dev > 0xffffffff || !f.atEnd()) return undefined;
-    return { op: word, line, fork, map: { offset: BigInt.asIntN(64, off), length, addr, type, flags, dev } };
+    return { op: word, line, fork, map: { offset: s64I(off), length, addr, type, flags, dev } };
   }
   if ((c0 === C_R || c0 === C_L) && len === 6) {
     const word = f.s.slice(f.p - len, f.p);
@@ -299,14 +316,14 @@ function fastCommand(f: FastLine, line: number): Command | undefined {
     const a = f.big(), b = f.big();
     if (fork < 0 || a === undefined || b === undefined || !f.atEnd()) return undefined;
     return word === 'remove'
-      ? { op: 'remove', line, fork, offset: BigInt.asIntN(64, a), length: b }
-      : { op: 'lookup', line, fork, pos: BigInt.asIntN(64, a), count: b };
+      ? { op: 'remove', line, fork, offset: s64I(a), length: b }
+      : { op: 'lookup', line, fork, pos: s64I(a), count: b };
   }
   if (c0 === C_I && len === 10) {
     if (!f.s.startsWith('invalidate', f.p - len)) return undefined;
     const a = f.big(), b = f.big();
     if (a === undefined || b === undefined || !f.atEnd()) return undefined;
-    return { op: 'invalidate', line, offset: BigInt.asIntN(64, a), length: b };
+    return { op: 'invalidate', line, offset: s64I(a), length: b };
   }
   if (c0 === C_D && len === 4) {
     if (!f.s.startsWith('dump', f.p - len)) return undefined;
@@ -390,13 +407,13 @@ function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo
       sc.commands.push({ op, line: lineNo, fork: p.fork(1), map: p.mapping() });
       break;
     case 'remove':
-      sc.commands.push({ op, line: lineNo, fork: p.fork(1), offset: s64(p.num(2, 'OFFSET')), length: p.num(3, 'LENGTH') });
+      sc.commands.push({ op, line: lineNo, fork: p.fork(1), offset: p.s64(2, 'OFFSET'), length: p.i64(3, 'LENGTH') });
       break;
     case 'lookup':
-      sc.commands.push({ op, line: lineNo, fork: p.fork(1), pos: s64(p.num(2, 'POS')), count: p.num(3, 'COUNT') });
+      sc.commands.push({ op, line: lineNo, fork: p.fork(1), pos: p.s64(2, 'POS'), count: p.i64(3, 'COUNT') });
       break;
     case 'invalidate':
-      sc.commands.push({ op, line: lineNo, offset: s64(p.num(1, 'OFFSET')), length: p.num(2, 'LENGTH') });
+      sc.commands.push({ op, line: lineNo, offset: p.s64(1, 'OFFSET'), length: p.i64(2, 'LENGTH') });
       break;
     case 'dump':
       sc.commands.push({ op, line: lineNo, fork: p.fork(1) });

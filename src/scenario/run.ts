@@ -7,10 +7,11 @@
 import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_LOCK_SHARED, Fork, LookupResult } from '../cache/constants.js';
 import type { CacheEventSink, RevisionEventSink } from '../cache/events.js';
 import type { HazardHit } from '../cache/hazards.js';
-import { type CachedMapping, IomapCache } from '../cache/iomap-cache.js';
+import { type CachedMapping, type CachedMappingI, IomapCache } from '../cache/iomap-cache.js';
 import { DEFAULT_REVISION, type Revision } from '../cache/revision.js';
-import type { AllocEvent } from '../iext/tree.js';
-import { KernelOops, type Mapping } from '../iext/record.js';
+import type { AllocEvent, IextTree } from '../iext/tree.js';
+import { KernelOops, type Mapping, emptyMapping, emptyMappingI, fromMappingI } from '../iext/record.js';
+import { type I64, toBig } from '../util/int64.js';
 import type { Command, Scenario } from './parse.js';
 import { translateScenario } from './translate.js';
 import type { KernelResult } from './kernel/output.js';
@@ -43,6 +44,29 @@ export type CommandResult =
     }
   | KernelResult;
 
+/**
+ * One command's outcome on the cache's I64 values (src/util/int64.ts), in
+ * one object reused from command to command: what onResultI hands out and
+ * writeOutI formats, without the bigints of a CommandResult.
+ */
+export interface CommandResultI {
+  op: 'add' | 'upsert' | 'remove' | 'invalidate' | 'lookup' | 'dump' | 'kernel';
+  line: number;
+  fork: Fork;
+  /** add, upsert, remove, invalidate: the return value */
+  ret: number;
+  /** im_seq after the command */
+  seq: I64;
+  /** lookup */
+  result: 'hit' | 'miss' | 'nofork';
+  /** lookup hit: the mapping and its cookie */
+  map: CachedMappingI;
+  /** dump: the fork's tree, null when there is no such fork */
+  tree: IextTree | null;
+  /** a kernel command's result */
+  kernel: KernelResult | null;
+}
+
 /** A dump's extents as an array of copies. */
 export function dumpExtents(r: { forEachExtent(fn: (m: Mapping) => void): void }): Mapping[] {
   const out: Mapping[] = [];
@@ -74,6 +98,12 @@ export interface RunOptions {
   onHazard?: (hit: HazardHit, line: number) => void;
   /** called after each command with its result and the cache */
   onResult?: (r: CommandResult, cache: IomapCache) => void;
+  /**
+   * called after each command with its result on I64 values (one reused
+   * object, valid until the next command): onResult without the bigints,
+   * for long scenarios (writeOutI formats it as .out text)
+   */
+  onResultI?: (r: CommandResultI, cache: IomapCache) => void;
 }
 
 export interface RunSummary {
@@ -133,14 +163,23 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   } else if (opts.revisionSink) cache.enable();
   else cache.enabled = true;
   const lockEvents = opts.lockEvents === true;
-  const emitResult = opts.onResult ?? (() => {});
-  const mval: CachedMapping = { addr: 0n, offset: 0n, length: 0n, type: 0, flags: 0, dev: 0, validityCookie: 0n };
+  const { onResult, onResultI } = opts;
+  const r: CommandResultI = { op: 'add', line: 0, fork: Fork.READ, ret: 0, seq: 0, result: 'miss', map: { ...emptyMappingI(), validityCookie: 0 }, tree: null, kernel: null };
 
   for (const cmd of sc.commands) {
     line = cmd.line;
     try {
-      if (cmd.op === 'kernel') emitResult(runKernelCommand(world!, kernelFor(cmd, kernelEncoding, revision)), cache);
-      else emitResult(runOne(cache, cmd, mval, lockEvents), cache);
+      if (cmd.op === 'kernel') {
+        const k = runKernelCommand(world!, kernelFor(cmd, kernelEncoding, revision));
+        r.op = 'kernel';
+        r.line = cmd.line;
+        r.kernel = k;
+        onResult?.(k, cache);
+      } else {
+        runOne(cache, cmd, r, lockEvents);
+        onResult?.(commandResult(r), cache);
+      }
+      onResultI?.(r, cache);
     } catch (e) {
       if (e instanceof KernelOops) e.line = line;
       throw e;
@@ -156,45 +195,65 @@ function kernelFor(cmd: Extract<Command, { op: 'kernel' }>, encoding: Revision, 
   return parseKernelCommand(cmd.file, cmd.line, cmd.words, { rev: resolveRevision(revision), protocol: protocolFor(revision) });
 }
 
-/** Runs one command, with im_lock events around it when asked (the cache never mutates cmd.map). */
-function runOne(cache: IomapCache, cmd: Exclude<Command, { op: 'kernel' }>, mval: CachedMapping, lockEvents: boolean): CommandResult {
+/** Runs one command into r, with im_lock events around it when asked (the cache never mutates cmd.map). */
+function runOne(cache: IomapCache, cmd: Exclude<Command, { op: 'kernel' }>, r: CommandResultI, lockEvents: boolean): void {
   const lockFlags = cmd.op === 'lookup' ? FUSE_IOMAP_LOCK_SHARED : FUSE_IOMAP_LOCK_EXCL;
   const locks = lockEvents && cmd.op !== 'invalidate' && cmd.op !== 'dump';
   if (locks) cache.lock(lockFlags);
-  const r = runUnlocked(cache, cmd, mval);
+  runUnlocked(cache, cmd, r);
   if (locks) cache.unlock(lockFlags);
-  return r;
 }
 
-function runUnlocked(cache: IomapCache, cmd: Exclude<Command, { op: 'kernel' }>, mval: CachedMapping): CommandResult {
+function runUnlocked(cache: IomapCache, cmd: Exclude<Command, { op: 'kernel' }>, r: CommandResultI): void {
+  r.op = cmd.op;
+  r.line = cmd.line;
+  r.kernel = null;
   switch (cmd.op) {
-    case 'add': {
-      const ret = cache.cacheAdd(cmd.fork, cmd.map);
-      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
-    }
-    case 'upsert': {
-      const ret = cache.cacheUpsert(cmd.fork, cmd.map);
-      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
-    }
-    case 'remove': {
-      const ret = cache.cacheRemove(cmd.fork, cmd.offset, cmd.length);
-      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
-    }
-    case 'invalidate': {
+    case 'add':
+      r.ret = cache.cacheAddI(cmd.fork, cmd.map);
+      break;
+    case 'upsert':
+      r.ret = cache.cacheUpsertI(cmd.fork, cmd.map);
+      break;
+    case 'remove':
+      r.ret = cache.cacheRemoveI(cmd.fork, cmd.offset, cmd.length);
+      break;
+    case 'invalidate':
       // fuse_iomap_cache_invalidate_range takes im_lock itself
-      const ret = cache.invalidateRange(cmd.offset, cmd.length);
-      return { op: cmd.op, line: cmd.line, ret, seq: cache.seq };
-    }
+      r.ret = cache.invalidateRangeI(cmd.offset, cmd.length);
+      break;
     case 'lookup': {
-      const res = cache.cacheLookup(cmd.fork, cmd.pos, cmd.count, mval);
-      if (res === LookupResult.HIT) return { op: 'lookup', line: cmd.line, fork: cmd.fork, result: 'hit', map: { ...mval } };
-      return { op: 'lookup', line: cmd.line, fork: cmd.fork, result: res === LookupResult.MISS ? 'miss' : 'nofork' };
+      r.fork = cmd.fork;
+      const res = cache.cacheLookupI(cmd.fork, cmd.pos, cmd.count, r.map);
+      r.result = res === LookupResult.HIT ? 'hit' : res === LookupResult.MISS ? 'miss' : 'nofork';
+      break;
     }
+    case 'dump':
+      r.fork = cmd.fork;
+      r.tree = cache.forkPtr(cmd.fork);
+      break;
+  }
+  r.seq = cache.seqI;
+}
+
+/** The public (bigint) result of the command r holds (not a kernel command). */
+function commandResult(r: CommandResultI): CommandResult {
+  switch (r.op) {
+    case 'add':
+    case 'upsert':
+    case 'remove':
+    case 'invalidate':
+      return { op: r.op, line: r.line, ret: r.ret, seq: toBig(r.seq) };
+    case 'lookup':
+      if (r.result !== 'hit') return { op: 'lookup', line: r.line, fork: r.fork, result: r.result };
+      return { op: 'lookup', line: r.line, fork: r.fork, result: 'hit', map: { ...fromMappingI(emptyMapping(), r.map), validityCookie: toBig(r.map.validityCookie) } };
     case 'dump': {
-      const ifp = cache.forkPtr(cmd.fork);
-      if (!ifp) return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: true };
+      const ifp = r.tree;
+      if (!ifp) return { op: 'dump', line: r.line, fork: r.fork, nofork: true };
       const forEachExtent = (fn: (m: Mapping) => void) => ifp.forEachRecord(fn);
-      return { op: 'dump', line: cmd.line, fork: cmd.fork, nofork: false, count: ifp.count(), height: ifp.height, seq: cache.seq, forEachExtent };
+      return { op: 'dump', line: r.line, fork: r.fork, nofork: false, count: ifp.count(), height: ifp.height, seq: toBig(r.seq), forEachExtent };
     }
+    case 'kernel':
+      return r.kernel!;
   }
 }
