@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Streaming reader of ftrace text: splits any byte stream into lines in
- * constant memory (a line longer than maxLine is reported, not kept),
- * parses each, and yields events, lost-event markers and problems with
- * FILE:LINE. Counts what it saw; never throws on bad input.
+ * constant memory (split.ts; a line longer than MAX_LINE is reported, not
+ * kept), parses each, and yields events, lost-event markers and problems
+ * with FILE:LINE. Counts what it saw; never throws on bad input.
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FuseTraceFormat } from '../revision.js';
+import { scanLine } from './fast-line.js';
 import { type TraceEvent, parseLine } from './line.js';
+import { LineSplitter, type LineSink, MAX_LINE } from './split.js';
 
 export interface TraceProblem {
   file: string;
@@ -34,102 +36,32 @@ export interface ParseStats {
 
 export const newStats = (): ParseStats => ({ lines: 0, events: 0, perEvent: new Map(), unknownEvents: new Map(), problems: 0, lostMarkers: 0, lostEvents: 0, bytes: 0 });
 
-export const MAX_LINE = 64 * 1024;
+export { LineSplitter, MAX_LINE, type SplitLine, splitLines } from './split.js';
 
-export type SplitLine = string | { tooLong: number };
-
-/** Splits byte chunks into lines (no newline, CR dropped) in constant memory. */
-/** A line's text without the CR of a CRLF ending. */
-function withoutCr(line: Buffer): string {
-  const end = line.length && line[line.length - 1] === 13 ? line.length - 1 : line.length;
-  return line.toString('utf8', 0, end);
-}
-
-export class LineSplitter {
-  private carry: Buffer[] = [];
-  private carryLen = 0;
-  private dropping = 0; // bytes of an over-long line being skipped
-
-  constructor(private readonly maxLine = MAX_LINE) {}
-
-  /** The lines this chunk completes, in order. */
-  push(chunk: Buffer, out: SplitLine[] = []): SplitLine[] {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      if (nl < 0) break;
-      if (this.dropping) {
-        out.push({ tooLong: this.dropping + nl - start });
-        this.dropping = 0;
-      } else if (this.carryLen + nl - start > this.maxLine) {
-        out.push({ tooLong: this.carryLen + nl - start });
-      } else {
-        const piece = chunk.subarray(start, nl);
-        out.push(withoutCr(this.carryLen ? Buffer.concat([...this.carry, piece]) : piece));
-      }
-      this.carry = [];
-      this.carryLen = 0;
-      start = nl + 1;
-    }
-    const rest = chunk.length - start;
-    if (rest > 0) {
-      if (this.dropping || this.carryLen + rest > this.maxLine) {
-        this.dropping += this.carryLen + rest;
-        this.carry = [];
-        this.carryLen = 0;
-      } else {
-        this.carry.push(Buffer.from(chunk.subarray(start)));
-        this.carryLen += rest;
-      }
-    }
-    return out;
-  }
-
-  /** The unterminated last line, if any. */
-  end(): SplitLine | null {
-    if (this.dropping) return { tooLong: this.dropping };
-    if (this.carryLen) return withoutCr(Buffer.concat(this.carry));
-    return null;
-  }
-}
-
-/** Lines of a byte stream, without their newline, in constant memory. */
-export async function* splitLines(source: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void, maxLine = MAX_LINE): AsyncGenerator<SplitLine> {
-  const splitter = new LineSplitter(maxLine);
-  for await (const chunk0 of source) {
-    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
-    onBytes?.(chunk.length);
-    yield* splitter.push(chunk);
-  }
-  const last = splitter.end();
-  if (last !== null) yield last;
-}
-
-/** Parse a stream of ftrace text into events, lost markers and problems. */
-export async function* parseTraceStream(
+/**
+ * Parse a stream of ftrace text into batches of items: one array per
+ * chunk read (lines split and parsed synchronously), so a consumer pays
+ * one await per chunk, not per line. Each line goes through scanLine (no
+ * regex) and, where that cannot decide, through parseLine.
+ */
+export async function* parseTraceBatches(
   source: AsyncIterable<Buffer | string>,
   file: string,
   stats: ParseStats = newStats(),
   format: FuseTraceFormat = 'rfc-v3',
-): AsyncGenerator<TraceItem> {
+): AsyncGenerator<TraceItem[]> {
   let n = 0;
   const splitter = new LineSplitter();
-  const lines: SplitLine[] = [];
-  const items: TraceItem[] = [];
-  // whole chunks are split and parsed synchronously; only the items are yielded
-  const parseAll = (batch: SplitLine[]) => {
-    for (const text of batch) {
+  let items: TraceItem[] = [];
+  const perEvent = stats.perEvent;
+  const sink: LineSink = {
+    line(text, start, end, clean) {
       n++;
-      if (typeof text !== 'string') {
-        stats.problems++;
-        items.push({ kind: 'problem', problem: { file, line: n, why: `line of ${text.tooLong} bytes is longer than ${MAX_LINE}` } });
-        continue;
-      }
-      const r = parseLine(text, n, format);
+      const r = (clean && scanLine(text, clean, start, end, n, format)) || parseLine(text.slice(start, end), n, format);
       switch (r.kind) {
         case 'event':
           stats.events++;
-          stats.perEvent.set(r.event.name, (stats.perEvent.get(r.event.name) ?? 0) + 1);
+          perEvent.set(r.event.name, (perEvent.get(r.event.name) ?? 0) + 1);
           items.push(r);
           break;
         case 'lost':
@@ -145,20 +77,36 @@ export async function* parseTraceStream(
           items.push({ kind: 'problem', problem: { file, line: n, why: r.why } });
           break;
       }
-    }
-    stats.lines = n;
-    batch.length = 0;
+    },
+    tooLong(bytes) {
+      n++;
+      stats.problems++;
+      items.push({ kind: 'problem', problem: { file, line: n, why: `line of ${bytes} bytes is longer than ${MAX_LINE}` } });
+    },
   };
   for await (const chunk0 of source) {
     const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
     stats.bytes += chunk.length;
-    parseAll(splitter.push(chunk, lines));
-    yield* items;
-    items.length = 0;
+    splitter.scan(chunk, sink);
+    stats.lines = n;
+    if (items.length) {
+      yield items;
+      items = [];
+    }
   }
-  const last = splitter.end();
-  if (last !== null) parseAll([last]);
-  yield* items;
+  splitter.finish(sink);
+  stats.lines = n;
+  if (items.length) yield items;
+}
+
+/** Parse a stream of ftrace text into events, lost markers and problems, one at a time. */
+export async function* parseTraceStream(
+  source: AsyncIterable<Buffer | string>,
+  file: string,
+  stats: ParseStats = newStats(),
+  format: FuseTraceFormat = 'rfc-v3',
+): AsyncGenerator<TraceItem> {
+  for await (const batch of parseTraceBatches(source, file, stats, format)) yield* batch;
 }
 
 export function formatProblem(p: TraceProblem): string {

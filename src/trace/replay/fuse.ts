@@ -25,7 +25,8 @@ import type { TraceEvent } from '../parse/line.js';
 import { type FuseTraceFormat, traceFormatOf } from '../revision.js';
 import { decodeBody } from '../schema/compile.js';
 import { fuseSchemas } from '../schema/registry.js';
-import type { EventSchema, Fields } from '../schema/types.js';
+import type { EventSchema, FieldValue, Fields } from '../schema/types.js';
+import { ModelFields, NOT_COMPARED } from './model-fields.js';
 import { PointerMap } from './pointer-map.js';
 import { ContextRing, type Divergence, type ReplayReport } from './report.js';
 
@@ -70,14 +71,14 @@ const CALL_FIELDS: Record<FuseTraceFormat, CallFields> = {
   'rfc-v3': { fork: 'whichfork', map: ['offset', 'length', 'addr', 'maptype', 'mapflags', 'dev'], range: ['offset', 'length'], lookup: ['pos', 'count'] },
   v7: { fork: 'iodir', map: ['mapoffset', 'maplength', 'mapaddr', 'maptype', 'mapflags', 'mapdev'], range: ['offset', 'length'], lookup: ['offset', 'length'] },
 };
-/** Fields the model cannot know: the caller's return address. Leaf pointers are checked apart. */
-const NOT_COMPARED = new Set(['caller_ip', 'leaf']);
 
 interface InodeState {
   key: string;
   cache: IomapCache;
-  /** events the model fired that the trace has not shown yet, and leaf blocks it freed between them */
-  expected: Array<CacheEvent | string>;
+  /** events the model fired that the trace has not shown yet, and (addresses of) leaf blocks it freed between them */
+  expected: Array<CacheEvent | number>;
+  /** PointerMap names of its live leaf blocks, by model address (made once per block) */
+  blocks: Map<number, string>;
   diverged: boolean;
 }
 
@@ -115,6 +116,9 @@ export class FuseReplay {
   private readonly modelled: ReadonlySet<string>;
   private readonly cf: CallFields;
   private readonly pointers = new PointerMap();
+  private readonly fields: ModelFields;
+  /** inode keys by connection and ino, made once (feed needs one for every event) */
+  private readonly keys = new Map<FieldValue | undefined, Map<FieldValue | undefined, string>>();
   private readonly ring: ContextRing;
   private readonly perEvent: Record<string, number> = {};
   private events = 0;
@@ -133,6 +137,15 @@ export class FuseReplay {
     this.calls = CALLS[this.format];
     this.modelled = MODELLED[this.format];
     this.cf = CALL_FIELDS[this.format];
+    this.fields = new ModelFields(this.format, this.schemas);
+  }
+
+  private keyOf(f: Fields): string {
+    let byIno = this.keys.get(f.connection);
+    if (!byIno) this.keys.set(f.connection, (byIno = new Map()));
+    let key = byIno.get(f.ino);
+    if (key === undefined) byIno.set(f.ino, (key = `connection ${f.connection} ino ${f.ino}`));
+    return key;
   }
 
   /** the model's text of an event it fired (never null: the model fires only this revision's events) */
@@ -148,9 +161,9 @@ export class FuseReplay {
   feed(ev: TraceEvent): void {
     this.events++;
     this.perEvent[ev.name] = (this.perEvent[ev.name] ?? 0) + 1;
-    this.ring.push(`${ev.line}: ${ev.raw.trim()}`);
+    this.ring.push(ev.line, ev.raw);
     if (ev.dialect !== 'fuse' || !this.modelled.has(ev.name)) return;
-    const key = `connection ${ev.fields.connection} ino ${ev.fields.ino}`;
+    const key = this.keyOf(ev.fields);
     // v7: fuse_iomap_cache_alloc starts a cache's life, seen from its creation
     if (ev.name === 'fuse_iomap_cache_alloc') return this.alloc(key, ev);
     if (this.ignoring.has(key)) {
@@ -227,7 +240,7 @@ export class FuseReplay {
 
   private newInode(key: string, f: Fields): InodeState {
     const ids = { connection: Number(f.connection), ino: f.ino as bigint, nodeid: (f.nodeid as bigint | undefined) ?? 0n };
-    const st: InodeState = { key, cache: undefined!, expected: [], diverged: false };
+    const st: InodeState = { key, cache: undefined!, expected: [], blocks: new Map(), diverged: false };
     st.cache = new IomapCache(
       { ids, isize: (f.isize as bigint | undefined) ?? 0n, blockSize: this.opts.blockSize, maxBytes: this.opts.maxBytes },
       {
@@ -238,8 +251,8 @@ export class FuseReplay {
         onAlloc: (fork, a) => {
           if (a.kind !== 'leaf') return;
           // released in order with the events, when the comparison gets there
-          if (a.op === 'free') st.expected.push(`${key}/${a.addr}`);
-          else if (a.op === 'realloc' && a.moved) st.expected.push(`${key}/${a.oldAddr}`);
+          if (a.op === 'free') st.expected.push(a.addr);
+          else if (a.op === 'realloc' && a.moved) st.expected.push(a.oldAddr);
         },
       },
     );
@@ -287,17 +300,30 @@ export class FuseReplay {
 
   /** Leaf blocks the model freed before its next event: their pointers may come back. */
   private releaseFreed(st: InodeState): void {
-    while (st.expected.length && typeof st.expected[0] === 'string') this.pointers.release(st.expected.shift() as string);
+    while (st.expected.length && typeof st.expected[0] === 'number') {
+      const addr = st.expected.shift() as number;
+      this.pointers.release(this.block(st, addr));
+      st.blocks.delete(addr);
+    }
+  }
+
+  /** The PointerMap name of a model leaf block. */
+  private block(st: InodeState, addr: number): string {
+    let name = st.blocks.get(addr);
+    if (name === undefined) st.blocks.set(addr, (name = `${st.key}/${addr}`));
+    return name;
   }
 
   /** Compare the trace's event with the next one the model fired. */
   private compare(st: InodeState, ev: TraceEvent): void {
     const want = st.expected.shift() as CacheEvent;
     if (want.name !== ev.name) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${want.name}: ${this.text(want)}`);
-    const text = this.text(want);
-    // Fast path: the same text but for the leaf pointer and the caller. Else
-    // compare decoded fields (other labels, raw pointers), naming the first that differs.
-    if (comparable(text) !== comparable(bodyOf(ev))) {
+    // Fast path: every field the same as the model's event prints it
+    // (model-fields.ts). Else the texts: the same but for the leaf pointer
+    // and the caller; else compare decoded fields (other labels, raw
+    // pointers), naming the first that differs.
+    if (!(this.fields.knows(want.name) && this.fields.agrees(want, ev.fields)) && comparable(this.text(want)) !== comparable(bodyOf(ev))) {
+      const text = this.text(want);
       const schema = this.schemas.get(want.name)!;
       const model = decodeBody(schema, text);
       if (typeof model === 'string') return this.diverge(st, ev, `internal: the model's own text does not parse: ${model}`);
@@ -309,7 +335,7 @@ export class FuseReplay {
       }
     }
     if ('leafAddr' in want) {
-      const why = this.pointers.pair(ev.fields.leaf as string, want.leafAddr === 0 ? null : `${st.key}/${want.leafAddr}`);
+      const why = this.pointers.pair(ev.fields.leaf as string, want.leafAddr === 0 ? null : this.block(st, want.leafAddr));
       if (why) return this.diverge(st, ev, `leaf identity: ${why}`);
     }
     if (want.name === 'fuse_iomap_cache_lookup_result') this.seqChecks++; // the cookie is im_seq

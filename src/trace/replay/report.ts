@@ -38,16 +38,30 @@ export interface ReplayReport {
   racedSeqChecks?: number;
 }
 
-/** Keeps the last n lines for context. */
+/**
+ * Keeps the last n trace lines for context; each is formatted
+ * (LINE: text) only when a snapshot is taken, not for every event.
+ */
 export class ContextRing {
-  private readonly buf: string[] = [];
+  private readonly raw: string[] = [];
+  private readonly line: number[] = [];
+  private next = 0;
+  private size = 0;
   constructor(private readonly n = 8) {}
-  push(line: string): void {
-    this.buf.push(line);
-    if (this.buf.length > this.n) this.buf.shift();
+  push(line: number, raw: string): void {
+    if (this.n <= 0) return;
+    this.raw[this.next] = raw;
+    this.line[this.next] = line;
+    this.next = (this.next + 1) % this.n;
+    if (this.size < this.n) this.size++;
   }
   snapshot(): string[] {
-    return [...this.buf];
+    const out: string[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const k = (this.next - this.size + i + this.n) % this.n;
+      out.push(`${this.line[k]}: ${this.raw[k].trim()}`);
+    }
+    return out;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { TraceEvent } from '../parse/line.js';
-import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceStream } from '../parse/stream.js';
+import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceBatches } from '../parse/stream.js';
 import { DEFAULT_REVISION } from '../../cache/revision.js';
 import { traceFormatOf } from '../revision.js';
 import type { Dialect } from '../schema/types.js';
@@ -45,38 +45,60 @@ export async function replayStream(source: AsyncIterable<Buffer | string> | Read
   const stats = newStats();
   // the fuse texts are parsed as the revision prints them
   const format = traceFormatOf(opts.revision ?? DEFAULT_REVISION);
-  return replayItems(parseTraceStream(source as AsyncIterable<Buffer>, file, stats, format), stats, opts);
+  const drive = new Drive(stats, opts);
+  for await (const batch of parseTraceBatches(source as AsyncIterable<Buffer>, file, stats, format)) for (let i = 0; i < batch.length; i++) drive.item(batch[i]);
+  return drive.finish();
 }
 
 /** Replay already decoded items (text parser or the native reader); stats.bytes drives progress. */
 export async function replayItems(items: AsyncIterable<TraceItem>, stats: ParseStats, opts: ReplayOptions = {}): Promise<ReplayReport & { stats: ParseStats }> {
-  let r: Replayer | null = opts.dialect ? newReplayer(opts.dialect, opts) : null;
-  let pendingLost: Array<number | null> = [];
-  let problems = 0;
-  let n = 0;
-  for await (const it of items) {
+  const drive = new Drive(stats, opts);
+  for await (const it of items) drive.item(it);
+  return drive.finish();
+}
+
+/** Feeds items to the replayer of the first event's dialect (or the one given). */
+class Drive {
+  private r: Replayer | null;
+  private pendingLost: Array<number | null> = [];
+  private problems = 0;
+  private n = 0;
+
+  constructor(
+    private readonly stats: ParseStats,
+    private readonly opts: ReplayOptions,
+  ) {
+    this.r = opts.dialect ? newReplayer(opts.dialect, opts) : null;
+  }
+
+  item(it: TraceItem): void {
     if (it.kind === 'problem') {
-      problems++;
-      opts.onProblem?.(it.problem);
-      continue;
+      this.problems++;
+      this.opts.onProblem?.(it.problem);
+      return;
     }
     if (it.kind === 'lost') {
-      if (r) r.lost(it.count);
-      else pendingLost.push(it.count);
-      continue;
+      if (this.r) this.r.lost(it.count);
+      else this.pendingLost.push(it.count);
+      return;
     }
+    let r = this.r;
     if (!r) {
-      r = newReplayer(it.event.dialect, opts);
-      for (const c of pendingLost) r.lost(c);
-      pendingLost = [];
+      r = this.r = newReplayer(it.event.dialect, this.opts);
+      for (const c of this.pendingLost) r.lost(c);
+      this.pendingLost = [];
     }
     r.feed(it.event);
-    if (opts.onProgress && (++n & 0xffff) === 0) opts.onProgress(stats.bytes, n);
+    if (this.opts.onProgress && (++this.n & 0xffff) === 0) this.opts.onProgress(this.stats.bytes, this.n);
   }
-  if (!r) {
-    r = newReplayer(opts.dialect ?? 'fuse', opts);
-    for (const c of pendingLost) r.lost(c);
+
+  finish(): ReplayReport & { stats: ParseStats } {
+    let r = this.r;
+    if (!r) {
+      r = newReplayer(this.opts.dialect ?? 'fuse', this.opts);
+      for (const c of this.pendingLost) r.lost(c);
+    }
+    r.problems = this.problems;
+    return { ...r.finish(), stats: this.stats };
   }
-  r.problems = problems;
-  return { ...r.finish(), stats };
 }

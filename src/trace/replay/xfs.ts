@@ -30,6 +30,8 @@ type ForkName = 'data' | 'attr' | 'cow';
 
 interface ForkState {
   where: string;
+  /** the PointerMap names of its leaf blocks, by model address (made once) */
+  blocks: Map<number, string>;
   tree: IextTree;
   /** if_seq, as the u32 the kernel keeps */
   seq: number;
@@ -50,8 +52,16 @@ interface InodeState {
 
 const ITER_EVENTS = new Set(['xfs_iext_insert', 'xfs_iext_remove', 'xfs_bmap_pre_update', 'xfs_bmap_post_update']);
 const hex = (v: bigint | number) => '0x' + v.toString(16);
+/** A timestamp in µs; the usual seconds.micros (6 digits) read without strings. */
 const micros = (ts: string) => {
   const dot = ts.indexOf('.');
+  if (ts.length - dot === 7 && dot <= 15) {
+    let s = 0;
+    for (let i = 0; i < dot; i++) s = s * 10 + (ts.charCodeAt(i) - 48);
+    let us = 0;
+    for (let i = dot + 1; i < ts.length; i++) us = us * 10 + (ts.charCodeAt(i) - 48);
+    return s * 1e6 + us;
+  }
   return Number(ts.slice(0, dot)) * 1e6 + Number((ts.slice(dot + 1) + '000000').slice(0, 6)) + Number('0.' + (ts.slice(dot + 7) || '0'));
 };
 
@@ -85,6 +95,8 @@ const showRecord = (m: Mapping) => `fileoff ${hex(BigInt.asUintN(64, m.offset))}
 
 export class XfsReplay {
   private readonly inodes = new Map<string, InodeState>();
+  /** the same inodes by dev and ino, so the key is not rebuilt for every event */
+  private readonly byDev = new Map<bigint, Map<bigint, InodeState>>();
   private readonly pointers = new PointerMap();
   private readonly ring: ContextRing;
   private readonly perEvent: Record<string, number> = {};
@@ -118,17 +130,20 @@ export class XfsReplay {
   feed(ev: TraceEvent): void {
     this.events++;
     this.perEvent[ev.name] = (this.perEvent[ev.name] ?? 0) + 1;
-    this.ring.push(`${ev.line}: ${ev.raw.trim()}`);
+    this.ring.push(ev.line, ev.raw);
     if (ev.dialect !== 'xfs') return;
     this.now = micros(ev.timestamp);
     this.expireSeq();
     const f = ev.fields;
     const dev = f.dev as bigint;
-    const key = `dev ${dev >> 20n}:${dev & 0xfffffn} ino ${hex(f.ino as bigint)}`;
-    let ino = this.inodes.get(key);
+    let byIno = this.byDev.get(dev);
+    if (!byIno) this.byDev.set(dev, (byIno = new Map()));
+    let ino = byIno.get(f.ino as bigint);
     if (!ino) {
+      const key = `dev ${dev >> 20n}:${dev & 0xfffffn} ino ${hex(f.ino as bigint)}`;
       ino = { key, forks: {} };
       this.inodes.set(key, ino);
+      byIno.set(f.ino as bigint, ino);
     }
     if (ITER_EVENTS.has(ev.name)) this.iextEvent(ino, ev);
     else if (ev.name === 'xfs_wb_data_iomap_invalid' || ev.name === 'xfs_wb_cow_iomap_invalid') this.wbInvalid(ino, ev);
@@ -153,19 +168,25 @@ export class XfsReplay {
         },
         onAlloc: (a) => {
           if (a.kind !== 'leaf') return;
-          if (a.op === 'free') this.pointers.release(`${where}/${a.addr}`);
-          else if (a.op === 'realloc' && a.moved) this.pointers.release(`${where}/${a.oldAddr}`);
+          const gone = a.op === 'free' ? a.addr : a.op === 'realloc' && a.moved ? a.oldAddr : null;
+          if (gone === null) return;
+          this.pointers.release(`${where}/${gone}`);
+          fs!.blocks.delete(gone);
         },
       },
       new IextArena(geometry),
     );
-    fs = { where, tree, seq: 0, status: fresh || ev === null ? 'checked' : 'unknown', pending: null, preBumped: false, history: [], unknownEvents: 0 };
+    fs = { where, blocks: new Map(), tree, seq: 0, status: fresh || ev === null ? 'checked' : 'unknown', pending: null, preBumped: false, history: [], unknownEvents: 0 };
     ino.forks[name] = fs;
     return fs;
   }
 
   private block(fs: ForkState, leaf: number): string | null {
-    return leaf === NULL ? null : `${fs.where}/${fs.tree.leafAddr(leaf)}`;
+    if (leaf === NULL) return null;
+    const addr = fs.tree.leafAddr(leaf);
+    let name = fs.blocks.get(addr);
+    if (name === undefined) fs.blocks.set(addr, (name = `${fs.where}/${addr}`));
+    return name;
   }
 
   /** Check the cursor (leaf identity and slot) the kernel printed against the model's. */

@@ -5,6 +5,7 @@
  * that undoes vsprintf / __print_flags / __print_symbolic.
  */
 import type { SymbolTable } from '../print-flags.js';
+import { type ScanOp, compileScanner } from './scanner.js';
 import { TABLES } from './tables.js';
 import type { Decode, Dialect, EventSchema, FieldSpec, Fields, RawSchema } from './types.js';
 
@@ -39,27 +40,40 @@ const PIECE: Record<Decode['kind'], string> = {
   minor: '(\\d+)',
 };
 
-function compileFormat(format: string, args: RawSchema['args'], event: string, tables: Readonly<Record<string, SymbolTable>>): { re: RegExp; fields: FieldSpec[] } {
+/** The body regex of a format, its fields in capture order, and the same pieces as scanner steps. */
+function compileFormat(format: string, args: RawSchema['args'], event: string, tables: Readonly<Record<string, SymbolTable>>): { re: RegExp; fields: FieldSpec[]; ops: ScanOp[] } {
   let src = '^';
   let last = 0;
   let i = 0;
   const fields: FieldSpec[] = [];
+  const ops: ScanOp[] = [];
+  let lit = '';
+  const text = (t: string) => {
+    src += escape(t);
+    lit += t;
+  };
   for (const m of format.matchAll(CONVERSION)) {
-    src += escape(format.slice(last, m.index));
+    text(format.slice(last, m.index));
     last = m.index! + m[0].length;
     if (m[1] === '%') {
-      src += '%';
+      text('%');
       continue;
     }
     const arg = args[i++];
     if (!arg) throw new Error(`${event}: more conversions than arguments`);
     const decode = decodeFor(m[1], arg, event, tables);
     src += PIECE[decode.kind];
-    fields.push({ field: arg[0], conversion: '%' + m[1], decode });
+    const spec = { field: arg[0], conversion: '%' + m[1], decode };
+    fields.push(spec);
+    if (lit) ops.push({ lit });
+    lit = '';
+    ops.push({ spec });
   }
   if (i !== args.length) throw new Error(`${event}: ${args.length} arguments for ${i} conversions`);
-  src += escape(format.slice(last)) + '$';
-  return { re: new RegExp(src), fields };
+  text(format.slice(last));
+  if (lit) ops.push({ lit });
+  src += '$';
+  return { re: new RegExp(src), fields, ops };
 }
 
 /** tables: the __print_flags / __print_symbolic tables of the kernel revision the format belongs to */
@@ -74,6 +88,8 @@ export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly
     fields: main.fields,
     matchers: [main.re, ...variants.map((v) => v.re)],
     matcherFields: [main.fields, ...variants.map((v) => v.fields)],
+    // the format's own text only: a variant is tried after it by the exact path
+    scanner: compileScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic }),
   };
 }
 

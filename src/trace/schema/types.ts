@@ -5,6 +5,7 @@
  * __print_flags / __print_symbolic rendering with its table).
  */
 import type { SymbolTable } from '../print-flags.js';
+import type { BodyScanner } from './scanner.js';
 
 export type RawArg = readonly [field: string] | readonly [field: string, part: 'major' | 'minor'] | readonly [field: string, render: 'flags' | 'symbolic', table: string];
 
@@ -49,6 +50,8 @@ export interface EventSchema {
   readonly matchers: readonly RegExp[];
   /** for each matcher, its fields in capture order */
   readonly matcherFields: ReadonlyArray<readonly FieldSpec[]>;
+  /** the hand-written scanner of the format's text, where it decides the same as the regex (else null) */
+  readonly scanner: BodyScanner | null;
 }
 
 /**

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The common ftrace event line read byte by byte instead of with regexes:
+ * the prefix (comm-pid [(tgid)] [cpu] [flags] timestamp: event:) scanned
+ * the way line.ts's PREFIX regex would match it, the body by the schema's
+ * scanner. It answers only for lines it reads completely (an event of a
+ * known schema, a comment, an empty line); for anything else (lost-event
+ * markers, headers, unknown tracepoints, a body the scanner does not take)
+ * it returns null and parseLine, the exact path, decides, so every answer
+ * and every error message stays parseLine's. It reads clean text only
+ * (parse/split.ts: printable ASCII, spaces and tabs, no line terminator:
+ * there \s is a space or a tab and `.` matches every byte).
+ */
+import type { FuseTraceFormat } from '../revision.js';
+import { schemaFor } from '../schema/registry.js';
+import type { LineResult } from './line.js';
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isSpace = (c: number) => c === 32 || c === 9;
+/** \w */
+const isWord = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** the irq-info column's [.a-zA-Z0-9] */
+const isFlag = (c: number) => c === 46 || isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** Where the parts of a prefix are, once scanned. */
+interface Prefix {
+  pidEnd: number;
+  cpuStart: number;
+  cpuEnd: number;
+  tsStart: number;
+  tsEnd: number;
+  nameStart: number;
+  nameEnd: number;
+}
+
+const skipDigits = (t: Uint8Array, p: number, end: number): number => {
+  while (p < end && isDigit(t[p])) p++;
+  return p;
+};
+const skipSpaces = (t: Uint8Array, p: number, end: number): number => {
+  while (p < end && isSpace(t[p])) p++;
+  return p;
+};
+
+/** The prefix after comm, from the '-' at dash; false where PREFIX cannot match from this dash. */
+function prefixAt(t: Uint8Array, dash: number, end: number, out: Prefix): boolean {
+  let p = skipDigits(t, dash + 1, end);
+  if (p === dash + 1) return false;
+  out.pidEnd = p;
+  let q = skipSpaces(t, p, end);
+  if (q === p) return false;
+  p = q;
+  if (t[p] === 40) {
+    // (tgid): \(\s*[\d-]+\)\s+
+    p = skipSpaces(t, p + 1, end);
+    q = p;
+    while (q < end && (isDigit(t[q]) || t[q] === 45)) q++;
+    if (q === p || t[q] !== 41) return false;
+    p = skipSpaces(t, q + 1, end);
+    if (p === q + 1) return false;
+  }
+  if (t[p] !== 91) return false;
+  out.cpuStart = p + 1;
+  p = skipDigits(t, p + 1, end);
+  if (p === out.cpuStart || t[p] !== 93) return false;
+  out.cpuEnd = p;
+  q = skipSpaces(t, p + 1, end);
+  if (q === p + 1) return false;
+  p = q;
+  // irq-info flags: 4 or 5 of [.a-zA-Z0-9] then whitespace (a timestamp ends in ':')
+  q = p;
+  while (q < end && isFlag(t[q])) q++;
+  if ((q - p === 4 || q - p === 5) && q < end && isSpace(t[q])) p = skipSpaces(t, q, end);
+  out.tsStart = p;
+  q = skipDigits(t, p, end);
+  if (q === p || t[q] !== 46) return false;
+  p = skipDigits(t, q + 1, end);
+  if (p === q + 1 || t[p] !== 58) return false;
+  out.tsEnd = p;
+  q = skipSpaces(t, p + 1, end);
+  if (q === p + 1) return false;
+  p = q;
+  while (q < end && isWord(t[q])) q++;
+  if (q === p || t[q] !== 58) return false;
+  out.nameStart = p;
+  out.nameEnd = q;
+  return true;
+}
+
+/** A decimal of the prefix (pid, cpu) as Number() of its text gives it. */
+function decimal(s: string, t: Uint8Array, from: number, to: number): number {
+  if (to - from > 15) return Number(s.slice(from, to));
+  let n = 0;
+  for (let p = from; p < to; p++) n = n * 10 + (t[p] - 48);
+  return n;
+}
+
+const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, nameStart: 0, nameEnd: 0 };
+
+/**
+ * parseLine's answer for s.slice(start, end), or null when only parseLine
+ * can give it. b: the same clean text as bytes (b[i] is s's character i).
+ * format: whose fuse texts the line has.
+ */
+export function scanLine(s: string, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat): LineResult | null {
+  if (start === end || b[start] === 35) return { kind: 'skip' };
+  const commStart = skipSpaces(b, start, end);
+  // "CPU:..." may be a lost-events marker
+  if (end - commStart >= 4 && b[commStart] === 67 && b[commStart + 1] === 80 && b[commStart + 2] === 85 && b[commStart + 3] === 58) return null;
+  // comm is PREFIX's lazy (.*?): the first '-' the rest of the prefix fits
+  let dash = commStart;
+  for (;; dash++) {
+    if (dash >= end) return null;
+    if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
+  }
+  const schema = schemaFor(s.slice(where.nameStart, where.nameEnd), format);
+  if (!schema || !schema.scanner) return null;
+  // the body, trimmed (clean text's only whitespace: spaces and tabs)
+  const from = skipSpaces(b, where.nameEnd + 1, end);
+  let to = end;
+  while (to > from && isSpace(b[to - 1])) to--;
+  const fields = schema.scanner(s, b, from, to);
+  if (fields === null) return null;
+  // trace-cmd report of an instance buffer: "NAME: comm" (parseLine strips ^\S+:\s+)
+  let comm = s.slice(commStart, dash);
+  let ws = commStart;
+  while (ws < dash && !isSpace(b[ws])) ws++;
+  if (ws < dash && ws - commStart >= 2 && b[ws - 1] === 58) comm = s.slice(skipSpaces(b, ws, dash), dash);
+  return {
+    kind: 'event',
+    event: {
+      name: schema.name,
+      dialect: schema.dialect,
+      comm,
+      pid: decimal(s, b, dash + 1, where.pidEnd),
+      cpu: decimal(s, b, where.cpuStart, where.cpuEnd),
+      timestamp: s.slice(where.tsStart, where.tsEnd),
+      fields,
+      line,
+      raw: s.slice(start, end),
+    },
+  };
+}

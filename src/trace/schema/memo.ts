@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A bounded memo of a pure function: the scanners and the replay's field
+ * comparison decode the same few flag and symbol renderings over and over.
+ */
+export class Memo<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(
+    private readonly compute: (key: K) => V,
+    /** entries kept at most (the rest is computed each time) */
+    private readonly limit = 4096,
+  ) {}
+
+  get(key: K): V {
+    if (this.map.has(key)) return this.map.get(key) as V;
+    const v = this.compute(key);
+    if (this.map.size < this.limit) this.map.set(key, v);
+    return v;
+  }
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A hand-written scanner for one TP_printk format: the same pieces as the
+ * body regex (compile.ts), read left to right over the line's bytes, no
+ * regex and no substring for numbers. It is built only when every
+ * conversion is followed by text that cannot continue it (or by the end),
+ * so the greedy read it does is the only way the regex can match: where
+ * the scanner accepts a body, the regex gives the same captures. Anything
+ * it does not accept (a mismatch, a table name it does not know) goes to
+ * the exact path, which names the problem.
+ *
+ * It reads "clean" text only (see parse/split.ts): printable ASCII plus
+ * spaces and tabs, no line terminator, so byte i of b is character i of t
+ * and the regex's `.` matches every byte.
+ */
+import type { SymbolTable } from '../print-flags.js';
+import { Memo } from './memo.js';
+import type { Decode, FieldSpec, Fields } from './types.js';
+
+/** One step: text that must be there, or a conversion to read. */
+export type ScanOp = { lit: string } | { spec: FieldSpec };
+
+/** The exact path's inverse of __print_flags or __print_symbolic. */
+export type Unprint = (text: string, table: SymbolTable) => bigint | null;
+
+/**
+ * The fields of a trimmed body at [pos, end) of t (b: the same text as
+ * bytes, one per character); null when the exact path must decide.
+ */
+export type BodyScanner = (t: string, b: Uint8Array, pos: number, end: number) => Fields | null;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isHex = (c: number) => isDigit(c) || (c >= 97 && c <= 102);
+/** [^\s)] on clean text: anything but space, tab and ')' */
+const isFlagChar = (c: number) => c !== 32 && c !== 9 && c !== 41;
+
+/** Whether c could continue the text a conversion of this kind reads. */
+function continues(kind: Decode['kind'], c: number): boolean {
+  switch (kind) {
+    case 'dec':
+    case 'major':
+    case 'minor':
+      return isDigit(c);
+    case 'hex':
+      return isHex(c);
+    case 'ptr':
+      // (?:0x)?[0-9a-f]+ | \(null\) | \(nil\)
+      return isHex(c) || c === 120 || c === 40 || c === 41 || c === 110 || c === 117 || c === 108 || c === 105;
+    case 'flags':
+    case 'symbolic':
+      return c !== 32 && c !== 41 && !(c >= 9 && c <= 13);
+    case 'sym':
+      return true;
+  }
+}
+
+/** Small values as shared bigints (no allocation for the common flags, types, slots). */
+const SMALL: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+const big = (n: number): bigint => (n < 4096 ? SMALL[n] : BigInt(n));
+
+/** Source that reads digits at p into n (moving p); null when there are none. */
+function digitsCode(radix: 10 | 16): string {
+  const step = radix === 10 ? 'if (c < 48 || c > 57) break; n = n * 10 + (c - 48);' : 'if (c >= 48 && c <= 57) n = n * 16 + (c - 48); else if (c >= 97 && c <= 102) n = n * 16 + (c - 87); else break;';
+  return `
+      let n = 0;
+      for (; p < end; p++) { const c = b[p]; ${step} }
+      if (p === from) return null;`;
+}
+
+/** Source that leaves the value of one conversion in v (p moved past its text). */
+function readCode(kind: Decode['kind'], memo: number): string {
+  switch (kind) {
+    case 'dec':
+      // -?\d+, through a double when exact (at most 15 digits), as the exact path does
+      return `
+    { const at = p;
+      const neg = p < end && b[p] === 45;
+      if (neg) p++;
+      const from = p;${digitsCode(10)}
+      v = p - from > 15 ? BigInt(t.slice(at, p)) : neg ? BigInt(-n) : big(n); }`;
+    case 'hex':
+      return `
+    { const from = p;${digitsCode(16)}
+      v = p - from > 13 ? BigInt('0x' + t.slice(from, p)) : big(n); }`;
+    case 'major':
+    case 'minor':
+      return `
+    { const from = p;${digitsCode(10)}
+      v = p - from > 15 ? BigInt(t.slice(from, p)) : big(n); }`;
+    case 'ptr':
+      // (null) and (nil) are NULL; 0x-prefixed (raw) pointers padded to 16 digits like hashed ones
+      return `
+    if (end - p >= 6 && b[p] === 40 && b[p + 1] === 110 && b[p + 2] === 117 && b[p + 3] === 108 && b[p + 4] === 108 && b[p + 5] === 41) { p += 6; v = '0000000000000000'; }
+    else if (end - p >= 5 && b[p] === 40 && b[p + 1] === 110 && b[p + 2] === 105 && b[p + 3] === 108 && b[p + 4] === 41) { p += 5; v = '0000000000000000'; }
+    else {
+      const raw = end - p > 2 && b[p] === 48 && b[p + 1] === 120 && isHex(b[p + 2]);
+      if (raw) p += 2;
+      const from = p;
+      while (p < end && isHex(b[p])) p++;
+      if (p === from) return null;
+      v = raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p);
+    }`;
+    case 'flags':
+    case 'symbolic':
+      return `
+    { const from = p;
+      while (p < end && isFlagChar(b[p])) p++;
+      v = memos[${memo}].get(t.slice(from, p));
+      if (v === null) return null; }`;
+    case 'sym':
+      // .* to the end of the (trimmed) body: every byte of clean text
+      return `
+    v = t.slice(p, end);
+    p = end;`;
+  }
+}
+
+/** Source that checks the literal text lit at p and moves past it. */
+function litCode(lit: string): string {
+  const checks = [...lit].map((ch, k) => `b[p + ${k}] !== ${ch.charCodeAt(0)}`);
+  return `
+    if (end - p < ${lit.length} || ${checks.join(' || ')}) return null;
+    p += ${lit.length};`;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The scanner of a format split into ops, or null when some conversion
+ * could run into the text after it (then only the regex can decide).
+ * unprint: the exact path's decoders of __print_flags / __print_symbolic.
+ * It is generated as the source of one function per format, so each is
+ * monomorphic and builds its fields in one object literal, keys in the
+ * exact path's order (field names are the schema's C identifiers).
+ */
+export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint; symbolic: Unprint }): BodyScanner | null {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (!('spec' in op)) continue;
+    const next = ops[i + 1];
+    if (next === undefined) continue;
+    if (!('lit' in next) || op.spec.decode.kind === 'sym') return null;
+    if (continues(op.spec.decode.kind, next.lit.charCodeAt(0))) return null;
+  }
+  // each distinct rendering is decoded once, by the exact path's own function
+  const memos: Array<Memo<string, bigint | null>> = [];
+  const order: string[] = [];
+  const value = new Map<string, string>();
+  let body = 'let v;';
+  ops.forEach((op, i) => {
+    if ('lit' in op) {
+      body += litCode(op.lit);
+      return;
+    }
+    const { field, decode: d } = op.spec;
+    if (!IDENT.test(field)) return;
+    if (d.kind === 'flags' || d.kind === 'symbolic') {
+      const decode = d.kind === 'flags' ? unprint.flags : unprint.symbolic;
+      memos.push(new Memo((text) => decode(text, d.table)));
+    }
+    body += readCode(d.kind, memos.length - 1);
+    // dev_t: MAJOR << 20 | MINOR, in the exact path's order
+    const prev = value.get(field) ?? '0n';
+    const expr = d.kind === 'major' ? `(v << 20n) | ${prev}` : d.kind === 'minor' ? `${prev} | v` : 'v';
+    body += `\n    const f${i} = ${expr};`;
+    if (!value.has(field)) order.push(field);
+    value.set(field, `f${i}`);
+  });
+  if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
+  body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
+  const make = new Function('big', 'isHex', 'isFlagChar', 'memos', `return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  return make(big, isHex, isFlagChar, memos) as BodyScanner;
+}
