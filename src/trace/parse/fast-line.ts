@@ -12,7 +12,8 @@
  * there \s is a space or a tab and `.` matches every byte).
  */
 import type { FuseTraceFormat } from '../revision.js';
-import { schemaFor } from '../schema/registry.js';
+import { schemasOf } from '../schema/registry.js';
+import type { EventSchema } from '../schema/types.js';
 import type { LineResult } from './line.js';
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -31,6 +32,8 @@ interface Prefix {
   tsEnd: number;
   nameStart: number;
   nameEnd: number;
+  /** nameHash of the event name's bytes */
+  nameHash: number;
 }
 
 const skipDigits = (t: Uint8Array, p: number, end: number): number => {
@@ -80,7 +83,9 @@ function prefixAt(t: Uint8Array, dash: number, end: number, out: Prefix): boolea
   q = skipSpaces(t, p + 1, end);
   if (q === p + 1) return false;
   p = q;
-  while (q < end && isWord(t[q])) q++;
+  let h = 0;
+  while (q < end && isWord(t[q])) h = (Math.imul(h, 31) + t[q++]) | 0;
+  out.nameHash = h;
   if (q === p || t[q] !== 58) return false;
   out.nameStart = p;
   out.nameEnd = q;
@@ -95,7 +100,38 @@ function decimal(s: string, t: Uint8Array, from: number, to: number): number {
   return n;
 }
 
-const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, nameStart: 0, nameEnd: 0 };
+const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, nameStart: 0, nameEnd: 0, nameHash: 0 };
+
+/** The hash prefixAt computes over an event name's bytes. */
+function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Per fuse revision: the schemas of both dialects by the hash of their name, found without making the name a string. */
+const BY_HASH = new Map<FuseTraceFormat, Map<number, EventSchema[]>>();
+
+function schemaAt(t: Uint8Array, from: number, to: number, hash: number, format: FuseTraceFormat): EventSchema | undefined {
+  let index = BY_HASH.get(format);
+  if (!index) {
+    index = new Map();
+    for (const schema of schemasOf(format).values()) {
+      const h = nameHash(schema.name);
+      index.set(h, [...(index.get(h) ?? []), schema]);
+    }
+    BY_HASH.set(format, index);
+  }
+  const candidates = index.get(hash);
+  if (!candidates) return undefined;
+  next: for (const schema of candidates) {
+    const name = schema.name;
+    if (name.length !== to - from) continue;
+    for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) !== t[from + i]) continue next;
+    return schema;
+  }
+  return undefined;
+}
 
 /**
  * parseLine's answer for s.slice(start, end), or null when only parseLine
@@ -113,7 +149,7 @@ export function scanLine(s: string, b: Uint8Array, start: number, end: number, l
     if (dash >= end) return null;
     if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
   }
-  const schema = schemaFor(s.slice(where.nameStart, where.nameEnd), format);
+  const schema = schemaAt(b, where.nameStart, where.nameEnd, where.nameHash, format);
   if (!schema || !schema.scanner) return null;
   // the body, trimmed (clean text's only whitespace: spaces and tabs)
   const from = skipSpaces(b, where.nameEnd + 1, end);

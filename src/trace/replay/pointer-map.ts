@@ -26,10 +26,10 @@ export class PointerMap {
    */
   pair(pointer: string, block: string | null): string | null {
     if (block === null) return pointer === NULL_POINTER ? null : `kernel leaf ${pointer} where the model's cursor leaf is NULL`;
-    if (pointer === NULL_POINTER) return `kernel leaf is NULL where the model has leaf block ${block}`;
     const k = this.toKernel.get(block);
+    if (k === pointer && pointer !== NULL_POINTER) return null;
+    if (pointer === NULL_POINTER) return `kernel leaf is NULL where the model has leaf block ${block}`;
     const m = this.toModel.get(pointer);
-    if (k === pointer) return null;
     if (k !== undefined) return `model leaf block ${block} is kernel leaf ${k}, but the kernel printed ${pointer} (a new pointer where the model did not reallocate)`;
     if (m !== undefined) return `kernel leaf ${pointer} is bound to model block ${m}, but the model's cursor is in block ${block} (a different live leaf)`;
     this.toModel.set(pointer, block);

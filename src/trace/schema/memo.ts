@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A bounded memo of a pure function: the scanners and the replay's field
- * comparison decode the same few flag and symbol renderings over and over.
+ * A bounded memo of a pure function (whose values are never undefined):
+ * the scanners and the replay's field comparison decode the same few flag
+ * and symbol renderings over and over.
  */
-export class Memo<K, V> {
+export class Memo<K, V extends bigint | string | number | null> {
   private readonly map = new Map<K, V>();
   constructor(
     private readonly compute: (key: K) => V,
@@ -12,8 +13,9 @@ export class Memo<K, V> {
   ) {}
 
   get(key: K): V {
-    if (this.map.has(key)) return this.map.get(key) as V;
-    const v = this.compute(key);
+    let v = this.map.get(key);
+    if (v !== undefined) return v;
+    v = this.compute(key);
     if (this.map.size < this.limit) this.map.set(key, v);
     return v;
   }

@@ -34,9 +34,20 @@ export function fuseSchemas(format: FuseTraceFormat = 'rfc-v3'): ReadonlyMap<str
   return format === 'v7' ? FUSE_V7_SCHEMAS : FUSE_SCHEMAS;
 }
 
+/** Both dialects in one map per fuse revision (fuse first, as schemaFor looks), for one lookup per line. */
+const ALL: Record<FuseTraceFormat, ReadonlyMap<string, EventSchema>> = {
+  'rfc-v3': new Map([...XFS_SCHEMAS, ...FUSE_SCHEMAS]),
+  v7: new Map([...XFS_SCHEMAS, ...FUSE_V7_SCHEMAS]),
+};
+
+/** Every schema a line may have in the fuse texts of `format` (default rfc-v3), and xfs's, by name. */
+export function schemasOf(format: FuseTraceFormat = 'rfc-v3'): ReadonlyMap<string, EventSchema> {
+  return format === 'v7' ? ALL.v7 : ALL['rfc-v3'];
+}
+
 /** The schema of an event in the fuse texts of `format` (default rfc-v3) or xfs. */
 export function schemaFor(name: string, format: FuseTraceFormat = 'rfc-v3'): EventSchema | undefined {
-  return fuseSchemas(format).get(name) ?? XFS_SCHEMAS.get(name);
+  return schemasOf(format).get(name);
 }
 
 export function dialectOf(name: string, format: FuseTraceFormat = 'rfc-v3'): Dialect | undefined {
