@@ -8,6 +8,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FuseTraceFormat } from '../revision.js';
+import { detach } from './detach.js';
 import { scanLine } from './fast-line.js';
 import { type TraceEvent, parseLine } from './line.js';
 import { LineSplitter, type LineSink, MAX_LINE } from './split.js';
@@ -70,11 +71,14 @@ export async function* parseTraceBatches(
           items.push({ kind: 'lost', cpu: r.cpu, count: r.count, line: n });
           break;
         case 'skip':
-          if (r.unknownEvent) stats.unknownEvents.set(r.unknownEvent, (stats.unknownEvents.get(r.unknownEvent) ?? 0) + 1);
+          if (r.unknownEvent) {
+            const c = stats.unknownEvents.get(r.unknownEvent);
+            stats.unknownEvents.set(c === undefined ? detach(r.unknownEvent) : r.unknownEvent, (c ?? 0) + 1);
+          }
           break;
         case 'error':
           stats.problems++;
-          items.push({ kind: 'problem', problem: { file, line: n, why: r.why } });
+          items.push({ kind: 'problem', problem: { file, line: n, why: detach(r.why) } });
           break;
       }
     },

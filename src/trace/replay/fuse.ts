@@ -22,6 +22,7 @@ import { FUSE_GEOMETRY } from '../../iext/geometry.js';
 import { emptyMapping, type Mapping } from '../../iext/record.js';
 import { formatFuseEventAs } from '../fuse-format.js';
 import type { TraceEvent } from '../parse/line.js';
+import { detach } from '../parse/detach.js';
 import { type FuseTraceFormat, traceFormatOf } from '../revision.js';
 import { decodeBody } from '../schema/compile.js';
 import { fuseSchemas } from '../schema/registry.js';
@@ -344,7 +345,7 @@ export class FuseReplay {
 
   private diverge(st: InodeState, ev: TraceEvent, what: string): void {
     st.diverged = true;
-    this.divergent.push({ line: ev.line, event: ev.name, where: st.key, what, context: this.ring.snapshot() });
+    this.divergent.push({ line: ev.line, event: ev.name, where: st.key, what: detach(what), context: this.ring.snapshot() });
   }
 
   /** The report; events the model fired that never showed up in the trace count as a divergence. */

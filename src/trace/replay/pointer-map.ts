@@ -5,6 +5,8 @@
  * may come back after the model freed (or krealloc moved) the block it was
  * bound to; while bound, neither side may pair with anything else.
  */
+import { detach } from '../parse/detach.js';
+
 export const NULL_POINTER = '0000000000000000';
 
 export class PointerMap {
@@ -32,8 +34,10 @@ export class PointerMap {
     const m = this.toModel.get(pointer);
     if (k !== undefined) return `model leaf block ${block} is kernel leaf ${k}, but the kernel printed ${pointer} (a new pointer where the model did not reallocate)`;
     if (m !== undefined) return `kernel leaf ${pointer} is bound to model block ${m}, but the model's cursor is in block ${block} (a different live leaf)`;
-    this.toModel.set(pointer, block);
-    this.toKernel.set(block, pointer);
+    // kept for the leaf's lifetime: not a view into the parser's chunk
+    const kept = detach(pointer);
+    this.toModel.set(kept, block);
+    this.toKernel.set(block, kept);
     return null;
   }
 

@@ -5,6 +5,8 @@
  * agreement), lost events, and the first divergence with the trace lines
  * before it.
  */
+import { detach } from '../parse/detach.js';
+
 export interface Divergence {
   line: number;
   event: string;
@@ -59,7 +61,7 @@ export class ContextRing {
     const out: string[] = [];
     for (let i = 0; i < this.size; i++) {
       const k = (this.next - this.size + i + this.n) % this.n;
-      out.push(`${this.line[k]}: ${this.raw[k].trim()}`);
+      out.push(detach(`${this.line[k]}: ${this.raw[k].trim()}`));
     }
     return out;
   }

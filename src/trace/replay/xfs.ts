@@ -12,6 +12,7 @@ import { IextArena, NULL } from '../../iext/arena.js';
 import { XFS_GEOMETRY } from '../../iext/geometry.js';
 import { type Cursor, type Mapping, emptyMapping } from '../../iext/record.js';
 import { IextTree } from '../../iext/tree.js';
+import { detach } from '../parse/detach.js';
 import type { TraceEvent } from '../parse/line.js';
 import type { Fields } from '../schema/types.js';
 import { PointerMap } from './pointer-map.js';
@@ -351,7 +352,7 @@ export class XfsReplay {
 
   private diverge(fs: ForkState, ev: TraceEvent, what: string): void {
     fs.status = 'diverged';
-    this.divergent.push({ line: ev.line, event: ev.name, where: fs.where, what, context: this.ring.snapshot() });
+    this.divergent.push({ line: ev.line, event: ev.name, where: fs.where, what: detach(what), context: this.ring.snapshot() });
   }
 
   finish(): ReplayReport {

@@ -8,6 +8,8 @@ export class Memo<K, V extends bigint | string | number | null> {
   private readonly map = new Map<K, V>();
   constructor(
     private readonly compute: (key: K) => V,
+    /** what to keep of a key (the scanners' keys are views into a chunk: detach them) */
+    private readonly keep: (key: K) => K = (k) => k,
     /** entries kept at most (the rest is computed each time) */
     private readonly limit = 4096,
   ) {}
@@ -16,7 +18,7 @@ export class Memo<K, V extends bigint | string | number | null> {
     let v = this.map.get(key);
     if (v !== undefined) return v;
     v = this.compute(key);
-    if (this.map.size < this.limit) this.map.set(key, v);
+    if (this.map.size < this.limit) this.map.set(this.keep(key), v);
     return v;
   }
 }

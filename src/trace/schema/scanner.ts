@@ -14,6 +14,7 @@
  * and the regex's `.` matches every byte.
  */
 import type { SymbolTable } from '../print-flags.js';
+import { detach } from '../parse/detach.js';
 import { Memo } from './memo.js';
 import type { Decode, FieldSpec, Fields } from './types.js';
 
@@ -156,7 +157,7 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
     if (!IDENT.test(field)) return;
     if (d.kind === 'flags' || d.kind === 'symbolic') {
       const decode = d.kind === 'flags' ? unprint.flags : unprint.symbolic;
-      memos.push(new Memo((text) => decode(text, d.table)));
+      memos.push(new Memo((text) => decode(text, d.table), detach));
     }
     body += readCode(d.kind, memos.length - 1);
     // dev_t: MAJOR << 20 | MINOR, in the exact path's order
