@@ -26,7 +26,7 @@ import { OracleCache } from '../src/oracle/extent-map.js';
 import { bigMapping } from '../src/iext/record.js';
 import { toBig } from '../src/util/int64.js';
 import { generateGrow } from '../src/scenario/generate.js';
-import { formatOut, writeOut, writeOutI } from '../src/scenario/output.js';
+import { OutBytes, formatOut, writeOut, writeOutI } from '../src/scenario/output.js';
 import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
 import { type BenchArgs, type Figure, now, runSuite } from './common.js';
@@ -77,21 +77,24 @@ function modelEndToEnd(file: string) {
   const text = readFileSync(file, 'utf8');
   const sc = parseScenario(text, file);
   const out: string[] = [];
-  const summary = runScenario(sc, { onResultI: (r) => writeOutI(r, (s) => out.push(s)) });
+  const o = new OutBytes((b, n) => out.push(Buffer.from(b.subarray(0, n)).toString('utf8')));
+  const summary = runScenario(sc, { onResultI: (r) => writeOutI(r, o) });
+  o.flush();
   return { out, summary };
 }
 
 /**
  * The same, timed: output formatted and counted, not kept (the CLI writes
  * and forgets it). Like the CLI, the .out text comes from the I64 results
- * (onResultI + writeOutI; the bigint CommandResult + writeOut give the same
- * text, test/scenario-output-i64.test.ts).
+ * (onResultI + writeOutI into 64 KiB byte chunks; the bigint CommandResult
+ * + writeOut give the same text, test/scenario-output-i64.test.ts).
  */
 function modelStreaming(file: string): number {
   const sc = parseScenario(readFileSync(file, 'utf8'), file);
   let chars = 0;
-  const count = (s: string) => (chars += s.length);
-  runScenario(sc, { onResultI: (r) => writeOutI(r, count) });
+  const o = new OutBytes((_b, n) => (chars += n));
+  runScenario(sc, { onResultI: (r) => writeOutI(r, o) });
+  o.flush();
   return chars;
 }
 
@@ -225,7 +228,9 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     t = now();
     let chars = 0;
     const count = (s: string) => (chars += s.length);
-    runScenario(sc, { onResultI: (r) => writeOutI(r, count) });
+    const ob = new OutBytes((_b, n) => (chars += n));
+    runScenario(sc, { onResultI: (r) => writeOutI(r, ob) });
+    ob.flush();
     const tRunM = now() - t;
     t = now();
     runOracleScenario(sc, (r) => writeOut(r, count));

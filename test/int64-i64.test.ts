@@ -128,6 +128,9 @@ describe('I64 helpers against BigInt.asUintN/asIntN', () => {
       }),
       { numRuns: RUNS },
     );
+    // the byte-table path at every byte and word boundary
+    for (let k = 0n; k <= 53n; k++)
+      for (const v of [(1n << k) - 1n, 1n << k, (1n << k) + 1n, (1n << k) * 3n + 5n]) expect(hex64I(toI64(v))).toBe(hex64(v));
   });
 
   it('the edges named in the C', () => {

@@ -13,23 +13,66 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { revisionByName, revisionNames } from '../src/cache/revision.js';
-import { writeOut, writeOutI } from '../src/scenario/output.js';
+import { OutBytes, writeOut, writeOutI } from '../src/scenario/output.js';
 import { parseScenario } from '../src/scenario/parse.js';
 import { runScenario } from '../src/scenario/run.js';
 import { FIXTURES } from './paths.js';
+import { toI64 } from '../src/util/int64.js';
 
 function bothOutputs(text: string, revision = revisionByName('rfc-v3')!): [string, string] {
   let a = '';
   let b = '';
+  // a small buffer, so that chunks end mid-line too
+  const o = new OutBytes((bytes, n) => (b += Buffer.from(bytes.subarray(0, n)).toString('utf8')), 256);
   runScenario(parseScenario(text, 't.scenario', { revision }), {
     revision,
-    onResult: (r) => writeOut(r, (s) => (a += s)),
-    onResultI: (r) => writeOutI(r, (s) => (b += s)),
+    onResult: (r) => {
+      const before = a;
+      writeOut(r, (s) => {
+        // writeOut hands out whole lines
+        expect(s.endsWith('\n')).toBe(true);
+        a += s;
+      });
+      expect(a.length).toBeGreaterThan(before.length);
+    },
+    onResultI: (r) => writeOutI(r, o),
   });
+  o.flush();
   return [a, b];
 }
 
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.scenario'));
+
+describe('OutBytes', () => {
+  const print = (fn: (o: OutBytes) => void, size = 256): string => {
+    let s = '';
+    const o = new OutBytes((b, n) => (s += Buffer.from(b.subarray(0, n)).toString('utf8')), size);
+    fn(o);
+    o.flush();
+    return s;
+  };
+  const I64S = fc.oneof(
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }),
+    fc.bigInt({ min: -(1n << 33n), max: 1n << 33n }),
+    fc.integer({ min: 0, max: 64 }).chain((k) => fc.bigInt({ min: (1n << BigInt(k)) - 2n, max: (1n << BigInt(k)) + 2n })),
+  );
+
+  it('prints hex and decimal as toString(16) of the u64 pattern and toString() do', () => {
+    fc.assert(
+      fc.property(I64S, (v) => {
+        const i = toI64(v);
+        expect(print((o) => o.hex(i))).toBe(BigInt.asUintN(64, v).toString(16));
+        expect(print((o) => o.dec(i))).toBe(v.toString());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps text across chunk boundaries, non-ASCII included', () => {
+    const parts = ['abc', 'é', 'x'.repeat(300), '€uro', '\n', 'z'.repeat(70)];
+    expect(print((o) => parts.forEach((p) => o.str(p)), 256)).toBe(parts.join(''));
+  });
+});
 
 describe('writeOutI prints what writeOut prints', () => {
   it.each(fixtures)('%s, every revision', (name) => {

@@ -26,6 +26,16 @@ export class BufferedWriter {
     this.used += this.buf.write(s, this.used, 'utf8');
   }
 
+  /** the first n bytes of b (copied) */
+  writeBytes(b: Uint8Array, n: number): void {
+    if (this.used + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) return this.writeAll(Buffer.from(b.buffer, b.byteOffset, n));
+    }
+    this.buf.set(n === b.length ? b : b.subarray(0, n), this.used);
+    this.used += n;
+  }
+
   flush(): void {
     const n = this.used;
     this.used = 0;

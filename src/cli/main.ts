@@ -9,7 +9,7 @@ import { Fork } from '../cache/constants.js';
 import { revisionByName, revisionNames, DEFAULT_REVISION } from '../cache/revision.js';
 import { builtinScenario } from '../scenario/builtin.js';
 import { generateGrow } from '../scenario/generate.js';
-import { writeJson, writeOutI } from '../scenario/output.js';
+import { OutBytes, writeJson, writeOutI } from '../scenario/output.js';
 import { parseScenario, ScenarioError } from '../scenario/parse.js';
 import { type CommandResult, type CommandResultI, type RunSummary, runScenario } from '../scenario/run.js';
 import { hazardSummary } from '../cache/hazards.js';
@@ -101,6 +101,8 @@ function run(args: string[]): number {
   }
   const tracer = traceOut ? new FtraceTextWriter((s) => traceOut!.write(s), undefined, undefined, undefined, traceFormat) : undefined;
   const write = (s: string) => out.write(s);
+  // .out text is printed into bytes and copied into out in 64 KiB chunks
+  const outBytes = new OutBytes((b, n) => out.writeBytes(b, n));
   let summary: RunSummary;
   try {
     summary = runScenario(scenario, {
@@ -115,14 +117,16 @@ function run(args: string[]): number {
       // kernel scenarios: the iomap consumers' and notification layer's tracepoints
       traceLine: tracer ? (name, body) => tracer.line(name, body) : undefined,
       // .out text straight from the cache's I64 values; JSON from the bigint results
-      ...(values.json ? { onResult: (r: CommandResult) => writeJson(r, write) } : { onResultI: (r: CommandResultI) => writeOutI(r, write) }),
+      ...(values.json ? { onResult: (r: CommandResult) => writeJson(r, write) } : { onResultI: (r: CommandResultI) => writeOutI(r, outBytes) }),
     });
   } catch (e) {
     if (!(e instanceof KernelOops)) throw e;
+    outBytes.flush();
     out.flush();
     process.stderr.write(`iomap-sim: ${file}:${e.line}: the modelled kernel would ${e instanceof KernelLockup ? 'hang' : 'crash'} here: ${e.message}\n`);
     return 3;
   } finally {
+    outBytes.flush();
     out.flush();
     if (traceOut) {
       traceOut.flush();

@@ -9,21 +9,36 @@
  * number that is never reused, which gives leaves a stable identity for
  * their lifetime (slots are reused, serials are not).
  *
- * The 64-bit columns (record offset, length, addr; node keys) are I64
- * (src/util/int64.ts): a Float64Array holds each value as a double, which
- * IS the value when it is a safe integer; only when it is not (|v| >= 2^53:
- * the all-ones NULL_ADDR, negative keys, KEY_INVALID) does the exact value
- * live in a plain side array of the same index, created on first need.
- * Reading a safe value allocates nothing, and reading a bigint reference
- * from the side array allocates nothing either (a BigUint64Array read
- * would). Record offsets are stored as the geometry compares them (loff_t
- * for fuse, u64 for xfs and v7), so that the doubles order like the C.
+ * A record is 32 bytes in one ArrayBuffer, like the kernel's struct: three
+ * doubles (addr, offset, length) and two u32 words (type | flags << 16,
+ * dev), read through a Float64Array (rec) and a Uint32Array (recU) over
+ * the same memory, so that one record is one or two cache lines.
+ *
+ * The 64-bit values (record offset, length, addr; node keys) are I64
+ * (src/util/int64.ts): the double IS the value when it is a safe integer;
+ * only when it is not (|v| >= 2^53: the all-ones NULL_ADDR, negative keys,
+ * KEY_INVALID) does the exact value live in a plain side array at the
+ * record's (key's) index, created on first need. Reading a safe value
+ * allocates nothing, and reading a bigint reference from the side array
+ * allocates nothing either (a BigUint64Array read would). Record offsets
+ * are stored as the geometry compares them (loff_t for fuse, u64 for xfs
+ * and v7), so that the doubles order like the C.
  */
 import type { Geometry } from './geometry.js';
 import { type I64, toBig, toI64 } from '../util/int64.js';
 
 /** doubles of magnitude <= this are the exact value; beyond it the side array holds it */
 export const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** record i's doubles: rec[i * REC + ADDR / OFF / LEN] */
+export const REC = 4;
+export const ADDR = 0;
+export const OFF = 1;
+export const LEN = 2;
+/** record i's u32 words: recU[i * REC_U + TF / DEV] (little-endian halves of the 4th double) */
+export const REC_U = 8;
+export const TF = 6;
+export const DEV = 7;
 
 /** A bigint-indexed view of one 64-bit column (tests and tools; not the hot path). */
 export type BigColumn = { [index: number]: bigint };
@@ -41,17 +56,14 @@ export class IextArena {
    * so comparing the doubles is exact unless they are equal, and equal
    * doubles beyond 2^53 are decided by the exact values in the side arrays.
    */
-  addrD: Float64Array;
-  offD: Float64Array;
-  lenD: Float64Array;
+  rec: Float64Array;
+  /** type | flags << 16 and dev of each record, over rec's memory (not enumerable: one buffer) */
+  declare recU: Uint32Array;
   /** exact values where the double is not (index as above; null until needed) */
   addrX: I64[] | null = null;
   /** the record's offset as its loff_t I64 (also for xfs) */
   offX: I64[] | null = null;
   lenX: I64[] | null = null;
-  /** type | flags << 16 */
-  typeFlags: Uint32Array;
-  dev: Uint32Array;
   // --- leaf links and allocation bookkeeping
   prev: Int32Array;
   next: Int32Array;
@@ -85,11 +97,8 @@ export class IextArena {
     this.leafCap = Math.max(1, initialLeaves);
     this.nodeCap = Math.max(1, initialNodes);
     const r = this.leafCap * this.recsPerLeaf;
-    this.addrD = new Float64Array(r);
-    this.offD = new Float64Array(r);
-    this.lenD = new Float64Array(r);
-    this.typeFlags = new Uint32Array(r);
-    this.dev = new Uint32Array(r);
+    this.rec = new Float64Array(r * REC);
+    this.setRecU();
     this.prev = new Int32Array(this.leafCap);
     this.next = new Int32Array(this.leafCap);
     this.leafId = new Float64Array(this.leafCap);
@@ -113,11 +122,7 @@ export class IextArena {
       slot = this.leafTop++;
     }
     const base = slot * this.recsPerLeaf;
-    this.addrD.fill(0, base, base + this.recsPerLeaf);
-    this.offD.fill(0, base, base + this.recsPerLeaf);
-    this.lenD.fill(0, base, base + this.recsPerLeaf);
-    this.typeFlags.fill(0, base, base + this.recsPerLeaf);
-    this.dev.fill(0, base, base + this.recsPerLeaf);
+    this.rec.fill(0, base * REC, (base + this.recsPerLeaf) * REC);
     this.prev[slot] = NULL;
     this.next[slot] = NULL;
     const serial = this.nextSerial();
@@ -158,9 +163,7 @@ export class IextArena {
   /** Bytes of typed-array storage reserved, live or not. */
   reservedBytes(): number {
     return (
-      this.addrD.byteLength + this.offD.byteLength + this.lenD.byteLength +
-      this.keysD.byteLength + this.typeFlags.byteLength + this.dev.byteLength +
-      this.prev.byteLength + this.next.byteLength + this.leafId.byteLength +
+      this.rec.byteLength + this.keysD.byteLength + this.prev.byteLength + this.next.byteLength + this.leafId.byteLength +
       this.leafAddr.byteLength + this.leafKsize.byteLength + this.ptrs.byteLength +
       this.nodeId.byteLength +
       8 * ((this.addrX?.length ?? 0) + (this.offX?.length ?? 0) + (this.lenX?.length ?? 0) + (this.keysX?.length ?? 0))
@@ -171,13 +174,13 @@ export class IextArena {
 
   /** the side array of a record column, created (zero-filled) on first need */
   addrSide(): I64[] {
-    return (this.addrX ??= newSide(this.addrD.length));
+    return (this.addrX ??= newSide(this.rec.length / REC));
   }
   offSide(): I64[] {
-    return (this.offX ??= newSide(this.offD.length));
+    return (this.offX ??= newSide(this.rec.length / REC));
   }
   lenSide(): I64[] {
-    return (this.lenX ??= newSide(this.lenD.length));
+    return (this.lenX ??= newSide(this.rec.length / REC));
   }
   keysSide(): I64[] {
     return (this.keysX ??= newSide(this.keysD.length));
@@ -185,16 +188,32 @@ export class IextArena {
 
   /** record i's addr, offset (loff_t), length and node key j as I64 */
   addrI(i: number): I64 {
-    const d = this.addrD[i];
+    const d = this.rec[i * REC + ADDR];
     return d <= SAFE ? d : this.addrX![i];
   }
   offI(i: number): I64 {
-    const d = this.offD[i];
+    const d = this.rec[i * REC + OFF];
     return d <= SAFE && d >= -SAFE ? d : this.offX![i];
   }
   lenI(i: number): I64 {
-    const d = this.lenD[i];
+    const d = this.rec[i * REC + LEN];
     return d <= SAFE ? d : this.lenX![i];
+  }
+  /** the raw doubles and words, for checkers */
+  addrD(i: number): number {
+    return this.rec[i * REC + ADDR];
+  }
+  offD(i: number): number {
+    return this.rec[i * REC + OFF];
+  }
+  lenD(i: number): number {
+    return this.rec[i * REC + LEN];
+  }
+  typeFlags(i: number): number {
+    return this.recU[i * REC_U + TF];
+  }
+  dev(i: number): number {
+    return this.recU[i * REC_U + DEV];
   }
   keyI(j: number): I64 {
     const d = this.keysD[j];
@@ -202,26 +221,31 @@ export class IextArena {
   }
 
   setAddr(i: number, v: I64): void {
-    if (typeof v === 'number') this.addrD[i] = v;
+    if (typeof v === 'number') this.rec[i * REC + ADDR] = v;
     else {
-      this.addrD[i] = Number(v);
+      this.rec[i * REC + ADDR] = Number(v);
       this.addrSide()[i] = v;
     }
   }
   setLen(i: number, v: I64): void {
-    if (typeof v === 'number') this.lenD[i] = v;
+    if (typeof v === 'number') this.rec[i * REC + LEN] = v;
     else {
-      this.lenD[i] = Number(v);
+      this.rec[i * REC + LEN] = Number(v);
       this.lenSide()[i] = v;
     }
   }
   /** v is the loff_t offset; signed says how the geometry compares it */
   setOff(i: number, v: I64, signed: boolean): void {
-    if (typeof v === 'number' && (signed || v >= 0)) this.offD[i] = v;
+    if (typeof v === 'number' && (signed || v >= 0)) this.rec[i * REC + OFF] = v;
     else {
-      this.offD[i] = signed ? Number(v) : Number(BigInt.asUintN(64, toBig(v)));
+      this.rec[i * REC + OFF] = signed ? Number(v) : Number(BigInt.asUintN(64, toBig(v)));
       this.offSide()[i] = v;
     }
+  }
+
+  /** recU over rec's buffer, not enumerable so that the buffer is counted once */
+  private setRecU(): void {
+    Object.defineProperty(this, 'recU', { value: new Uint32Array(this.rec.buffer), writable: true, configurable: true, enumerable: false });
   }
   setKey(j: number, v: I64): void {
     if (typeof v === 'number') this.keysD[j] = v;
@@ -266,14 +290,11 @@ export class IextArena {
   private growLeaves(): void {
     const cap = grownCapacity(this.leafCap);
     const r = cap * this.recsPerLeaf;
-    this.addrD = grow(this.addrD, new Float64Array(r));
-    this.offD = grow(this.offD, new Float64Array(r));
-    this.lenD = grow(this.lenD, new Float64Array(r));
+    this.rec = grow(this.rec, new Float64Array(r * REC)); // a byte copy: the u32 words are kept exactly
+    this.setRecU();
     if (this.addrX) growSide(this.addrX, r);
     if (this.offX) growSide(this.offX, r);
     if (this.lenX) growSide(this.lenX, r);
-    this.typeFlags = grow(this.typeFlags, new Uint32Array(r));
-    this.dev = grow(this.dev, new Uint32Array(r));
     this.prev = grow(this.prev, new Int32Array(cap));
     this.next = grow(this.next, new Int32Array(cap));
     this.leafId = grow(this.leafId, new Float64Array(cap));

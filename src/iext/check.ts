@@ -78,9 +78,9 @@ export function checkTreeStructure(tree: IextTree): string[] {
   const checkLeafMirrors = (leaf: number, where: string): void => {
     for (let i = 0; i < R; i++) {
       const j = leaf * R + i;
-      checkExact(a.offD[j], a.offX?.[j], asOff, `${where}: record ${i} offset`);
-      checkExact(a.lenD[j], a.lenX?.[j], asU64, `${where}: record ${i} length`);
-      checkExact(a.addrD[j], a.addrX?.[j], asU64, `${where}: record ${i} addr`);
+      checkExact(a.offD(j), a.offX?.[j], asOff, `${where}: record ${i} offset`);
+      checkExact(a.lenD(j), a.lenX?.[j], asU64, `${where}: record ${i} length`);
+      checkExact(a.addrD(j), a.addrX?.[j], asU64, `${where}: record ${i} addr`);
     }
   };
   const checkNodeMirrors = (node: number, where: string): void => {
@@ -128,7 +128,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
       const j = base + i;
       if (len(j) !== 0n) {
         report(`${where}: record ${i} is non-empty after the empty record ${n} (records not packed, or beyond max_recs ${max})`);
-      } else if (off(j) !== 0n || addr(j) !== 0n || a.typeFlags[j] !== 0 || a.dev[j] !== 0) {
+      } else if (off(j) !== 0n || addr(j) !== 0n || a.typeFlags(j) !== 0 || a.dev(j) !== 0) {
         report(`${where}: empty record ${i} is not all-zero`);
       }
     }

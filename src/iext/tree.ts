@@ -15,7 +15,7 @@
  * are that core. The methods of the same name without the I take and give
  * bigint Mappings for the other layers and only convert.
  */
-import { IextArena, NULL, SAFE } from './arena.js';
+import { ADDR, DEV, IextArena, LEN, NULL, OFF, REC, REC_U, SAFE, TF } from './arena.js';
 import { type Geometry, kmallocSize } from './geometry.js';
 import { type Cursor, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
 import { type I64, addU64, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
@@ -91,7 +91,7 @@ export class IextTree {
   valid(cur: Cursor): boolean {
     if (cur.leaf === NULL) return false;
     if (cur.pos < 0 || cur.pos >= this.maxRecs()) return false;
-    return this.arena.lenD[cur.leaf * this.R + cur.pos] !== 0;
+    return this.arena.rec[(cur.leaf * this.R + cur.pos) * REC + LEN] !== 0;
   }
 
   /** fuse_iext_leaf_key: the record offset as a u64 key */
@@ -102,7 +102,7 @@ export class IextTree {
   /** fuse_iext_leaf_key on I64 */
   private leafKeyI(leaf: number, n: number): I64 {
     const i = leaf * this.R + n;
-    const d = this.arena.offD[i];
+    const d = this.arena.rec[i * REC + OFF];
     return d >= 0 && d <= SAFE ? d : u64I(this.arena.offI(i));
   }
 
@@ -113,7 +113,7 @@ export class IextTree {
    */
   private recCmp(i: number, offset: I64, offD: number, uoff: I64, uoffD: number): number {
     const a = this.arena;
-    const od = a.offD[i];
+    const od = a.rec[i * REC + OFF];
     if (od !== offD) {
       if (od > offD) return 1;
     } else if (od > SAFE || od < -SAFE) {
@@ -122,7 +122,7 @@ export class IextTree {
       if (this.signed ? o > offset : u64I(o) > uoff) return 1;
     }
     // rec->offset + rec->length <= offset, the sum in u64 (wraps)
-    const end = od + a.lenD[i];
+    const end = od + a.rec[i * REC + LEN];
     if (od >= 0 && end <= SAFE) return end <= uoffD ? -1 : 0;
     return addU64(a.offI(i), a.lenI(i)) <= uoff ? -1 : 0;
   }
@@ -169,16 +169,19 @@ export class IextTree {
   /** fuse_iext_get on I64 */
   readRecI(i: number, out: MappingI): MappingI {
     const a = this.arena;
-    const ad = a.addrD[i];
+    const rec = a.rec;
+    const r = i * REC;
+    const ad = rec[r + ADDR];
     out.addr = ad <= SAFE ? ad : a.addrX![i];
-    const od = a.offD[i];
+    const od = rec[r + OFF];
     out.offset = od <= SAFE && od >= -SAFE ? od : a.offX![i];
-    const ld = a.lenD[i];
+    const ld = rec[r + LEN];
     out.length = ld <= SAFE ? ld : a.lenX![i];
-    const tf = a.typeFlags[i];
+    const u = i * REC_U;
+    const tf = a.recU[u + TF];
     out.type = tf & 0xffff;
     out.flags = tf >>> 16;
-    out.dev = a.dev[i];
+    out.dev = a.recU[u + DEV];
     return out;
   }
 
@@ -188,8 +191,8 @@ export class IextTree {
     a.setAddr(i, u64I(m.addr));
     a.setOff(i, s64I(m.offset), this.signed);
     a.setLen(i, u64I(m.length));
-    a.typeFlags[i] = (m.type & 0xffff) | ((m.flags & 0xffff) << 16);
-    a.dev[i] = m.dev >>> 0;
+    a.recU[i * REC_U + TF] = (m.type & 0xffff) | ((m.flags & 0xffff) << 16);
+    a.recU[i * REC_U + DEV] = m.dev;
   }
 
   /** memmove of n records (absolute indexes; ranges may overlap; n <= RECS_PER_LEAF) */
@@ -202,27 +205,28 @@ export class IextTree {
   /** one record of moveRecs: the doubles, and the exact values where the doubles are not */
   private moveRec(t: number, f: number): void {
     const a = this.arena;
-    const ad = a.addrD[f];
-    a.addrD[t] = ad;
+    const rec = a.rec;
+    const rt = t * REC;
+    const rf = f * REC;
+    const ad = rec[rf + ADDR];
+    rec[rt + ADDR] = ad;
     if (ad > SAFE) a.addrX![t] = a.addrX![f];
-    const od = a.offD[f];
-    a.offD[t] = od;
+    const od = rec[rf + OFF];
+    rec[rt + OFF] = od;
     if (od > SAFE || od < -SAFE) a.offX![t] = a.offX![f];
-    const ld = a.lenD[f];
-    a.lenD[t] = ld;
+    const ld = rec[rf + LEN];
+    rec[rt + LEN] = ld;
     if (ld > SAFE) a.lenX![t] = a.lenX![f];
-    a.typeFlags[t] = a.typeFlags[f];
-    a.dev[t] = a.dev[f];
+    // the u32 words move as words: as a double they could be a NaN, whose bits JS need not keep
+    const recU = a.recU;
+    recU[t * REC_U + TF] = recU[f * REC_U + TF];
+    recU[t * REC_U + DEV] = recU[f * REC_U + DEV];
   }
 
   /** fuse_iext_rec_clear */
   private clearRec(i: number): void {
     const a = this.arena;
-    a.addrD[i] = 0;
-    a.offD[i] = 0;
-    a.lenD[i] = 0;
-    a.typeFlags[i] = 0;
-    a.dev[i] = 0;
+    a.rec.fill(0, i * REC, (i + 1) * REC);
   }
 
   // -------------------------------------------------------------- navigation
@@ -262,9 +266,9 @@ export class IextTree {
       return;
     }
     const max = this.maxRecs();
-    const lenD = this.arena.lenD;
+    const rec = this.arena.rec;
     let i = 1;
-    for (; i < max; i++) if (lenD[cur.leaf * this.R + i] === 0) break;
+    for (; i < max; i++) if (rec[(cur.leaf * this.R + i) * REC + LEN] === 0) break;
     cur.pos = i - 1;
   }
 
@@ -422,11 +426,11 @@ export class IextTree {
 
   /** fuse_iext_leaf_nr_entries */
   leafNrEntries(leaf: number, start: number): number {
-    const lenD = this.arena.lenD;
+    const rec = this.arena.rec;
     const max = this.maxRecs();
     const base = leaf * this.R;
     let i = start;
-    for (; i < max; i++) if (lenD[base + i] === 0) break;
+    for (; i < max; i++) if (rec[(base + i) * REC + LEN] === 0) break;
     return i;
   }
 
@@ -850,12 +854,12 @@ export class IextTree {
       return false;
     }
     const max = this.maxRecs();
-    const lenD = this.arena.lenD;
+    const rec = this.arena.rec;
     const base = cur.leaf * this.R;
     const offD = this.offsetD(offset);
     const uoffD = typeof uoff === 'number' ? uoff : Number(uoff);
     for (cur.pos = 0; cur.pos < max; cur.pos++) {
-      if (lenD[base + cur.pos] === 0) break;
+      if (rec[(base + cur.pos) * REC + LEN] === 0) break;
       if (this.recCmp(base + cur.pos, offset, offD, uoff, uoffD) >= 0) {
         this.readRecI(base + cur.pos, got);
         return true;

@@ -2,65 +2,255 @@
 /*
  * Result formats of `iomap-sim run`: the fixtures' .out text (byte for
  * byte) and one JSON object per command with 64-bit values as hex strings.
- * The .out lines are built by one set of helpers that take I64 values
- * (src/util/int64.ts), so the bigint results (writeOut) and the I64 ones
- * (writeOutI) print the same text.
+ * The .out lines are printed by one set of helpers into an OutBytes, the
+ * way printf fills a FILE buffer: digits go straight into bytes, no string
+ * per field. writeOutI (I64 results, `iomap-sim run`) streams the bytes in
+ * large chunks; writeOut (bigint results) hands out each line as a string.
  */
 import { forkName, type Fork } from '../cache/constants.js';
 import type { Mapping, MappingI } from '../iext/record.js';
-import { type I64, hex64I } from '../util/int64.js';
+import { type I64, hex64I, toBig } from '../util/int64.js';
 import { type CommandResult, type CommandResultI, dumpExtents } from './run.js';
 
 const x = hex64I;
 const jx = (v: bigint): string => '0x' + x(v);
 
-const extentLine = (m: MappingI): string => `  ${x(m.offset)}+${x(m.length)} addr ${x(m.addr)} type ${m.type} flags ${m.flags.toString(16)} dev ${m.dev}\n`;
-const retLine = (op: string, ret: number, seq: I64): string => `${op} ${ret} seq ${seq}\n`;
-const hitLine = (m: MappingI, cookie: I64): string =>
-  `hit ${x(m.offset)}+${x(m.length)} addr ${x(m.addr)} type ${m.type} flags ${m.flags.toString(16)} dev ${m.dev} cookie ${cookie}\n`;
-const dumpLine = (fork: Fork, count: number, height: number, seq: I64): string => `fork ${forkName(fork)} count ${count} height ${height} seq ${seq}\n`;
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const NL = 10;
+const SAFE = Number.MAX_SAFE_INTEGER;
+const ENCODER = new TextEncoder();
+
+/** ASCII text assembled in a byte buffer and handed to sink in chunks. */
+export class OutBytes {
+  private readonly buf: Uint8Array;
+  private pos = 0;
+
+  /**
+   * sink gets buf and the number of bytes used; the bytes are only valid
+   * during the call. lineChunks: hand out each line as soon as it ends.
+   */
+  constructor(
+    private readonly sink: (bytes: Uint8Array, n: number) => void,
+    size = 1 << 16,
+    private readonly lineChunks = false,
+  ) {
+    this.buf = new Uint8Array(Math.max(size, 256));
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    const n = this.pos;
+    this.pos = 0;
+    this.sink(this.buf, n);
+  }
+
+  /** room for n more bytes (every field is far shorter than the buffer) */
+  private room(n: number): void {
+    if (this.pos + n > this.buf.length) this.flush();
+  }
+
+  /** a string, as UTF-8 */
+  str(s: string): void {
+    const n = s.length;
+    if (n <= 64) {
+      this.room(n);
+      let p = this.pos;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) return this.utf8(s);
+        this.buf[p++] = c;
+      }
+      this.pos = p;
+      return;
+    }
+    this.utf8(s);
+  }
+
+  /** long or non-ASCII text: encoded into the buffer, or as its own chunk when longer than the buffer */
+  private utf8(s: string): void {
+    const most = 3 * s.length; // UTF-8 bytes of a UTF-16 unit
+    if (this.pos + most > this.buf.length) this.flush();
+    if (most <= this.buf.length) {
+      this.pos += ENCODER.encodeInto(s, this.buf.subarray(this.pos)).written;
+      return;
+    }
+    const b = ENCODER.encode(s);
+    if (b.length) this.sink(b, b.length);
+  }
+
+  /** %llx of a u64 I64 */
+  hex(v: I64): void {
+    if (typeof v !== 'number' || v < 0 || v > SAFE) return this.str(hex64I(v));
+    this.room(16);
+    if (v < 0x1_0000_0000) {
+      this.hex32(v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
+      return;
+    }
+    const hi = Math.floor(v / 0x1_0000_0000);
+    this.hex32(hi, (35 - Math.clz32(hi)) >>> 2);
+    this.hex32(v - hi * 0x1_0000_0000, 8);
+  }
+
+  /** the low `digits` hex digits of a u32 */
+  private hex32(v: number, digits: number): void {
+    const buf = this.buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    for (let k = 0; k < digits; k++) {
+      buf[--p] = HEX[v & 15];
+      v >>>= 4;
+    }
+  }
+
+  /** %d / %u / %llu of an integer I64 */
+  dec(v: I64): void {
+    if (typeof v !== 'number' || v > SAFE || v < -SAFE) return this.str(toBig(v).toString());
+    this.room(17);
+    if (v < 0) {
+      this.buf[this.pos++] = 45; // '-'
+      v = -v;
+    }
+    if (v <= 0x7fff_ffff) return this.dec31(v);
+    let digits = 1;
+    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    const buf = this.buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    for (let k = 0; k < digits; k++) {
+      const q = Math.floor(v / 10);
+      buf[--p] = 48 + (v - q * 10);
+      v = q;
+    }
+  }
+
+  /** %u of 0 .. 2^31 - 1 in int arithmetic */
+  private dec31(v: number): void {
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    const buf = this.buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    for (let k = 0; k < digits; k++) {
+      const q = (v / 10) | 0;
+      buf[--p] = 48 + v - q * 10;
+      v = q;
+    }
+  }
+
+  /** ends a line */
+  nl(): void {
+    this.room(1);
+    this.buf[this.pos++] = NL;
+    if (this.lineChunks) this.flush();
+  }
+}
+
+/** "  OFFSET+LENGTH addr ADDR type T flags F dev D" */
+function mapFields(o: OutBytes, m: MappingI): void {
+  o.hex(m.offset);
+  o.str('+');
+  o.hex(m.length);
+  o.str(' addr ');
+  o.hex(m.addr);
+  o.str(' type ');
+  o.dec(m.type);
+  o.str(' flags ');
+  o.hex(m.flags);
+  o.str(' dev ');
+  o.dec(m.dev);
+}
+
+function extentLine(o: OutBytes, m: MappingI): void {
+  o.str('  ');
+  mapFields(o, m);
+  o.nl();
+}
+
+function retLine(o: OutBytes, op: string, ret: number, seq: I64): void {
+  o.str(op);
+  o.str(' ');
+  o.dec(ret);
+  o.str(' seq ');
+  o.dec(seq);
+  o.nl();
+}
+
+function hitLine(o: OutBytes, m: MappingI, cookie: I64): void {
+  o.str('hit ');
+  mapFields(o, m);
+  o.str(' cookie ');
+  o.dec(cookie);
+  o.nl();
+}
+
+function dumpLine(o: OutBytes, fork: Fork, count: number, height: number, seq: I64): void {
+  o.str('fork ');
+  o.str(forkName(fork));
+  o.str(' count ');
+  o.dec(count);
+  o.str(' height ');
+  o.dec(height);
+  o.str(' seq ');
+  o.dec(seq);
+  o.nl();
+}
+
+function textLine(o: OutBytes, s: string): void {
+  o.str(s);
+  o.nl();
+}
+
+/** writeOut's line-by-line strings */
+let lineWrite: (s: string) => void = () => {};
+const lineOut = new OutBytes((b, n) => lineWrite(Buffer.from(b.buffer, b.byteOffset, n).toString('utf8')), 1 << 16, true);
 
 /**
  * Writes the .out lines of one command (a dump gives several), each ending
  * in \n; a dump goes out line by line, never as one string.
  */
 export function writeOut(r: CommandResult, write: (s: string) => void): void {
+  lineWrite = write;
+  const o = lineOut;
   switch (r.op) {
     case 'kernel':
-      return write(r.text + '\n');
+      return textLine(o, r.text);
     case 'add':
     case 'upsert':
     case 'remove':
     case 'invalidate':
-      return write(retLine(r.op, r.ret, r.seq));
+      return retLine(o, r.op, r.ret, r.seq);
     case 'lookup':
-      if (r.result !== 'hit') return write(`${r.result}\n`);
-      return write(hitLine(r.map, r.map.validityCookie));
+      if (r.result !== 'hit') return textLine(o, r.result);
+      return hitLine(o, r.map, r.map.validityCookie);
     case 'dump':
-      if (r.nofork) return write('nofork\n');
-      write(dumpLine(r.fork, r.count, r.height, r.seq));
-      r.forEachExtent((m) => write(extentLine(m)));
+      if (r.nofork) return textLine(o, 'nofork');
+      dumpLine(o, r.fork, r.count, r.height, r.seq);
+      r.forEachExtent((m) => extentLine(o, m));
   }
 }
 
-/** writeOut of an I64 result (runScenario's onResultI): the same text, no bigints in the common case. */
-export function writeOutI(r: CommandResultI, write: (s: string) => void): void {
+/**
+ * The .out lines of an I64 result (runScenario's onResultI) into o: the
+ * same text as writeOut, without bigints in the common case. Call
+ * o.flush() after the last command.
+ */
+export function writeOutI(r: CommandResultI, o: OutBytes): void {
   switch (r.op) {
     case 'kernel':
-      return write(r.kernel!.text + '\n');
+      return textLine(o, r.kernel!.text);
     case 'add':
     case 'upsert':
     case 'remove':
     case 'invalidate':
-      return write(retLine(r.op, r.ret, r.seq));
+      return retLine(o, r.op, r.ret, r.seq);
     case 'lookup':
-      if (r.result !== 'hit') return write(`${r.result}\n`);
-      return write(hitLine(r.map, r.map.validityCookie));
+      if (r.result !== 'hit') return textLine(o, r.result);
+      return hitLine(o, r.map, r.map.validityCookie);
     case 'dump': {
       const t = r.tree;
-      if (!t) return write('nofork\n');
-      write(dumpLine(r.fork, t.count(), t.height, r.seq));
-      t.forEachRecordI((m) => write(extentLine(m)));
+      if (!t) return textLine(o, 'nofork');
+      dumpLine(o, r.fork, t.count(), t.height, r.seq);
+      t.forEachRecordI((m) => extentLine(o, m));
     }
   }
 }

@@ -15,6 +15,7 @@ import { flagValue, revisionsWithName, typeValue } from './translate.js';
 import { type I64, parseU64, s64, s64I, toI64 } from '../util/int64.js';
 import { KERNEL_COMMAND_WORDS, KERNEL_SETUP_WORDS, type KernelCommand, type KernelSetup, parseKernelCommand, parseKernelSetup } from './kernel/parse.js';
 import { protocolFor } from '../protocol/layout.js';
+import { CommandTable } from './command-table.js';
 
 export type Command =
   | { op: 'add' | 'upsert'; line: number; fork: Fork; map: MappingI }
@@ -47,6 +48,35 @@ export interface Scenario {
 export interface ParseOptions {
   /** the revision the scenario will run under (run --revision), overriding its `revision` line */
   revision?: Revision;
+}
+
+/** the command table of a parsed scenario whose commands array was never read or replaced */
+const TABLES = new WeakMap<Scenario, { table: CommandTable; untouched: () => boolean }>();
+
+/**
+ * A Scenario whose commands live in t: `commands` is built from the table
+ * on first read (and can be replaced); until then runScenario reads the
+ * table itself (commandTable).
+ */
+function scenarioOver(t: CommandTable): Scenario {
+  let commands: Command[] | undefined;
+  const sc = { geometry: geometryByName('fuse')!, blockSize: DEFAULT_BLOCKSIZE, maxBytes: DEFAULT_MAXBYTES } as Scenario;
+  Object.defineProperty(sc, 'commands', {
+    enumerable: true,
+    configurable: true,
+    get: () => (commands ??= t.toArray()),
+    set: (v: Command[]) => {
+      commands = v;
+    },
+  });
+  TABLES.set(sc, { table: t, untouched: () => commands === undefined });
+  return sc;
+}
+
+/** The commands of sc as parseScenario stored them, when sc.commands was never read or replaced. */
+export function commandTable(sc: Scenario): CommandTable | undefined {
+  const e = TABLES.get(sc);
+  return e && e.untouched() ? e.table : undefined;
 }
 
 export const DEFAULT_BLOCKSIZE = 4096n;
@@ -184,8 +214,12 @@ class FastLine {
     }
   }
 
-  /** the command word's first char code and length, or -1 */
-  word(): { c0: number; len: number } | undefined {
+  /** the command word's first char code and length (set by word()) */
+  c0 = 0;
+  wlen = 0;
+
+  /** scans the command word (a-z); false when there is none */
+  word(): boolean {
     this.skipWs();
     const start = this.p;
     const s = this.s;
@@ -194,8 +228,20 @@ class FastLine {
       if (c < 97 || c > 122) break; // a-z
       this.p++;
     }
-    if (this.p === start) return undefined;
-    return { c0: s.charCodeAt(start), len: this.p - start };
+    if (this.p === start) return false;
+    this.c0 = s.charCodeAt(start);
+    this.wlen = this.p - start;
+    return true;
+  }
+
+  /** the word just scanned is w */
+  wordIs(w: string): boolean {
+    const n = w.length;
+    if (this.wlen !== n) return false;
+    const s = this.s;
+    const at = this.p - n;
+    for (let i = 0; i < n; i++) if (s.charCodeAt(at + i) !== w.charCodeAt(i)) return false;
+    return true;
   }
 
   /** read|write as a Fork, or -1 */
@@ -284,54 +330,57 @@ class FastLine {
   }
 }
 
+/** hex digit values by char code, -1 for anything else */
+const HEX_VALUE = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1));
+
 function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  const l = c | 32;
-  return l >= 97 && l <= 102 ? l - 87 : -1;
+  return c < 256 ? HEX_VALUE[c] : -1;
 }
 
 const COMMAND_OPS = { add: 1, upsert: 1, remove: 1, lookup: 1, invalidate: 1, dump: 1 } as const;
 
 const C_A = 97, C_D = 100, C_I = 105, C_L = 108, C_R = 114, C_U = 117;
 
-/** Parse one line on the fast path; undefined means "let the LineParser do it". */
-function fastCommand(f: FastLine, line: number): Command | undefined {
-  const w = f.word();
-  if (!w) return undefined;
-  const { c0, len } = w;
+/** Parse one line on the fast path into t; false means "let the LineParser do it". */
+function fastCommand(f: FastLine, line: number, t: CommandTable): boolean {
+  if (!f.word()) return false;
+  const c0 = f.c0;
+  const len = f.wlen;
   if ((c0 === C_U && len === 6) || (c0 === C_A && len === 3)) {
     // upsert / add (the word is known to be lowercase letters of that length)
-    const word = f.s.slice(f.p - len, f.p);
-    if (word !== 'upsert' && word !== 'add') return undefined;
+    const word = f.wordIs('upsert') ? 'upsert' : f.wordIs('add') ? 'add' : undefined;
+    if (word === undefined) return false;
     const fork = f.fork();
     const off = f.big(), length = f.big(), addr = f.big(), type = f.num(), flags = f.num(), dev = f.num();
-    if (fork < 0 || off === undefined || length === undefined || addr === undefined || type < 0 || flags < 0 || dev < 0) return undefined;
-    if (type > 0xffff || flags > 0xffff || dev > 0xffffffff || !f.atEnd()) return undefined;
-    return { op: word, line, fork, map: { offset: s64I(off), length, addr, type, flags, dev } };
+    if (fork < 0 || off === undefined || length === undefined || addr === undefined || type < 0 || flags < 0 || dev < 0) return false;
+    if (type > 0xffff || flags > 0xffff || dev > 0xffffffff || !f.atEnd()) return false;
+    t.pushMap(word, line, fork, s64I(off), length, addr, type, flags, dev);
+    return true;
   }
   if ((c0 === C_R || c0 === C_L) && len === 6) {
-    const word = f.s.slice(f.p - len, f.p);
-    if (word !== 'remove' && word !== 'lookup') return undefined;
+    const word = f.wordIs('remove') ? 'remove' : f.wordIs('lookup') ? 'lookup' : undefined;
+    if (word === undefined) return false;
     const fork = f.fork();
     const a = f.big(), b = f.big();
-    if (fork < 0 || a === undefined || b === undefined || !f.atEnd()) return undefined;
-    return word === 'remove'
-      ? { op: 'remove', line, fork, offset: s64I(a), length: b }
-      : { op: 'lookup', line, fork, pos: s64I(a), count: b };
+    if (fork < 0 || a === undefined || b === undefined || !f.atEnd()) return false;
+    t.pushRange(word, line, fork, s64I(a), b);
+    return true;
   }
   if (c0 === C_I && len === 10) {
-    if (!f.s.startsWith('invalidate', f.p - len)) return undefined;
+    if (!f.wordIs('invalidate')) return false;
     const a = f.big(), b = f.big();
-    if (a === undefined || b === undefined || !f.atEnd()) return undefined;
-    return { op: 'invalidate', line, offset: s64I(a), length: b };
+    if (a === undefined || b === undefined || !f.atEnd()) return false;
+    t.pushRange('invalidate', line, 0 as Fork, s64I(a), b);
+    return true;
   }
   if (c0 === C_D && len === 4) {
-    if (!f.s.startsWith('dump', f.p - len)) return undefined;
+    if (!f.wordIs('dump')) return false;
     const fork = f.fork();
-    if (fork < 0 || !f.atEnd()) return undefined;
-    return { op: 'dump', line, fork };
+    if (fork < 0 || !f.atEnd()) return false;
+    t.pushDump(line, fork);
+    return true;
   }
-  return undefined;
+  return false;
 }
 
 /**
@@ -340,7 +389,8 @@ function fastCommand(f: FastLine, line: number): Command | undefined {
  * runs under: opts.revision, else its `revision` line, else the default.
  */
 export function parseScenario(text: string, file = '<scenario>', opts: ParseOptions = {}): Scenario {
-  const sc: Scenario = { geometry: geometryByName('fuse')!, blockSize: DEFAULT_BLOCKSIZE, maxBytes: DEFAULT_MAXBYTES, commands: [] };
+  const table = new CommandTable((text.length >>> 5) + 16);
+  const sc = scenarioOver(table);
   const p = new LineParser(file);
   const settings: Settings = { override: opts.revision, resolved: false, capLine: 0 };
   const f = new FastLine();
@@ -352,9 +402,7 @@ export function parseScenario(text: string, file = '<scenario>', opts: ParseOpti
     lineNo++;
     f.p = start;
     f.end = end;
-    const fast = fastCommand(f, lineNo);
-    if (fast) sc.commands.push(fast);
-    else slowLine(sc, p, settings, text.slice(start, end), lineNo);
+    if (!fastCommand(f, lineNo, table)) slowLine(sc, table, p, settings, text.slice(start, end), lineNo);
     start = end + 1;
   }
   resolveSettings(sc, p, settings);
@@ -383,7 +431,7 @@ function resolveSettings(sc: Scenario, p: LineParser, st: Settings): void {
 }
 
 /** Everything the fast path declines: comments, blank lines, names, settings, errors. */
-function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo: number): void {
+function slowLine(sc: Scenario, t: CommandTable, p: LineParser, st: Settings, raw: string, lineNo: number): void {
   p.line = lineNo;
   const hash = raw.indexOf('#');
   if (hash >= 0) raw = raw.slice(0, hash);
@@ -392,7 +440,7 @@ function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo
   const words = raw.split(/\s+/);
   p.words = words;
   const op = words[0];
-  if (KERNEL_SETUP_WORDS.has(op) || KERNEL_COMMAND_WORDS.has(op)) return kernelLine(sc, p, st, words, lineNo);
+  if (KERNEL_SETUP_WORDS.has(op) || KERNEL_COMMAND_WORDS.has(op)) return kernelLine(sc, t, p, st, words, lineNo);
   const arity = ARITY.get(op);
   if (arity === undefined) p.fail(`unknown command '${op}' (expected one of ${[...ARITY.keys()].join(', ')})`);
   if (words.length - 1 !== arity) p.fail(`'${op}' takes ${arity} argument${arity === 1 ? '' : 's'}, got ${words.length - 1} (usage: ${USAGE[op]})`);
@@ -404,23 +452,23 @@ function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo
   switch (op) {
     case 'add':
     case 'upsert':
-      sc.commands.push({ op, line: lineNo, fork: p.fork(1), map: p.mapping() });
+      t.push({ op, line: lineNo, fork: p.fork(1), map: p.mapping() });
       break;
     case 'remove':
-      sc.commands.push({ op, line: lineNo, fork: p.fork(1), offset: p.s64(2, 'OFFSET'), length: p.i64(3, 'LENGTH') });
+      t.push({ op, line: lineNo, fork: p.fork(1), offset: p.s64(2, 'OFFSET'), length: p.i64(3, 'LENGTH') });
       break;
     case 'lookup':
-      sc.commands.push({ op, line: lineNo, fork: p.fork(1), pos: p.s64(2, 'POS'), count: p.i64(3, 'COUNT') });
+      t.push({ op, line: lineNo, fork: p.fork(1), pos: p.s64(2, 'POS'), count: p.i64(3, 'COUNT') });
       break;
     case 'invalidate':
-      sc.commands.push({ op, line: lineNo, offset: p.s64(1, 'OFFSET'), length: p.i64(2, 'LENGTH') });
+      t.push({ op, line: lineNo, offset: p.s64(1, 'OFFSET'), length: p.i64(2, 'LENGTH') });
       break;
     case 'dump':
-      sc.commands.push({ op, line: lineNo, fork: p.fork(1) });
+      t.push({ op, line: lineNo, fork: p.fork(1) });
       break;
     default:
       // geometry, blocksize, maxbytes, revision: settings, before any command
-      if (sc.commands.length) p.fail(`'${op}' must come before the first cache command`);
+      if (t.length) p.fail(`'${op}' must come before the first cache command`);
       if (op === 'geometry') {
         const g = geometryByName(words[1]);
         if (g === undefined) return p.fail(`geometry '${words[1]}' must be fuse or xfs`);
@@ -444,13 +492,13 @@ function slowLine(sc: Scenario, p: LineParser, st: Settings, raw: string, lineNo
 }
 
 /** conn/device/inode setup lines and the kernel commands (src/scenario/kernel, docs/kernel-scenarios.md) */
-function kernelLine(sc: Scenario, p: LineParser, st: Settings, words: string[], lineNo: number): void {
+function kernelLine(sc: Scenario, t: CommandTable, p: LineParser, st: Settings, words: string[], lineNo: number): void {
   const setup = (sc.kernel ??= { devices: [], inodes: [] });
   if (KERNEL_SETUP_WORDS.has(words[0])) {
-    if (sc.commands.length) p.fail(`'${words[0]}' must come before the first cache command`);
+    if (t.length) p.fail(`'${words[0]}' must come before the first cache command`);
     return parseKernelSetup(setup, p.file, lineNo, words);
   }
   resolveSettings(sc, p, st);
   p.line = lineNo;
-  sc.commands.push(parseKernelCommand(p.file, lineNo, words, { rev: p.rev, protocol: protocolFor(sc.encoding ?? DEFAULT_REVISION) }));
+  t.push(parseKernelCommand(p.file, lineNo, words, { rev: p.rev, protocol: protocolFor(sc.encoding ?? DEFAULT_REVISION) }));
 }

@@ -12,7 +12,7 @@ import { DEFAULT_REVISION, type Revision } from '../cache/revision.js';
 import type { AllocEvent, IextTree } from '../iext/tree.js';
 import { KernelOops, type Mapping, emptyMapping, emptyMappingI, fromMappingI } from '../iext/record.js';
 import { type I64, toBig } from '../util/int64.js';
-import type { Command, Scenario } from './parse.js';
+import { type Command, type Scenario, commandTable } from './parse.js';
 import { translateScenario } from './translate.js';
 import type { KernelResult } from './kernel/output.js';
 import { parseKernelCommand } from './kernel/parse.js';
@@ -166,7 +166,12 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   const { onResult, onResultI } = opts;
   const r: CommandResultI = { op: 'add', line: 0, fork: Fork.READ, ret: 0, seq: 0, result: 'miss', map: { ...emptyMappingI(), validityCookie: 0 }, tree: null, kernel: null };
 
-  for (const cmd of sc.commands) {
+  // a parsed scenario's commands straight from its table (no object per command)
+  const table = commandTable(sc);
+  const commands = table ? undefined : sc.commands;
+  const n = table ? table.length : commands!.length;
+  for (let i = 0; i < n; i++) {
+    const cmd = table ? table.get(i) : commands![i];
     line = cmd.line;
     try {
       if (cmd.op === 'kernel') {
@@ -186,7 +191,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
     }
   }
   if (opts.revisionSink && !world) cache.clear();
-  return { cache, commands: sc.commands.length, hazards };
+  return { cache, commands: n, hazards };
 }
 
 /** A kernel command with its names resolved for the running revision (re-parsed when it differs from the scenario's). */
