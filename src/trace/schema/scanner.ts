@@ -57,7 +57,13 @@ function continues(kind: Decode['kind'], c: number): boolean {
 
 /** Small values as shared bigints (no allocation for the common flags, types, slots). */
 const SMALL: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
-const big = (n: number): bigint => (n < 4096 ? SMALL[n] : BigInt(n));
+
+/**
+ * Source for the bigint of a safe n: shared for small values, else the
+ * last one this conversion made when n is the same again (a device, an
+ * inode, a size repeat from line to line), else a new one.
+ */
+const bigCode = (i: number) => `(n < 4096 ? SMALL[n] : n === last${i} ? lastBig${i} : (last${i} = n, lastBig${i} = BigInt(n)))`;
 
 /** Source that reads digits at p into n (moving p); null when there are none. */
 function digitsCode(radix: 10 | 16): string {
@@ -69,7 +75,7 @@ function digitsCode(radix: 10 | 16): string {
 }
 
 /** Source that leaves the value of one conversion in v (p moved past its text). */
-function readCode(kind: Decode['kind'], memo: number): string {
+function readCode(kind: Decode['kind'], i: number, memo: number): string {
   switch (kind) {
     case 'dec':
       // -?\d+, through a double when exact (at most 15 digits), as the exact path does
@@ -78,16 +84,16 @@ function readCode(kind: Decode['kind'], memo: number): string {
       const neg = p < end && b[p] === 45;
       if (neg) p++;
       const from = p;${digitsCode(10)}
-      v = p - from > 15 ? BigInt(t.slice(at, p)) : neg ? BigInt(-n) : big(n); }`;
+      v = p - from > 15 ? BigInt(t.slice(at, p)) : neg ? BigInt(-n) : ${bigCode(i)}; }`;
     case 'hex':
       return `
     { const from = p;${digitsCode(16)}
-      v = p - from > 13 ? BigInt('0x' + t.slice(from, p)) : big(n); }`;
+      v = p - from > 13 ? BigInt('0x' + t.slice(from, p)) : ${bigCode(i)}; }`;
     case 'major':
     case 'minor':
       return `
     { const from = p;${digitsCode(10)}
-      v = p - from > 15 ? BigInt(t.slice(from, p)) : big(n); }`;
+      v = p - from > 15 ? BigInt(t.slice(from, p)) : ${bigCode(i)}; }`;
     case 'ptr':
       // (null) and (nil) are NULL; 0x-prefixed (raw) pointers padded to 16 digits like hashed ones
       return `
@@ -148,6 +154,8 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   const order: string[] = [];
   const value = new Map<string, string>();
   let body = 'let v;';
+  // the conversions' last values (see bigCode), kept between calls
+  let state = '';
   ops.forEach((op, i) => {
     if ('lit' in op) {
       body += litCode(op.lit);
@@ -159,16 +167,20 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
       const decode = d.kind === 'flags' ? unprint.flags : unprint.symbolic;
       memos.push(new Memo((text) => decode(text, d.table), detach));
     }
-    body += readCode(d.kind, memos.length - 1);
-    // dev_t: MAJOR << 20 | MINOR, in the exact path's order
+    body += readCode(d.kind, i, memos.length - 1);
+    state += `let last${i} = -1, lastBig${i} = 0n;\n  `;
+    // dev_t: MAJOR << 20 | MINOR, in the exact path's order (the last pair's result kept too)
     const prev = value.get(field) ?? '0n';
-    const expr = d.kind === 'major' ? `(v << 20n) | ${prev}` : d.kind === 'minor' ? `${prev} | v` : 'v';
-    body += `\n    const f${i} = ${expr};`;
+    if (d.kind === 'major' || d.kind === 'minor') {
+      const expr = d.kind === 'major' ? `(v << 20n) | ${prev}` : `${prev} | v`;
+      state += `let in${i} = -1n, prev${i} = -1n, out${i} = 0n;\n  `;
+      body += `\n    const f${i} = v === in${i} && ${prev} === prev${i} ? out${i} : (in${i} = v, prev${i} = ${prev}, out${i} = ${expr});`;
+    } else body += `\n    const f${i} = v;`;
     if (!value.has(field)) order.push(field);
     value.set(field, `f${i}`);
   });
   if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
-  const make = new Function('big', 'isHex', 'isFlagChar', 'memos', `return function scan(t, b, p, end) {\n    ${body}\n  };`);
-  return make(big, isHex, isFlagChar, memos) as BodyScanner;
+  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'memos', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  return make(SMALL, isHex, isFlagChar, memos) as BodyScanner;
 }
