@@ -85,7 +85,14 @@ export class LineSplitter {
         const bnl = chunk.indexOf(10, b);
         const cnl = text.indexOf('\n', c);
         if (bnl - b > this.maxLine) sink.tooLong(bnl - b);
-        else sink.line(text, c, withoutCr(text, c, cnl), clean);
+        else {
+          const end = withoutCr(text, c, cnl);
+          // in a region that is not clean as a whole, a line may still be: its
+          // bytes are then its characters, at a view shifted so that view[c + k]
+          // is its byte k (characters never outnumber bytes, so b >= c)
+          const bytes = clean ?? (isClean(chunk.subarray(b, b + end - c)) && b + end - c === bnl - (cnl - end) ? chunk.subarray(b - c) : null);
+          sink.line(text, c, end, bytes);
+        }
         b = bnl + 1;
         c = cnl + 1;
       }
