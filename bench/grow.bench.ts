@@ -4,10 +4,11 @@
  * 300000, seed: 1})) written to a temporary file, then, in one
  * Benchmark.Suite:
  *   - model:  read + parseScenario + runScenario, every result formatted
- *             with writeOut into a sink that counts the characters (what
+ *             with writeOutI into byte chunks that are counted (what
  *             `iomap-sim run` does, minus the write to stdout);
  *   - oracle: the same read and parse, the same command stream on
- *             OracleCache, formatted the same way;
+ *             OracleCache (bigints), formatted with writeOut into a
+ *             character count;
  *   - cli:    `node dist/src/cli/main.js run FILE > /dev/null` as a child;
  *   - node:   `node -e 0`, the child's fixed start-up cost, for context.
  * The model's output is checked against the oracle's (apart from the tree

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Why bigint with BigInt.asUintN/asIntN(64): the same three small kernels
- * of the cache's 64-bit arithmetic, over the same 4096 records, written
- * four ways:
+ * The choice of I64: the same three small kernels of the cache's 64-bit
+ * arithmetic, over the same 4096 records, written five ways:
  *   (a) bigint + BigInt.asUintN/asIntN(64), values in BigInt64Array /
  *       BigUint64Array, exactly as the model (src/util/int64.ts, the arena);
  *   (b) bigint with `& 0xffff_ffff_ffff_ffffn` (and a sign fix-up for s64);
  *   (c) hi/lo uint32 halves in Uint32Arrays with explicit carries/borrows;
  *   (d) plain doubles: not exact above 2^53 (wraparound is simply absent),
- *       so only a ceiling for speed.
+ *       so only a ceiling for speed;
+ *   (e) I64, what the model uses (src/util/int64.ts, the arena): values in
+ *       a Float64Array, the exact bigint in a side array where the double
+ *       is beyond 2^53, the helpers addU64/s64I/roundUpS64I/... taking the
+ *       double path and falling back to (a) only off the safe range.
  * Kernels (one call = one pass over all records):
  *   cmp    fuse_iext_rec_cmp: signed offset compare, then the u64 end
  *          (offset + length, wrapping) against the u64 query;
@@ -17,10 +20,11 @@
  *   merge  fuse_iomap_can_merge's arithmetic on records i and i + 1:
  *          contiguous offsets, adjacent addresses, u64 length sum <= 2^63.
  * The inputs include values near 2^63 and 2^64 so that the wrapping paths
- * run; (a), (b) and (c) must agree exactly, and the report says how many
- * results (d) gets wrong.
+ * run; (a), (b), (c) and (e) must agree exactly, and the report says how
+ * many results (d) gets wrong.
  */
 import { prng } from '../src/scenario/generate.js';
+import { type I64, addS64, addU64, roundDownS64I, roundUpS64I, toBig, toI64, u64I } from '../src/util/int64.js';
 import { type BenchArgs, type Figure, runSuite, type SuiteOptions } from './common.js';
 
 const N = 4096;
@@ -309,6 +313,81 @@ function mergeD(d: Doubles): number {
   return acc;
 }
 
+// ------------------------------------------------------------------ (e) I64
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** a column as the arena keeps it: doubles, exact values beyond 2^53 beside them */
+interface I64Col {
+  d: Float64Array;
+  x: I64[];
+}
+
+interface I64Data {
+  off: I64Col;
+  len: I64Col;
+  addr: I64Col;
+  q: I64Col;
+}
+
+function toI64Col(src: BigInt64Array | BigUint64Array): I64Col {
+  const c: I64Col = { d: new Float64Array(N), x: new Array<I64>(N).fill(0) };
+  for (let i = 0; i < N; i++) setI64(c, i, toI64(src[i]));
+  return c;
+}
+
+function setI64(c: I64Col, i: number, v: I64): void {
+  if (typeof v === 'number') c.d[i] = v;
+  else {
+    c.d[i] = Number(v);
+    c.x[i] = v;
+  }
+}
+
+function getI64(c: I64Col, i: number): I64 {
+  const d = c.d[i];
+  return d <= SAFE && d >= -SAFE ? d : c.x[i];
+}
+
+const toI64Data = (d: Data): I64Data => ({ off: toI64Col(d.off), len: toI64Col(d.len), addr: toI64Col(d.addr), q: toI64Col(d.q) });
+
+function cmpE(d: I64Data): number {
+  const { off, len, q } = d;
+  let acc = 0;
+  for (let i = 0; i < N; i++) {
+    const ro = getI64(off, i);
+    const o = getI64(q, i);
+    acc += ro > o ? 1 : addU64(ro, getI64(len, i)) <= u64I(o) ? -1 : 0;
+    acc = Math.imul(acc, 31) | 0;
+  }
+  return acc;
+}
+
+function roundE(d: I64Data, down: I64Col, up: I64Col): void {
+  const { len, q } = d;
+  for (let i = 0; i < N; i++) {
+    const o = getI64(q, i);
+    setI64(down, i, roundDownS64I(o, BSN));
+    setI64(up, i, roundUpS64I(addS64(o, getI64(len, i)), BSN));
+  }
+}
+
+function mergeE(d: I64Data): number {
+  const { off, len, addr } = d;
+  let acc = 0;
+  for (let i = 0; i + 1 < N; i++) {
+    const ll = getI64(len, i);
+    const sum = addU64(ll, getI64(len, i + 1));
+    if (
+      addU64(getI64(off, i), ll) === u64I(getI64(off, i + 1)) &&
+      addU64(getI64(addr, i), ll) === getI64(addr, i + 1) &&
+      (typeof sum === 'number' || sum <= B63)
+    )
+      acc += i;
+  }
+  return acc;
+}
+
 // ------------------------------------------------------------------- suite
 
 export function runInt64Bench(args: BenchArgs, log: (s: string) => void): Int64Result {
@@ -323,19 +402,24 @@ export function runInt64Bench(args: BenchArgs, log: (s: string) => void): Int64R
 function runDataSet(data: 'edge' | 'typical', d: Data, opts: SuiteOptions): Int64Result['kernels'] {
   const p = toPairs(d);
   const f = toDoubles(d);
+  const e = toI64Data(d);
 
   // exactness first (untimed)
   const downA = new BigInt64Array(N), upA = new BigInt64Array(N);
   const downB = new BigInt64Array(N), upB = new BigInt64Array(N);
   const dH = new Uint32Array(N), dL = new Uint32Array(N), uH = new Uint32Array(N), uL = new Uint32Array(N);
   const downD = new Float64Array(N), upD = new Float64Array(N);
+  const downE: I64Col = { d: new Float64Array(N), x: new Array<I64>(N).fill(0) };
+  const upE: I64Col = { d: new Float64Array(N), x: new Array<I64>(N).fill(0) };
+  roundE(e, downE, upE);
   roundA(d, downA, upA);
   roundB(d, downB, upB);
   roundC(p, dH, dL, uH, uL);
   roundD(f, downD, upD);
   const pair = (h: number, l: number) => BigInt.asIntN(64, (BigInt(h) << 32n) | BigInt(l));
-  let wrongRoundB = 0, wrongRoundC = 0, wrongRoundD = 0;
+  let wrongRoundB = 0, wrongRoundC = 0, wrongRoundD = 0, wrongRoundE = 0;
   for (let i = 0; i < N; i++) {
+    wrongRoundE += Number(toBig(getI64(downE, i)) !== downA[i]) + Number(toBig(getI64(upE, i)) !== upA[i]);
     wrongRoundB += Number(downB[i] !== downA[i]) + Number(upB[i] !== upA[i]);
     wrongRoundC += Number(pair(dH[i], dL[i]) !== downA[i]) + Number(pair(uH[i], uL[i]) !== upA[i]);
     wrongRoundD += Number(downD[i] !== Number(downA[i])) + Number(upD[i] !== Number(upA[i]));
@@ -344,19 +428,20 @@ function runDataSet(data: 'edge' | 'typical', d: Data, opts: SuiteOptions): Int6
   const cmpWrong = (fn: () => number) => (fn() === cmpA(d) ? 0 : 1);
   const mergeWrong = (fn: () => number) => (fn() === mergeA(d) ? 0 : 1);
   const wrong: Record<string, number[]> = {
-    cmp: [0, cmpWrong(() => cmpB(d)), cmpWrong(() => cmpC(p)), cmpWrong(() => cmpD(f))],
-    round: [0, wrongRoundB, wrongRoundC, wrongRoundD],
-    merge: [0, mergeWrong(() => mergeB(d)), mergeWrong(() => mergeC(p)), mergeWrong(() => mergeD(f))],
+    cmp: [0, cmpWrong(() => cmpB(d)), cmpWrong(() => cmpC(p)), cmpWrong(() => cmpD(f)), cmpWrong(() => cmpE(e))],
+    round: [0, wrongRoundB, wrongRoundC, wrongRoundD, wrongRoundE],
+    merge: [0, mergeWrong(() => mergeB(d)), mergeWrong(() => mergeC(p)), mergeWrong(() => mergeD(f)), mergeWrong(() => mergeE(e))],
   };
-  if (wrong.cmp[1] + wrong.cmp[2] + wrong.round[1] + wrong.round[2] + wrong.merge[1] + wrong.merge[2])
+  const exact = [1, 2, 4];
+  if (exact.some((v) => wrong.cmp[v] + wrong.round[v] + wrong.merge[v]))
     throw new Error(`int64 (${data}): an exact variant disagrees with asUintN/asIntN: ${JSON.stringify(wrong)}`);
 
   let sink = 0;
-  const names = ['(a) bigint asUintN/asIntN(64)', '(b) bigint & mask', '(c) hi/lo Uint32Array + carry', '(d) doubles (inexact)'];
+  const names = ['(a) bigint asUintN/asIntN(64)', '(b) bigint & mask', '(c) hi/lo Uint32Array + carry', '(d) doubles (inexact)', '(e) I64: doubles + exact side values (the model)'];
   const kernels: Array<[string, Array<() => unknown>]> = [
-    ['cmp', [() => (sink ^= cmpA(d)), () => (sink ^= cmpB(d)), () => (sink ^= cmpC(p)), () => (sink ^= cmpD(f))]],
-    ['round', [() => roundA(d, downA, upA), () => roundB(d, downB, upB), () => roundC(p, dH, dL, uH, uL), () => roundD(f, downD, upD)]],
-    ['merge', [() => (sink ^= mergeA(d)), () => (sink ^= mergeB(d)), () => (sink ^= mergeC(p)), () => (sink ^= mergeD(f))]],
+    ['cmp', [() => (sink ^= cmpA(d)), () => (sink ^= cmpB(d)), () => (sink ^= cmpC(p)), () => (sink ^= cmpD(f)), () => (sink ^= cmpE(e))]],
+    ['round', [() => roundA(d, downA, upA), () => roundB(d, downB, upB), () => roundC(p, dH, dL, uH, uL), () => roundD(f, downD, upD), () => roundE(e, downE, upE)]],
+    ['merge', [() => (sink ^= mergeA(d)), () => (sink ^= mergeB(d)), () => (sink ^= mergeC(p)), () => (sink ^= mergeD(f)), () => (sink ^= mergeE(e))]],
   ];
   const out: Int64Result['kernels'] = [];
   for (const [kernel, fns] of kernels) {

@@ -25,10 +25,12 @@
  * and v7), so that the doubles order like the C.
  */
 import type { Geometry } from './geometry.js';
-import { type I64, toBig, toI64 } from '../util/int64.js';
+import { type I64, U64_MAX, toBig, toI64 } from '../util/int64.js';
 
 /** doubles of magnitude <= this are the exact value; beyond it the side array holds it */
 export const SAFE = Number.MAX_SAFE_INTEGER;
+/** Number() of the all-ones FUSE_IOMAP_NULL_ADDR, the commonest value beyond 2^53 */
+const U64_MAX_D = Number(U64_MAX);
 
 /** record i's doubles: rec[i * REC + ADDR / OFF / LEN] */
 export const REC = 4;
@@ -223,7 +225,7 @@ export class IextArena {
   setAddr(i: number, v: I64): void {
     if (typeof v === 'number') this.rec[i * REC + ADDR] = v;
     else {
-      this.rec[i * REC + ADDR] = Number(v);
+      this.rec[i * REC + ADDR] = v === U64_MAX ? U64_MAX_D : Number(v);
       this.addrSide()[i] = v;
     }
   }

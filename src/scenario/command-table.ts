@@ -12,10 +12,11 @@
  */
 import type { Fork } from '../cache/constants.js';
 import { type MappingI, emptyMappingI } from '../iext/record.js';
-import type { I64 } from '../util/int64.js';
+import { type I64, U64_MAX } from '../util/int64.js';
 import type { Command } from './parse.js';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
+const U64_MAX_D = Number(U64_MAX);
 
 const OPS = ['add', 'upsert', 'remove', 'lookup', 'invalidate', 'dump', 'object'] as const;
 type Op = (typeof OPS)[number];
@@ -39,7 +40,7 @@ class I64Column {
   set(i: number, v: I64): void {
     if (typeof v === 'number') this.d[i] = v;
     else {
-      this.d[i] = Number(v);
+      this.d[i] = v === U64_MAX ? U64_MAX_D : Number(v);
       (this.x ??= new Array<bigint>(this.d.length).fill(0n))[i] = v;
     }
   }

@@ -12,7 +12,7 @@ import type { MappingI } from '../iext/record.js';
 import { geometryByName, type Geometry } from '../iext/geometry.js';
 import { DEFAULT_REVISION, type ResolvedRevision, resolveRevision, revisionByName, revisionNames, type Revision } from '../cache/revision.js';
 import { flagValue, revisionsWithName, typeValue } from './translate.js';
-import { type I64, parseU64, s64, s64I, toI64 } from '../util/int64.js';
+import { type I64, U64_MAX, parseU64, s64, s64I, toI64 } from '../util/int64.js';
 import { KERNEL_COMMAND_WORDS, KERNEL_SETUP_WORDS, type KernelCommand, type KernelSetup, parseKernelCommand, parseKernelSetup } from './kernel/parse.js';
 import { protocolFor } from '../protocol/layout.js';
 import { CommandTable } from './command-table.js';
@@ -273,8 +273,11 @@ class FastLine {
     if (v === -2) {
       // 14 to 16 hex digits: a number below 2^53, a bigint from there on
       const hi = this.hi;
-      if (hi < 0x20_0000) return hi * 0x1_0000_0000 + this.lo;
-      return (BigInt(hi) << 32n) | BigInt(this.lo);
+      const lo = this.lo;
+      if (hi < 0x20_0000) return hi * 0x1_0000_0000 + lo;
+      // all-ones (FUSE_IOMAP_NULL_ADDR, INVAL_TO_EOF) is common: one shared bigint
+      if (hi === 0xffff_ffff && lo === 0xffff_ffff) return U64_MAX;
+      return (BigInt(hi) << 32n) | BigInt(lo);
     }
     return undefined;
   }
