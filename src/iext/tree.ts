@@ -383,7 +383,7 @@ export class IextTree {
     if (this.height === 0) return NULL;
     const K = this.K;
     const { ptrs, keysD } = this.arena;
-    const keyD = Number(key);
+    const keyD = typeof key === 'number' ? key : Number(key);
     let node = this.root;
     for (let h = this.height; h > level; h--) {
       const base = node * K;

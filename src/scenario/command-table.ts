@@ -21,7 +21,7 @@ const U64_MAX_D = Number(U64_MAX);
 const OPS = ['add', 'upsert', 'remove', 'lookup', 'invalidate', 'dump', 'object'] as const;
 type Op = (typeof OPS)[number];
 const OP_CODE: Record<Op, number> = { add: 0, upsert: 1, remove: 2, lookup: 3, invalidate: 4, dump: 5, object: 6 };
-const OBJECT = OP_CODE.object;
+const { add: ADD, upsert: UPSERT, remove: REMOVE, lookup: LOOKUP, invalidate: INVALIDATE, dump: DUMP, object: OBJECT } = OP_CODE;
 
 type MapCmd = Extract<Command, { op: 'add' | 'upsert' }>;
 type RangeCmd = Extract<Command, { op: 'remove' }>;
@@ -145,17 +145,18 @@ export class CommandTable {
   /** command i in a scratch object (valid until the next get of the same kind) */
   get(i: number): Command {
     const line = this.line[i];
-    switch (OPS[this.op[i]]) {
-      case 'add':
-      case 'upsert': {
+    const op = this.op[i];
+    switch (op) {
+      case ADD:
+      case UPSERT: {
         const c = this.mapCmd;
-        c.op = OPS[this.op[i]] as 'add' | 'upsert';
+        c.op = op === ADD ? 'add' : 'upsert';
         c.line = line;
         c.fork = this.fork[i];
         this.mapping(i, c.map);
         return c;
       }
-      case 'remove': {
+      case REMOVE: {
         const c = this.rangeCmd;
         c.line = line;
         c.fork = this.fork[i];
@@ -163,7 +164,7 @@ export class CommandTable {
         c.length = this.b.get(i);
         return c;
       }
-      case 'lookup': {
+      case LOOKUP: {
         const c = this.lookupCmd;
         c.line = line;
         c.fork = this.fork[i];
@@ -171,14 +172,14 @@ export class CommandTable {
         c.count = this.b.get(i);
         return c;
       }
-      case 'invalidate': {
+      case INVALIDATE: {
         const c = this.invalCmd;
         c.line = line;
         c.offset = this.a.get(i);
         c.length = this.b.get(i);
         return c;
       }
-      case 'dump': {
+      case DUMP: {
         const c = this.dumpCmd;
         c.line = line;
         c.fork = this.fork[i];
