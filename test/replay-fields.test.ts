@@ -38,10 +38,10 @@ function check(mf: ModelFields, e: CacheEvent, format: FuseTraceFormat, flip = 0
   if (typeof decoded === 'string') return `${e.name}: ${decoded}`;
   const values = mf.values(e);
   if (!values) return `${e.name}: not known`;
+  if (!mf.agrees(e, decoded)) return `${e.name}: does not agree with its own text ${text}`;
   const compared = schema.fields.filter((s) => !NOT_COMPARED.has(s.field)).map((s) => s.field);
   if (Object.keys(values).join() !== compared.join()) return `${e.name}: fields ${Object.keys(values).join()}`;
   for (const f of compared) if (values[f] !== decoded[f]) return `${e.name} ${f}: ${values[f]} where the text reads ${decoded[f]} (${text})`;
-  if (!mf.agrees(e, decoded)) return `${e.name}: does not agree with its own text ${text}`;
   const f = compared[flip % compared.length];
   if (mf.agrees(e, { ...decoded, [f]: (decoded[f] as bigint) ^ 1n })) return `${e.name}: agrees with ${f} changed`;
   return null;

@@ -160,17 +160,13 @@ export class ModelFields {
     return c;
   }
 
-  /** Whether this event can be compared here (else: compare texts). */
-  knows(name: string): boolean {
-    return this.checksOf(name) !== null;
-  }
-
   /**
    * Whether every compared field of the trace's event is what the model's
-   * event prints. Only for events knows() takes.
+   * event prints; false also for an event not known here (compare texts).
    */
   agrees(e: CacheEvent, fields: Readonly<Record<string, FieldValue>>): boolean {
-    const checks = this.checksOf(e.name)!;
+    const checks = this.checksOf(e.name);
+    if (checks === null) return false;
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i];
       if (!same(c, fields[c.spec.field], c.get(e))) return false;

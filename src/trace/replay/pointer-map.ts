@@ -12,6 +12,9 @@ export const NULL_POINTER = '0000000000000000';
 export class PointerMap {
   private readonly toModel = new Map<string, string>();
   private readonly toKernel = new Map<string, string>();
+  /** the last pair found bound (an update's pre and post events name the same leaf) */
+  private lastBlock: string | null = null;
+  private lastPointer = '';
 
   /** The kernel pointer currently bound to a model block, if any. */
   kernelOf(block: string): string | undefined {
@@ -28,8 +31,13 @@ export class PointerMap {
    */
   pair(pointer: string, block: string | null): string | null {
     if (block === null) return pointer === NULL_POINTER ? null : `kernel leaf ${pointer} where the model's cursor leaf is NULL`;
+    if (block === this.lastBlock && pointer === this.lastPointer) return null;
     const k = this.toKernel.get(block);
-    if (k === pointer && pointer !== NULL_POINTER) return null;
+    if (k === pointer && pointer !== NULL_POINTER) {
+      this.lastBlock = block;
+      this.lastPointer = k;
+      return null;
+    }
     if (pointer === NULL_POINTER) return `kernel leaf is NULL where the model has leaf block ${block}`;
     const m = this.toModel.get(pointer);
     if (k !== undefined) return `model leaf block ${block} is kernel leaf ${k}, but the kernel printed ${pointer} (a new pointer where the model did not reallocate)`;
@@ -45,6 +53,7 @@ export class PointerMap {
   release(block: string): void {
     const k = this.toKernel.get(block);
     if (k === undefined) return;
+    if (block === this.lastBlock) this.lastBlock = null;
     this.toKernel.delete(block);
     this.toModel.delete(k);
   }

@@ -98,6 +98,8 @@ export class XfsReplay {
   private readonly inodes = new Map<string, InodeState>();
   /** the same inodes by dev and ino, so the key is not rebuilt for every event */
   private readonly byDev = new Map<bigint, Map<bigint, InodeState>>();
+  /** the inode of the previous event (most events are the same inode's) */
+  private last: { dev: bigint; ino: bigint; state: InodeState } | null = null;
   private readonly pointers = new PointerMap();
   private readonly ring: ContextRing;
   private readonly perEvent: Record<string, number> = {};
@@ -136,19 +138,26 @@ export class XfsReplay {
     this.now = micros(ev.timestamp);
     this.expireSeq();
     const f = ev.fields;
-    const dev = f.dev as bigint;
-    let byIno = this.byDev.get(dev);
-    if (!byIno) this.byDev.set(dev, (byIno = new Map()));
-    let ino = byIno.get(f.ino as bigint);
-    if (!ino) {
-      const key = `dev ${dev >> 20n}:${dev & 0xfffffn} ino ${hex(f.ino as bigint)}`;
-      ino = { key, forks: {} };
-      this.inodes.set(key, ino);
-      byIno.set(f.ino as bigint, ino);
-    }
+    const ino = this.inodeOf(f.dev as bigint, f.ino as bigint);
     if (ITER_EVENTS.has(ev.name)) this.iextEvent(ino, ev);
     else if (ev.name === 'xfs_wb_data_iomap_invalid' || ev.name === 'xfs_wb_cow_iomap_invalid') this.wbInvalid(ino, ev);
     else if (ev.name === 'xfs_iomap_invalid') this.iomapInvalid(ino, ev);
+  }
+
+  private inodeOf(dev: bigint, i: bigint): InodeState {
+    const last = this.last;
+    if (last !== null && last.dev === dev && last.ino === i) return last.state;
+    let byIno = this.byDev.get(dev);
+    if (!byIno) this.byDev.set(dev, (byIno = new Map()));
+    let ino = byIno.get(i);
+    if (!ino) {
+      const key = `dev ${dev >> 20n}:${dev & 0xfffffn} ino ${hex(i)}`;
+      ino = { key, forks: {} };
+      this.inodes.set(key, ino);
+      byIno.set(i, ino);
+    }
+    this.last = { dev, ino: i, state: ino };
+    return ino;
   }
 
   private fork(ino: InodeState, name: ForkName, ev: TraceEvent | null): ForkState {
@@ -192,7 +201,8 @@ export class XfsReplay {
 
   /** Check the cursor (leaf identity and slot) the kernel printed against the model's. */
   private checkCursor(fs: ForkState, ev: TraceEvent, cur: Cursor): boolean {
-    if (BigInt(cur.pos) !== ev.fields.pos) {
+    // the slot is a small int: Number() of the field equals it only when the field is it
+    if (Number(ev.fields.pos) !== cur.pos) {
       this.diverge(fs, ev, `cursor slot: trace ${ev.fields.pos}, model ${cur.pos}`);
       return false;
     }
