@@ -13,6 +13,7 @@
  */
 import type { FuseTraceFormat } from '../revision.js';
 import { schemasOf } from '../schema/registry.js';
+import { BytesIndex, hashStep } from './bytes-index.js';
 import type { EventSchema } from '../schema/types.js';
 import type { LineResult } from './line.js';
 
@@ -84,7 +85,7 @@ function prefixAt(t: Uint8Array, dash: number, end: number, out: Prefix): boolea
   if (q === p + 1) return false;
   p = q;
   let h = 0;
-  while (q < end && isWord(t[q])) h = (Math.imul(h, 31) + t[q++]) | 0;
+  while (q < end && isWord(t[q])) h = hashStep(h, t[q++]);
   out.nameHash = h;
   if (q === p || t[q] !== 58) return false;
   out.nameStart = p;
@@ -102,35 +103,17 @@ function decimal(s: string, t: Uint8Array, from: number, to: number): number {
 
 const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, nameStart: 0, nameEnd: 0, nameHash: 0 };
 
-/** The hash prefixAt computes over an event name's bytes. */
-function nameHash(name: string): number {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** Per fuse revision: the schemas of both dialects by the hash of their name, found without making the name a string. */
-const BY_HASH = new Map<FuseTraceFormat, Map<number, EventSchema[]>>();
+/** Per fuse revision: the schemas of both dialects by name, found from the name's bytes. */
+const BY_NAME = new Map<FuseTraceFormat, BytesIndex<EventSchema>>();
 
 function schemaAt(t: Uint8Array, from: number, to: number, hash: number, format: FuseTraceFormat): EventSchema | undefined {
-  let index = BY_HASH.get(format);
+  let index = BY_NAME.get(format);
   if (!index) {
-    index = new Map();
-    for (const schema of schemasOf(format).values()) {
-      const h = nameHash(schema.name);
-      index.set(h, [...(index.get(h) ?? []), schema]);
-    }
-    BY_HASH.set(format, index);
+    index = new BytesIndex();
+    for (const schema of schemasOf(format).values()) index.add(schema.name, schema);
+    BY_NAME.set(format, index);
   }
-  const candidates = index.get(hash);
-  if (!candidates) return undefined;
-  next: for (const schema of candidates) {
-    const name = schema.name;
-    if (name.length !== to - from) continue;
-    for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) !== t[from + i]) continue next;
-    return schema;
-  }
-  return undefined;
+  return index.get(t, from, to, hash);
 }
 
 /**

@@ -14,8 +14,8 @@
  * and the regex's `.` matches every byte.
  */
 import type { SymbolTable } from '../print-flags.js';
+import { BytesIndex, hashStep } from '../parse/bytes-index.js';
 import { detach } from '../parse/detach.js';
-import { Memo } from './memo.js';
 import type { Decode, FieldSpec, Fields } from './types.js';
 
 /** One step: text that must be there, or a conversion to read. */
@@ -65,6 +65,21 @@ const SMALL: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i
  */
 const bigCode = (i: number) => `(n < 4096 ? SMALL[n] : n === last${i} ? lastBig${i} : (last${i} = n, lastBig${i} = BigInt(n)))`;
 
+/**
+ * The values of one table's renderings met so far (null: not a rendering),
+ * by their bytes; at most 4096 texts are kept, others are decoded each time.
+ */
+class Renderings extends BytesIndex<bigint | null> {
+  constructor(private readonly decode: (text: string) => bigint | null) {
+    super();
+  }
+  learn(text: string): bigint | null {
+    const v = this.decode(text);
+    if (this.entries < 4096) this.add(detach(text), v);
+    return v;
+  }
+}
+
 /** Source that reads digits at p into n (moving p); null when there are none. */
 function digitsCode(radix: 10 | 16): string {
   const step = radix === 10 ? 'if (c < 48 || c > 57) break; n = n * 10 + (c - 48);' : 'if (c >= 48 && c <= 57) n = n * 16 + (c - 48); else if (c >= 97 && c <= 102) n = n * 16 + (c - 87); else break;';
@@ -109,10 +124,13 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
     }`;
     case 'flags':
     case 'symbolic':
+      // found by its bytes; a text seen for the first time decoded by the exact path
       return `
     { const from = p;
-      while (p < end && isFlagChar(b[p])) p++;
-      v = memos[${memo}].get(t.slice(from, p));
+      let h = 0;
+      for (; p < end; p++) { const c = b[p]; if (!isFlagChar(c)) break; h = hashStep(h, c); }
+      v = renderings[${memo}].get(b, from, p, h);
+      if (v === undefined) v = renderings[${memo}].learn(t.slice(from, p));
       if (v === null) return null; }`;
     case 'sym':
       // .* to the end of the (trimmed) body: every byte of clean text
@@ -150,7 +168,7 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
     if (continues(op.spec.decode.kind, next.lit.charCodeAt(0))) return null;
   }
   // each distinct rendering is decoded once, by the exact path's own function
-  const memos: Array<Memo<string, bigint | null>> = [];
+  const renderings: Renderings[] = [];
   const order: string[] = [];
   const value = new Map<string, string>();
   let body = 'let v;';
@@ -165,9 +183,9 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
     if (!IDENT.test(field)) return;
     if (d.kind === 'flags' || d.kind === 'symbolic') {
       const decode = d.kind === 'flags' ? unprint.flags : unprint.symbolic;
-      memos.push(new Memo((text) => decode(text, d.table), detach));
+      renderings.push(new Renderings((text) => decode(text, d.table)));
     }
-    body += readCode(d.kind, i, memos.length - 1);
+    body += readCode(d.kind, i, renderings.length - 1);
     state += `let last${i} = -1, lastBig${i} = 0n;\n  `;
     // dev_t: MAJOR << 20 | MINOR, in the exact path's order (the last pair's result kept too)
     const prev = value.get(field) ?? '0n';
@@ -181,6 +199,6 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   });
   if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
-  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'memos', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
-  return make(SMALL, isHex, isFlagChar, memos) as BodyScanner;
+  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  return make(SMALL, isHex, isFlagChar, hashStep, renderings) as BodyScanner;
 }
