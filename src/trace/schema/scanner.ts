@@ -101,9 +101,17 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
       const from = p;${digitsCode(10)}
       v = p - from > 15 ? BigInt(t.slice(at, p)) : neg ? BigInt(-n) : ${bigCode(i)}; }`;
     case 'hex':
+      // up to 16 digits (a u64) as two 32-bit halves, the last pair's bigint kept
       return `
     { const from = p;${digitsCode(16)}
-      v = p - from > 13 ? BigInt('0x' + t.slice(from, p)) : ${bigCode(i)}; }`;
+      if (p - from <= 13) v = ${bigCode(i)};
+      else if (p - from > 16) v = BigInt('0x' + t.slice(from, p));
+      else {
+        let hi = 0, lo = 0;
+        for (let q = from; q < p - 8; q++) { const c = b[q]; hi = hi * 16 + (c <= 57 ? c - 48 : c - 87); }
+        for (let q = p - 8; q < p; q++) { const c = b[q]; lo = lo * 16 + (c <= 57 ? c - 48 : c - 87); }
+        v = hi === hi${i} && lo === lo${i} ? wide${i} : (hi${i} = hi, lo${i} = lo, wide${i} = (BigInt(hi) << 32n) | BigInt(lo));
+      } }`;
     case 'major':
     case 'minor':
       return `
@@ -186,7 +194,7 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
       renderings.push(new Renderings((text) => decode(text, d.table)));
     }
     body += readCode(d.kind, i, renderings.length - 1);
-    state += `let last${i} = -1, lastBig${i} = 0n;\n  `;
+    state += `let last${i} = -1, lastBig${i} = 0n, hi${i} = -1, lo${i} = -1, wide${i} = 0n;\n  `;
     // dev_t: MAJOR << 20 | MINOR, in the exact path's order (the last pair's result kept too)
     const prev = value.get(field) ?? '0n';
     if (d.kind === 'major' || d.kind === 'minor') {
