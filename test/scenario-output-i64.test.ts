@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { revisionByName, revisionNames } from '../src/cache/revision.js';
 import { OutBytes, writeOut, writeOutI } from '../src/scenario/output.js';
 import { parseScenario } from '../src/scenario/parse.js';
-import { runScenario } from '../src/scenario/run.js';
+import { type CommandResult, runScenario } from '../src/scenario/run.js';
 import { FIXTURES } from './paths.js';
 import { toI64 } from '../src/util/int64.js';
 
@@ -66,6 +66,23 @@ describe('OutBytes', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('writeOut starts clean after a call that threw in the middle of a line', () => {
+    const broken: CommandResult = {
+      op: 'dump', line: 1, fork: 0, nofork: false, count: 1, height: 1, seq: 3n,
+      forEachExtent: (fn) =>
+        fn({
+          offset: 0n, length: 4096n, addr: 0n, type: 2, flags: 0,
+          get dev(): number {
+            throw new Error('bad record');
+          },
+        }),
+    };
+    expect(() => writeOut(broken, () => {})).toThrow('bad record');
+    let out = '';
+    writeOut({ op: 'add', line: 2, ret: 0, seq: 4n }, (s) => (out += s));
+    expect(out).toBe('add 0 seq 4\n');
   });
 
   it('keeps text across chunk boundaries, non-ASCII included', () => {

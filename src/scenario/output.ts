@@ -37,6 +37,11 @@ export class OutBytes {
     this.buf = new Uint8Array(Math.max(size, 256));
   }
 
+  /** drops what is not flushed yet */
+  discard(): void {
+    this.pos = 0;
+  }
+
   flush(): void {
     if (this.pos === 0) return;
     const n = this.pos;
@@ -211,6 +216,7 @@ const lineOut = new OutBytes((b, n) => lineWrite(Buffer.from(b.buffer, b.byteOff
 export function writeOut(r: CommandResult, write: (s: string) => void): void {
   lineWrite = write;
   const o = lineOut;
+  o.discard(); // a line left over by a call that threw is not this call's
   switch (r.op) {
     case 'kernel':
       return textLine(o, r.text);
