@@ -18,9 +18,9 @@ import { traceFormatOf } from '../trace/revision.js';
 import { KernelLockup, KernelOops } from '../iext/record.js';
 import { BufferedWriter } from './buffered-writer.js';
 import { type CliCommand, UsageError } from './command.js';
-import { EXTRA_COMMANDS } from './commands.js';
+import { EXTRA_COMMANDS, extraUsage } from './commands.js';
 
-const USAGE = `usage:
+const CORE_USAGE = `usage:
   iomap-sim demo                      run the built-in scenario and print a summary
   iomap-sim run FILE [options]        run a scenario file (../shared/fixtures/README.md)
       --json                          one JSON object per command instead of the .out text
@@ -32,7 +32,10 @@ const USAGE = `usage:
       --debug                         model CONFIG_FUSE_IOMAP_DEBUG (ASSERTs warn, check_mappings runs)
   iomap-sim generate grow [--commands N] [--seed S]
                                       print a generated scenario of the grow kind
-` + EXTRA_COMMANDS.map((c: CliCommand) => c.usage).join('');
+`;
+
+/** The whole usage text: loads every extra command for its lines. */
+const usage = async (): Promise<string> => CORE_USAGE + (await extraUsage());
 
 function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
@@ -47,12 +50,14 @@ function main(argv: string[]): number | Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
-      return cmd === undefined ? 2 : 0;
+      return usage().then((u) => {
+        process.stdout.write(u);
+        return cmd === undefined ? 2 : 0;
+      });
     default: {
       const extra = EXTRA_COMMANDS.find((c) => c.name === cmd);
       if (!extra) throw new UsageError(`unknown command '${cmd}'`);
-      return extra.run(rest);
+      return extra.load().then((c: CliCommand) => c.run(rest));
     }
   }
 }
@@ -225,8 +230,9 @@ function report(e: unknown): void {
     process.stderr.write(`iomap-sim: ${where}the modelled kernel would ${e instanceof KernelLockup ? 'hang' : 'crash'} here: ${e.message}\n`);
     process.exitCode = 3;
   } else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`iomap-sim: ${(e as Error).message}\n${USAGE}`);
     process.exitCode = 2;
+    const message = (e as Error).message;
+    void usage().then((u) => process.stderr.write(`iomap-sim: ${message}\n${u}`));
   } else {
     throw e;
   }
