@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_REVISION, type Revision, revisionByName, revisionNames } from '../cache/revision.js';
-import { type TraceProblem, formatProblem, newStats, openTrace, parseTraceStream } from '../trace/parse/stream.js';
+import { type TraceProblem, formatProblem, newStats, openTrace, parseTraceBatches } from '../trace/parse/stream.js';
 import { formatReport } from '../trace/replay/report.js';
 import { replayStream } from '../trace/replay/run.js';
 import { traceFormatOf } from '../trace/revision.js';
@@ -54,13 +54,16 @@ async function parseOnly(file: string, json: boolean, revision: Revision): Promi
   const { stream } = openTrace(file);
   const stats = newStats();
   const problems: TraceProblem[] = [];
-  for await (const it of parseTraceStream(stream, file, stats, traceFormatOf(revision))) {
-    if (it.kind === 'problem') {
-      problems.push(it.problem);
-      process.stderr.write(formatProblem(it.problem) + '\n');
-    } else if (json && it.kind === 'event') {
-      const { raw: _raw, ...ev } = it.event;
-      process.stdout.write(JSON.stringify(ev, jsonReplacer) + '\n');
+  // one await per chunk's batch of items, not per item
+  for await (const batch of parseTraceBatches(stream, file, stats, traceFormatOf(revision))) {
+    for (const it of batch) {
+      if (it.kind === 'problem') {
+        problems.push(it.problem);
+        process.stderr.write(formatProblem(it.problem) + '\n');
+      } else if (json && it.kind === 'event') {
+        const { raw: _raw, ...ev } = it.event;
+        process.stdout.write(JSON.stringify(ev, jsonReplacer) + '\n');
+      }
     }
   }
   if (!json) {

@@ -147,7 +147,7 @@ export class ParserTarget implements FuzzTarget<ParserInput, ParserCase> {
   readonly ext = '.trace' as const;
   readonly defaultBias = PARSER_BIAS;
   readonly async = true;
-  readonly coverageFiles = ['src/trace/parse/line.js', 'src/trace/parse/stream.js', 'src/trace/schema/compile.js'];
+  readonly coverageFiles = ['src/trace/parse/line.js', 'src/trace/parse/stream.js', 'src/trace/schema/compile.js', 'src/trace/parse/fast-line.js', 'src/trace/parse/split.js', 'src/trace/schema/scanner.js'];
 
   arbitrary(bias: Readonly<Bias>): fc.Arbitrary<ParserInput> {
     const n = seedLines().length;

@@ -39,6 +39,17 @@ export const newStats = (): ParseStats => ({ lines: 0, events: 0, perEvent: new 
 
 export { LineSplitter, MAX_LINE, type SplitLine, splitLines } from './split.js';
 
+/** One more event named name in (names, counts). */
+function countName(names: string[], counts: number[], name: string): void {
+  for (let i = 0; i < names.length; i++)
+    if (names[i] === name) {
+      counts[i]++;
+      return;
+    }
+  names.push(detach(name));
+  counts.push(1);
+}
+
 /**
  * Parse a stream of ftrace text into batches of items: one array per
  * chunk read (lines split and parsed synchronously), so a consumer pays
@@ -54,7 +65,14 @@ export async function* parseTraceBatches(
   let n = 0;
   const splitter = new LineSplitter();
   let items: TraceItem[] = [];
-  const perEvent = stats.perEvent;
+  // events per name counted here (a few names, found by identity first) and
+  // added to stats.perEvent once per chunk, not a Map update per line
+  const names: string[] = [];
+  const counts: number[] = [];
+  const flush = () => {
+    for (let i = 0; i < names.length; i++) if (counts[i]) stats.perEvent.set(names[i], (stats.perEvent.get(names[i]) ?? 0) + counts[i]);
+    counts.fill(0);
+  };
   const sink: LineSink = {
     line(text, start, end, clean) {
       n++;
@@ -62,7 +80,7 @@ export async function* parseTraceBatches(
       switch (r.kind) {
         case 'event':
           stats.events++;
-          perEvent.set(r.event.name, (perEvent.get(r.event.name) ?? 0) + 1);
+          countName(names, counts, r.event.name);
           items.push(r);
           break;
         case 'lost':
@@ -93,6 +111,7 @@ export async function* parseTraceBatches(
     stats.bytes += chunk.length;
     splitter.scan(chunk, sink);
     stats.lines = n;
+    flush();
     if (items.length) {
       yield items;
       items = [];
@@ -100,6 +119,7 @@ export async function* parseTraceBatches(
   }
   splitter.finish(sink);
   stats.lines = n;
+  flush();
   if (items.length) yield items;
 }
 

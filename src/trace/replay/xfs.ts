@@ -83,9 +83,13 @@ function stateToFork(state: number): ForkName {
   return 'data';
 }
 
+/** startoff at or above it is negative as the s64 the model keeps */
+const SIGN_BIT = 1n << 63n;
+
 /** The record an xfs_iext_class event prints (struct xfs_bmbt_irec). */
 function recordOf(f: Fields): Mapping {
-  return { offset: BigInt.asIntN(64, f.startoff as bigint), addr: f.startblock as bigint, length: f.blockcount as bigint, type: Number(f.state), flags: 0, dev: 0 };
+  const off = f.startoff as bigint;
+  return { offset: off < SIGN_BIT ? off : BigInt.asIntN(64, off), addr: f.startblock as bigint, length: f.blockcount as bigint, type: Number(f.state), flags: 0, dev: 0 };
 }
 
 function sameRecord(a: Mapping, b: Mapping): boolean {

@@ -80,6 +80,31 @@ class Renderings extends BytesIndex<bigint | null> {
   }
 }
 
+/**
+ * The texts of 16-digit pointers, one string per distinct text among those
+ * met lately (a slot per hash, the last text wins it): the replay compares
+ * and looks up the same few leaf pointers over and over, which costs least
+ * on one flat string (hash kept, equal by identity), and a kept pointer
+ * holds no view into the parser's chunk.
+ */
+export class PointerTexts {
+  private readonly slots: string[] = new Array<string>(4096).fill('');
+
+  /** The 16 characters at b[from, from + 16), whose hashStep hash is h. */
+  get(b: Uint8Array, from: number, h: number): string {
+    const k = h & 4095;
+    const s = this.slots[k];
+    if (s.length === 16) {
+      let i = 0;
+      while (i < 16 && s.charCodeAt(i) === b[from + i]) i++;
+      if (i === 16) return s;
+    }
+    return (this.slots[k] = String.fromCharCode(...b.subarray(from, from + 16)));
+  }
+}
+
+const pointers = new PointerTexts();
+
 /** Source that reads digits at p into n (moving p); null when there are none. */
 function digitsCode(radix: 10 | 16): string {
   const step = radix === 10 ? 'if (c < 48 || c > 57) break; n = n * 10 + (c - 48);' : 'if (c >= 48 && c <= 57) n = n * 16 + (c - 48); else if (c >= 97 && c <= 102) n = n * 16 + (c - 87); else break;';
@@ -126,9 +151,10 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
       const raw = end - p > 2 && b[p] === 48 && b[p + 1] === 120 && isHex(b[p + 2]);
       if (raw) p += 2;
       const from = p;
-      while (p < end && isHex(b[p])) p++;
+      let h = 0;
+      for (; p < end; p++) { const c = b[p]; if (!isHex(c)) break; h = hashStep(h, c); }
       if (p === from) return null;
-      v = raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p);
+      v = p - from === 16 ? pointers.get(b, from, h) : raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p);
     }`;
     case 'flags':
     case 'symbolic':
@@ -207,6 +233,6 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   });
   if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
-  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
-  return make(SMALL, isHex, isFlagChar, hashStep, renderings) as BodyScanner;
+  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers) as BodyScanner;
 }
