@@ -74,31 +74,45 @@ export class LineSplitter {
     }
     const last = chunk.lastIndexOf(10);
     if (last >= start) {
-      // every complete line of the chunk, decoded once; the byte and the
-      // character positions of each \n are walked side by side
+      // every complete line of the chunk, decoded once
       const text = chunk.toString('utf8', start, last + 1);
       const region = chunk.subarray(start, last + 1);
       const clean = isClean(region) ? region : null;
-      let b = start;
-      let c = 0;
-      while (b <= last) {
-        const bnl = chunk.indexOf(10, b);
-        const cnl = text.indexOf('\n', c);
-        if (bnl - b > this.maxLine) sink.tooLong(bnl - b);
-        else {
-          const end = withoutCr(text, c, cnl);
-          // in a region that is not clean as a whole, a line may still be: its
-          // bytes are then its characters, at a view shifted so that view[c + k]
-          // is its byte k (characters never outnumber bytes, so b >= c)
-          const bytes = clean ?? (isClean(chunk.subarray(b, b + end - c)) && b + end - c === bnl - (cnl - end) ? chunk.subarray(b - c) : null);
-          sink.line(text, c, end, bytes);
+      if (clean) {
+        // one byte per character: the \n are found in the text alone
+        for (let c = 0; c < text.length; ) {
+          const cnl = text.indexOf('\n', c);
+          if (cnl - c > this.maxLine) sink.tooLong(cnl - c);
+          else sink.line(text, c, withoutCr(text, c, cnl), clean);
+          c = cnl + 1;
         }
-        b = bnl + 1;
-        c = cnl + 1;
+      } else {
+        this.scanMixed(chunk, start, last, text, sink);
       }
       start = last + 1;
     }
     if (start < chunk.length) this.keep(chunk, start);
+  }
+
+  /** The lines of chunk[start, last] (last: a \n) when they are not all clean; text: them decoded. */
+  private scanMixed(chunk: Buffer, start: number, last: number, text: string, sink: LineSink): void {
+    let b = start;
+    let c = 0;
+    while (b <= last) {
+      const bnl = chunk.indexOf(10, b);
+      const cnl = text.indexOf('\n', c);
+      if (bnl - b > this.maxLine) sink.tooLong(bnl - b);
+      else {
+        const end = withoutCr(text, c, cnl);
+        // in a region that is not clean as a whole, a line may still be: its
+        // bytes are then its characters, at a view shifted so that view[c + k]
+        // is its byte k (characters never outnumber bytes, so b >= c)
+        const bytes = isClean(chunk.subarray(b, b + end - c)) && b + end - c === bnl - (cnl - end) ? chunk.subarray(b - c) : null;
+        sink.line(text, c, end, bytes);
+      }
+      b = bnl + 1;
+      c = cnl + 1;
+    }
   }
 
   /** The start of a line the next chunk ends. */
