@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { FuseTraceFormat } from '../revision.js';
 import { detach } from './detach.js';
 import { scanLine } from './fast-line.js';
+import { NameCounts } from './name-counts.js';
 import { type TraceEvent, parseLine } from './line.js';
 import { LineSplitter, type LineSink, MAX_LINE } from './split.js';
 
@@ -39,17 +40,6 @@ export const newStats = (): ParseStats => ({ lines: 0, events: 0, perEvent: new 
 
 export { LineSplitter, MAX_LINE, type SplitLine, splitLines } from './split.js';
 
-/** One more event named name in (names, counts). */
-function countName(names: string[], counts: number[], name: string): void {
-  for (let i = 0; i < names.length; i++)
-    if (names[i] === name) {
-      counts[i]++;
-      return;
-    }
-  names.push(detach(name));
-  counts.push(1);
-}
-
 /**
  * Parse a stream of ftrace text into batches of items: one array per
  * chunk read (lines split and parsed synchronously), so a consumer pays
@@ -65,14 +55,8 @@ export async function* parseTraceBatches(
   let n = 0;
   const splitter = new LineSplitter();
   let items: TraceItem[] = [];
-  // events per name counted here (a few names, found by identity first) and
-  // added to stats.perEvent once per chunk, not a Map update per line
-  const names: string[] = [];
-  const counts: number[] = [];
-  const flush = () => {
-    for (let i = 0; i < names.length; i++) if (counts[i]) stats.perEvent.set(names[i], (stats.perEvent.get(names[i]) ?? 0) + counts[i]);
-    counts.fill(0);
-  };
+  // events per name counted here and added to stats.perEvent once per chunk
+  const perName = new NameCounts();
   const sink: LineSink = {
     line(text, start, end, clean) {
       n++;
@@ -80,7 +64,7 @@ export async function* parseTraceBatches(
       switch (r.kind) {
         case 'event':
           stats.events++;
-          countName(names, counts, r.event.name);
+          perName.add(r.event.name);
           items.push(r);
           break;
         case 'lost':
@@ -111,7 +95,7 @@ export async function* parseTraceBatches(
     stats.bytes += chunk.length;
     splitter.scan(chunk, sink);
     stats.lines = n;
-    flush();
+    perName.flushInto(stats.perEvent);
     if (items.length) {
       yield items;
       items = [];
@@ -119,7 +103,7 @@ export async function* parseTraceBatches(
   }
   splitter.finish(sink);
   stats.lines = n;
-  flush();
+  perName.flushInto(stats.perEvent);
   if (items.length) yield items;
 }
 

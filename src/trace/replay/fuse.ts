@@ -23,6 +23,7 @@ import { emptyMapping, type Mapping } from '../../iext/record.js';
 import { formatFuseEventAs } from '../fuse-format.js';
 import type { TraceEvent } from '../parse/line.js';
 import { detach } from '../parse/detach.js';
+import { NameCounts } from '../parse/name-counts.js';
 import { type FuseTraceFormat, traceFormatOf } from '../revision.js';
 import { decodeBody } from '../schema/compile.js';
 import { fuseSchemas } from '../schema/registry.js';
@@ -122,7 +123,7 @@ export class FuseReplay {
   private readonly keys = new Map<FieldValue | undefined, Map<FieldValue | undefined, string>>();
   private lastKey: { connection: FieldValue | undefined; ino: FieldValue | undefined; key: string } | null = null;
   private readonly ring: ContextRing;
-  private readonly perEvent: Record<string, number> = {};
+  private readonly perEvent = new NameCounts();
   private events = 0;
   private checked = 0;
   private seqChecks = 0;
@@ -166,7 +167,7 @@ export class FuseReplay {
 
   feed(ev: TraceEvent): void {
     this.events++;
-    this.perEvent[ev.name] = (this.perEvent[ev.name] ?? 0) + 1;
+    this.perEvent.add(ev.name);
     this.ring.push(ev.line, ev.raw);
     if (ev.dialect !== 'fuse' || !this.modelled.has(ev.name)) return;
     const key = this.keyOf(ev.fields);
@@ -368,7 +369,7 @@ export class FuseReplay {
     return {
       dialect: 'fuse',
       events: this.events,
-      perEvent: this.perEvent,
+      perEvent: this.perEvent.record(),
       checked: this.checked,
       inodesChecked: this.inodes.size + this.ended,
       unknownStart: [...this.unknown.keys()],

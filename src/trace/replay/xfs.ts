@@ -13,6 +13,7 @@ import { XFS_GEOMETRY } from '../../iext/geometry.js';
 import { type Cursor, type Mapping, emptyMapping } from '../../iext/record.js';
 import { IextTree } from '../../iext/tree.js';
 import { detach } from '../parse/detach.js';
+import { NameCounts } from '../parse/name-counts.js';
 import type { TraceEvent } from '../parse/line.js';
 import type { Fields } from '../schema/types.js';
 import { PointerMap } from './pointer-map.js';
@@ -41,8 +42,10 @@ interface ForkState {
   pending: Cursor | null;
   /** the update's seq bump was counted at pre_update (it precedes that tracepoint) */
   preBumped: boolean;
-  /** recent (time, seq) values, for readers that raced a mutation on another CPU */
-  history: Array<{ t: number; seq: number }>;
+  /** recent (time, seq) values, for readers that raced a mutation on another CPU: from histFrom on */
+  histT: number[];
+  histSeq: number[];
+  histFrom: number;
   unknownEvents: number;
 }
 
@@ -52,6 +55,11 @@ interface InodeState {
 }
 
 const ITER_EVENTS = new Set(['xfs_iext_insert', 'xfs_iext_remove', 'xfs_bmap_pre_update', 'xfs_bmap_post_update']);
+/** what feed does with an event (kindOf its name) */
+const EventKind = { Other: 0, Iext: 1, WbInvalid: 2, IomapInvalid: 3 } as const;
+type EventKind = (typeof EventKind)[keyof typeof EventKind];
+const kindOf = (name: string): EventKind =>
+  ITER_EVENTS.has(name) ? EventKind.Iext : name === 'xfs_wb_data_iomap_invalid' || name === 'xfs_wb_cow_iomap_invalid' ? EventKind.WbInvalid : name === 'xfs_iomap_invalid' ? EventKind.IomapInvalid : EventKind.Other;
 const hex = (v: bigint | number) => '0x' + v.toString(16);
 /** A timestamp in µs; the usual seconds.micros (6 digits) read without strings. */
 const micros = (ts: string) => {
@@ -106,7 +114,9 @@ export class XfsReplay {
   private last: { dev: bigint; ino: bigint; state: InodeState } | null = null;
   private readonly pointers = new PointerMap();
   private readonly ring: ContextRing;
-  private readonly perEvent: Record<string, number> = {};
+  private readonly perEvent = new NameCounts();
+  /** what feed does with an event, by its index in perEvent */
+  private readonly kinds: EventKind[] = [];
   private events = 0;
   private checked = 0;
   private seqChecks = 0;
@@ -136,16 +146,17 @@ export class XfsReplay {
 
   feed(ev: TraceEvent): void {
     this.events++;
-    this.perEvent[ev.name] = (this.perEvent[ev.name] ?? 0) + 1;
+    const i = this.perEvent.add(ev.name);
     this.ring.push(ev.line, ev.raw);
     if (ev.dialect !== 'xfs') return;
     this.now = micros(ev.timestamp);
     this.expireSeq();
     const f = ev.fields;
     const ino = this.inodeOf(f.dev as bigint, f.ino as bigint);
-    if (ITER_EVENTS.has(ev.name)) this.iextEvent(ino, ev);
-    else if (ev.name === 'xfs_wb_data_iomap_invalid' || ev.name === 'xfs_wb_cow_iomap_invalid') this.wbInvalid(ino, ev);
-    else if (ev.name === 'xfs_iomap_invalid') this.iomapInvalid(ino, ev);
+    const kind = this.kinds[i] ?? (this.kinds[i] = kindOf(ev.name));
+    if (kind === EventKind.Iext) this.iextEvent(ino, ev);
+    else if (kind === EventKind.WbInvalid) this.wbInvalid(ino, ev);
+    else if (kind === EventKind.IomapInvalid) this.iomapInvalid(ino, ev);
   }
 
   private inodeOf(dev: bigint, i: bigint): InodeState {
@@ -190,7 +201,7 @@ export class XfsReplay {
       },
       new IextArena(geometry),
     );
-    fs = { where, blocks: new Map(), tree, seq: 0, status: fresh || ev === null ? 'checked' : 'unknown', pending: null, preBumped: false, history: [], unknownEvents: 0 };
+    fs = { where, blocks: new Map(), tree, seq: 0, status: fresh || ev === null ? 'checked' : 'unknown', pending: null, preBumped: false, histT: [], histSeq: [], histFrom: 0, unknownEvents: 0 };
     ino.forks[name] = fs;
     return fs;
   }
@@ -298,8 +309,15 @@ export class XfsReplay {
   /** xfs_iext_inc_seq on the model's fork, remembered for racing readers */
   private bumpSeq(fs: ForkState): void {
     fs.seq = (fs.seq + 1) >>> 0;
-    fs.history.push({ t: this.now, seq: fs.seq });
-    while (fs.history.length > 1 && fs.history[0].t < this.now - this.raceWindow) fs.history.shift();
+    fs.histT.push(this.now);
+    fs.histSeq.push(fs.seq);
+    while (fs.histT.length - fs.histFrom > 1 && fs.histT[fs.histFrom] < this.now - this.raceWindow) fs.histFrom++;
+    // the values before histFrom dropped now and then, not one shift per bump
+    if (fs.histFrom >= 256) {
+      fs.histT.splice(0, fs.histFrom);
+      fs.histSeq.splice(0, fs.histFrom);
+      fs.histFrom = 0;
+    }
     for (let i = 0; i < this.pendingSeq.length; i++) {
       const p = this.pendingSeq[i];
       if (p.fs === fs && p.predict() === p.value) {
@@ -332,8 +350,8 @@ export class XfsReplay {
       this.checked++;
       return;
     }
-    for (const h of fs.history) {
-      if (h.t >= this.now - this.raceWindow && atSeq(h.seq) === value) {
+    for (let i = fs.histFrom; i < fs.histT.length; i++) {
+      if (fs.histT[i] >= this.now - this.raceWindow && atSeq(fs.histSeq[i]) === value) {
         this.seqChecks++;
         this.racedSeqChecks++;
         this.checked++;
@@ -388,7 +406,7 @@ export class XfsReplay {
     return {
       dialect: 'xfs',
       events: this.events,
-      perEvent: this.perEvent,
+      perEvent: this.perEvent.record(),
       checked: this.checked,
       inodesChecked: checkedInodes,
       unknownStart: unknown,
