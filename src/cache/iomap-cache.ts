@@ -272,17 +272,13 @@ export class IomapCache {
     this.sink!(ev);
   }
 
-  private base() {
-    return { inode: this.inode.ids, isize: this.inode.isize };
-  }
-
   private traceCursor(name: IextCursorEvent, cur: Cursor, state: number): void {
     if (!this.sink) return;
     const ifp = this.stateToFork(state);
     const rec = emptyMapping();
     if (ifp) ifp.getExtent(cur, rec);
     this.emit({
-      ...this.base(),
+      inode: this.inode.ids, isize: this.inode.isize,
       name,
       state,
       leafAddr: ifp ? ifp.leafAddr(cur.leaf) : 0,
@@ -337,7 +333,7 @@ export class IomapCache {
   enable(): void {
     if (this.enabled) return;
     this.enabled = true;
-    if (this.revisionSink) this.emitRevision({ ...this.base(), name: this.rev.allocatedCache ? 'fuse_iomap_cache_alloc' : 'fuse_iomap_cache_enable' });
+    if (this.revisionSink) this.emitRevision({ inode: this.inode.ids, isize: this.inode.isize, name: this.rev.allocatedCache ? 'fuse_iomap_cache_alloc' : 'fuse_iomap_cache_enable' });
   }
 
   /**
@@ -364,12 +360,12 @@ export class IomapCache {
       this.assert(this.lockHolders >= 0, 'im_lock not held exclusively', 'fuse_iomap_cache_lock');
       this.lockHolders++;
     }
-    if (this.sink && this.traceLocks) this.emit({ ...this.base(), name: 'fuse_iomap_cache_lock', lockFlags: flags });
+    if (this.sink && this.traceLocks) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_lock', lockFlags: flags });
   }
 
   /** fuse_iomap_cache_unlock: trace, then release im_lock */
   unlock(flags: number): void {
-    if (this.sink && this.traceLocks) this.emit({ ...this.base(), name: 'fuse_iomap_cache_unlock', lockFlags: flags });
+    if (this.sink && this.traceLocks) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_unlock', lockFlags: flags });
     if (flags === FUSE_IOMAP_LOCK_EXCL) this.lockHolders = 0;
     else if (this.lockHolders > 0) this.lockHolders--;
   }
@@ -395,8 +391,8 @@ export class IomapCache {
     if (gotEndoff === delEndoff) state |= FUSE_IEXT_RIGHT_FILLING;
 
     if (this.sink) {
-      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping', state, map: bigMapping(del) });
-      this.emit({ ...this.base(), name: 'fuse_iext_del_mapping_got', map: bigMapping(got) });
+      this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_del_mapping', state, map: bigMapping(del) });
+      this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_del_mapping_got', map: bigMapping(got) });
     }
 
     switch (state & (FUSE_IEXT_LEFT_FILLING | FUSE_IEXT_RIGHT_FILLING)) {
@@ -446,7 +442,7 @@ export class IomapCache {
   /** fuse_iomap_cache_remove on I64 */
   cacheRemoveI(fork: Fork, start: I64, len: I64): number {
     this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_remove');
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_remove', fork, offset: toBig(start), length: toBig(len) });
+    if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_remove', fork, offset: toBig(start), length: toBig(len) });
 
     const ifp = this.forkPtr(fork);
     if (!ifp || ifp.count() === 0) return 0;
@@ -561,9 +557,9 @@ export class IomapCache {
       state |= FUSE_IEXT_RIGHT_CONTIG;
 
     if (this.sink) {
-      this.emit({ ...this.base(), name: 'fuse_iext_add_mapping', state, map: bigMapping(nw) });
-      if (state & FUSE_IEXT_LEFT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_left', map: bigMapping(left) });
-      if (state & FUSE_IEXT_RIGHT_VALID) this.emit({ ...this.base(), name: 'fuse_iext_add_mapping_right', map: bigMapping(right) });
+      this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_add_mapping', state, map: bigMapping(nw) });
+      if (state & FUSE_IEXT_LEFT_VALID) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_add_mapping_left', map: bigMapping(left) });
+      if (state & FUSE_IEXT_RIGHT_VALID) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_add_mapping_right', map: bigMapping(right) });
     }
 
     switch (state & (FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG)) {
@@ -607,7 +603,7 @@ export class IomapCache {
       this.assert(nw.length > 0, 'new->length > 0', 'fuse_iomap_cache_add');
       this.assert(this.recOffGt(this.maxBytes(), nw.offset), 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
     }
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_add', fork, map: bigMapping(nw) });
+    if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_add', fork, map: bigMapping(nw) });
 
     let ifp = this.forkPtr(fork);
     if (!ifp) {
@@ -666,7 +662,7 @@ export class IomapCache {
   private cleanup(fork: Fork): void {
     const ifp = this.forkPtr(fork);
     if (!ifp || ifp.bytes <= this.cacheMaxBytes!) return;
-    if (this.revisionSink) this.emitRevision({ ...this.base(), name: 'fuse_iomap_cache_cleanup', fork, bytes: BigInt(ifp.bytes) });
+    if (this.revisionSink) this.emitRevision({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_cleanup', fork, bytes: BigInt(ifp.bytes) });
     ifp.destroy();
   }
 
@@ -727,7 +723,7 @@ export class IomapCache {
   /** fuse_iomap_cache_lookup on I64 (mval is written on HIT only) */
   cacheLookupI(fork: Fork, off: I64, len: I64, mval: CachedMappingI): LookupResult {
     this.assertLocked(FUSE_IOMAP_LOCK_SHARED | FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_lookup');
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_lookup', fork, pos: toBig(off), count: toBig(len) });
+    if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_lookup', fork, pos: toBig(off), count: toBig(len) });
 
     const ifp = this.forkPtr(fork);
     // No write fork at all: this filesystem doesn't do out of place writes.
@@ -745,7 +741,7 @@ export class IomapCache {
     mval.validityCookie = this.seqI; // fuse_iext_read_seq
     if (this.sink)
       this.emit({
-        ...this.base(),
+        inode: this.inode.ids, isize: this.inode.isize,
         name: 'fuse_iomap_cache_lookup_result',
         fork,
         pos: toBig(off),
@@ -771,7 +767,7 @@ export class IomapCache {
   /** fuse_iomap_cache_invalidate_range on I64 */
   invalidateRangeI(offset: I64, length: I64): number {
     if (!this.enabled) return 0;
-    if (this.sink) this.emit({ ...this.base(), name: 'fuse_iomap_cache_invalidate_range', offset: toBig(offset), length: toBig(length) });
+    if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_invalidate_range', offset: toBig(offset), length: toBig(length) });
 
     const bs = this.blockSize();
     const alignedOffset = roundDownS64I(offset, bs);
@@ -797,7 +793,7 @@ export class IomapCache {
    * fuse_iomap_cache_free first): eviction destroys both forks; seq untouched.
    */
   clear(): void {
-    if (this.rev.allocatedCache && this.enabled && this.revisionSink) this.emitRevision({ ...this.base(), name: 'fuse_iomap_cache_free' });
+    if (this.rev.allocatedCache && this.enabled && this.revisionSink) this.emitRevision({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_free' });
     this.enabled = false;
     this.read.destroy();
     this.write?.destroy();
@@ -832,7 +828,7 @@ export class IomapCache {
   private checkMappingsDebug(ifp: IextTree): void {
     if (!this.debug) return;
     const fork = ifp === this.write ? Fork.WRITE : Fork.READ;
-    if (this.sink) for (const m of ifp.records()) this.emit({ ...this.base(), name: 'fuse_iext_check_mapping', fork, map: m });
+    if (this.sink) for (const m of ifp.records()) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_check_mapping', fork, map: m });
     for (const p of this.checkMappings(fork)) this.warnings.push(`FUSE IOMAP CORRUPTION ino=${this.inode.ids.ino} nr=${p.index}: ${p.what}`);
   }
 }
