@@ -5,7 +5,7 @@
  * that undoes vsprintf / __print_flags / __print_symbolic.
  */
 import type { SymbolTable } from '../print-flags.js';
-import { type ScanOp, compileScanner } from './scanner.js';
+import { type BodyScanner, type ScanOp, compileScanner } from './scanner.js';
 import { TABLES } from './tables.js';
 import type { Decode, Dialect, EventSchema, FieldSpec, Fields, RawSchema } from './types.js';
 
@@ -80,6 +80,8 @@ function compileFormat(format: string, args: RawSchema['args'], event: string, t
 export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly<Record<string, SymbolTable>> = TABLES): EventSchema {
   const main = compileFormat(raw.format, raw.args, raw.name, tables);
   const variants = (raw.variants ?? []).map((v) => compileFormat(v, raw.args, raw.name, tables));
+  // compiled on first use: a command that never reads a trace (iomap-sim run) skips it
+  let scanner: BodyScanner | null | undefined;
   return {
     name: raw.name,
     dialect,
@@ -89,7 +91,10 @@ export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly
     matchers: [main.re, ...variants.map((v) => v.re)],
     matcherFields: [main.fields, ...variants.map((v) => v.fields)],
     // the format's own text only: a variant is tried after it by the exact path
-    scanner: compileScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic }),
+    get scanner() {
+      if (scanner === undefined) scanner = compileScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic });
+      return scanner;
+    },
   };
 }
 
