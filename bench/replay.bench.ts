@@ -2,7 +2,7 @@
 /*
  * Text replay throughput (issue 4): for each trace, one deferred
  * Benchmark.Suite runs the parser alone over it (split, scan, decode, in
- * batches as the replay reads it: the baseline) and the whole replay (the same parse, then the model
+ * column batches as the replay reads them, parse/batch.ts: the baseline) and the whole replay (the same parse, then the model
  * re-executing every call and checking every event), one call = the whole
  * trace from an in-memory buffer in 64 KiB chunks like a file stream.
  * Figures: events/s of each and replay / parse-only, the share of the
@@ -21,7 +21,7 @@ import { generateGrow } from '../src/scenario/generate.js';
 import { parseScenario } from '../src/scenario/parse.js';
 import { runScenario } from '../src/scenario/run.js';
 import { FtraceTextWriter } from '../src/trace/fuse-format.js';
-import { newStats, parseTraceBatches } from '../src/trace/parse/stream.js';
+import { newStats, parseTraceColumns } from '../src/trace/parse/stream.js';
 import { type ReplayOptions, replayStream } from '../src/trace/replay/run.js';
 import { traceFormatOf } from '../src/trace/revision.js';
 import { type BenchArgs, defineSuite, fmt, mdTable, ratio, table } from './common.js';
@@ -87,10 +87,11 @@ async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += CHUNK) yield buf.subarray(i, i + CHUNK);
 }
 
-/** The parser as the replay reads it: a batch of items per chunk. */
+/** The parser as the replay reads it: a column batch per chunk (rows the exact path read keep their item). */
 async function parseOnly(t: Trace): Promise<number> {
   let n = 0;
-  for await (const batch of parseTraceBatches(chunks(t.text), t.name, newStats(), traceFormatOf(t.revision))) for (const it of batch) if (it.kind === 'event') n++;
+  for await (const batch of parseTraceColumns(chunks(t.text), t.name, newStats(), traceFormatOf(t.revision)))
+    for (let r = 0; r < batch.length; r++) if (batch.schema[r] !== null || batch.item[r]!.kind === 'event') n++;
   return n;
 }
 

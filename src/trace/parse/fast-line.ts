@@ -16,6 +16,7 @@ import { schemasOf } from '../schema/registry.js';
 import { BytesIndex, hashStep } from './bytes-index.js';
 import type { EventSchema } from '../schema/types.js';
 import type { LineResult } from './line.js';
+import type { EventBatch } from './batch.js';
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSpace = (c: number) => c === 32 || c === 9;
@@ -116,30 +117,53 @@ function schemaAt(t: Uint8Array, from: number, to: number, hash: number, format:
   return index.get(t, from, to, hash);
 }
 
+/** What head() found: an event line of a known schema (its parts in where, dash, body), a line to skip, or one for the exact path. */
+const SKIP = 0;
+const EVENT = 1;
+const EXACT = -1;
+let found: EventSchema | undefined;
+let commStart = 0;
+let dashAt = 0;
+let bodyFrom = 0;
+let bodyTo = 0;
+
+/** The prefix, the schema and the body's bounds of a clean line (see scanLine). */
+function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat): number {
+  if (start === end || b[start] === 35) return SKIP;
+  commStart = skipSpaces(b, start, end);
+  // "CPU:..." may be a lost-events marker
+  if (end - commStart >= 4 && b[commStart] === 67 && b[commStart + 1] === 80 && b[commStart + 2] === 85 && b[commStart + 3] === 58) return EXACT;
+  // comm is PREFIX's lazy (.*?): the first '-' the rest of the prefix fits
+  let dash = commStart;
+  for (;; dash++) {
+    if (dash >= end) return EXACT;
+    if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
+  }
+  dashAt = dash;
+  found = schemaAt(b, where.nameStart, where.nameEnd, where.nameHash, format);
+  if (!found) return EXACT;
+  // the body, trimmed (clean text's only whitespace: spaces and tabs)
+  bodyFrom = skipSpaces(b, where.nameEnd + 1, end);
+  let to = end;
+  while (to > bodyFrom && isSpace(b[to - 1])) to--;
+  bodyTo = to;
+  return EVENT;
+}
+
 /**
  * parseLine's answer for s.slice(start, end), or null when only parseLine
  * can give it. b: the same clean text as bytes (b[i] is s's character i).
  * format: whose fuse texts the line has.
  */
 export function scanLine(s: string, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat): LineResult | null {
-  if (start === end || b[start] === 35) return { kind: 'skip' };
-  const commStart = skipSpaces(b, start, end);
-  // "CPU:..." may be a lost-events marker
-  if (end - commStart >= 4 && b[commStart] === 67 && b[commStart + 1] === 80 && b[commStart + 2] === 85 && b[commStart + 3] === 58) return null;
-  // comm is PREFIX's lazy (.*?): the first '-' the rest of the prefix fits
-  let dash = commStart;
-  for (;; dash++) {
-    if (dash >= end) return null;
-    if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
-  }
-  const schema = schemaAt(b, where.nameStart, where.nameEnd, where.nameHash, format);
-  if (!schema || !schema.scanner) return null;
-  // the body, trimmed (clean text's only whitespace: spaces and tabs)
-  const from = skipSpaces(b, where.nameEnd + 1, end);
-  let to = end;
-  while (to > from && isSpace(b[to - 1])) to--;
-  const fields = schema.scanner(s, b, from, to);
+  const h = head(b, start, end, format);
+  if (h === SKIP) return { kind: 'skip' };
+  if (h === EXACT) return null;
+  const schema = found!;
+  if (!schema.scanner) return null;
+  const fields = schema.scanner(s, b, bodyFrom, bodyTo);
   if (fields === null) return null;
+  const dash = dashAt;
   // trace-cmd report of an instance buffer: "NAME: comm" (parseLine strips ^\S+:\s+)
   let comm = s.slice(commStart, dash);
   let ws = commStart;
@@ -159,4 +183,23 @@ export function scanLine(s: string, b: Uint8Array, start: number, end: number, l
       raw: s.slice(start, end),
     },
   };
+}
+
+/**
+ * scanLine into a batch row: 1 when the line is an event now in the
+ * batch's last row, 0 for a line to skip (scanLine's 'skip'), -1 when only
+ * parseLine can read it (where scanLine gives null). The row's fields are
+ * the column form of scanLine's (schema/scanner.ts: compileColumnScanner).
+ */
+export function scanLineInto(s: string, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat, batch: EventBatch): number {
+  const h = head(b, start, end, format);
+  if (h !== EVENT) return h;
+  const schema = found!;
+  const columns = schema.columns;
+  if (columns === null) return EXACT;
+  // room first: nextRow may replace batch.num
+  const o = batch.nextRow();
+  if (!columns(s, b, bodyFrom, bodyTo, batch.num, batch.big, batch.str, o)) return EXACT;
+  batch.addRow(schema, s, b, start, end, line, where.tsStart, where.tsEnd);
+  return EVENT;
 }

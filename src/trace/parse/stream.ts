@@ -9,9 +9,10 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FuseTraceFormat } from '../revision.js';
 import { detach } from './detach.js';
-import { scanLine } from './fast-line.js';
+import { EventBatch } from './batch.js';
+import { scanLine, scanLineInto } from './fast-line.js';
 import { NameCounts } from './name-counts.js';
-import { type TraceEvent, parseLine } from './line.js';
+import { type LineResult, type TraceEvent, parseLine } from './line.js';
 import { LineSplitter, type LineSink, MAX_LINE } from './split.js';
 
 export interface TraceProblem {
@@ -60,34 +61,11 @@ export async function* parseTraceBatches(
   const sink: LineSink = {
     line(text, start, end, clean) {
       n++;
-      const r = (clean && scanLine(text, clean, start, end, n, format)) || parseLine(text.slice(start, end), n, format);
-      switch (r.kind) {
-        case 'event':
-          stats.events++;
-          perName.add(r.event.name);
-          items.push(r);
-          break;
-        case 'lost':
-          stats.lostMarkers++;
-          stats.lostEvents += r.count ?? 0;
-          items.push({ kind: 'lost', cpu: r.cpu, count: r.count, line: n });
-          break;
-        case 'skip':
-          if (r.unknownEvent) {
-            const c = stats.unknownEvents.get(r.unknownEvent);
-            stats.unknownEvents.set(c === undefined ? detach(r.unknownEvent) : r.unknownEvent, (c ?? 0) + 1);
-          }
-          break;
-        case 'error':
-          stats.problems++;
-          items.push({ kind: 'problem', problem: { file, line: n, why: detach(r.why) } });
-          break;
-      }
+      const item = itemOf((clean && scanLine(text, clean, start, end, n, format)) || parseLine(text.slice(start, end), n, format), n, file, stats, perName);
+      if (item !== null) items.push(item);
     },
     tooLong(bytes) {
-      n++;
-      stats.problems++;
-      items.push({ kind: 'problem', problem: { file, line: n, why: `line of ${bytes} bytes is longer than ${MAX_LINE}` } });
+      items.push(tooLong(++n, bytes, file, stats));
     },
   };
   for await (const chunk0 of source) {
@@ -105,6 +83,87 @@ export async function* parseTraceBatches(
   stats.lines = n;
   perName.flushInto(stats.perEvent);
   if (items.length) yield items;
+}
+
+/**
+ * parseTraceBatches in columns (batch.ts): the same items in the same
+ * order and the same stats, a chunk's events as rows of one EventBatch
+ * (reused: read it before asking for the next), the lines scanLine cannot
+ * read as their parseLine items. batch.itemAt(r) is parseTraceBatches's
+ * item (test/trace-columns.test.ts).
+ */
+export async function* parseTraceColumns(
+  source: AsyncIterable<Buffer | string>,
+  file: string,
+  stats: ParseStats = newStats(),
+  format: FuseTraceFormat = 'rfc-v3',
+): AsyncGenerator<EventBatch> {
+  let n = 0;
+  const splitter = new LineSplitter();
+  const batch = new EventBatch(format);
+  const perName = new NameCounts();
+  const sink: LineSink = {
+    line(text, start, end, clean) {
+      n++;
+      if (clean) {
+        const r = scanLineInto(text, clean, start, end, n, format, batch);
+        if (r > 0) {
+          stats.events++;
+          perName.add(batch.schema[batch.length - 1]!.name);
+          return;
+        }
+        if (r === 0) return;
+      }
+      const item = itemOf(parseLine(text.slice(start, end), n, format), n, file, stats, perName);
+      if (item !== null) batch.addItem(item);
+    },
+    tooLong(bytes) {
+      batch.addItem(tooLong(++n, bytes, file, stats));
+    },
+  };
+  for await (const chunk0 of source) {
+    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
+    stats.bytes += chunk.length;
+    splitter.scan(chunk, sink);
+    stats.lines = n;
+    perName.flushInto(stats.perEvent);
+    if (batch.length) {
+      yield batch;
+      batch.reset();
+    }
+  }
+  splitter.finish(sink);
+  stats.lines = n;
+  perName.flushInto(stats.perEvent);
+  if (batch.length) yield batch;
+}
+
+/** The item of line n's result (null for a line to skip), counted in stats. */
+function itemOf(r: LineResult, n: number, file: string, stats: ParseStats, perName: NameCounts): TraceItem | null {
+  switch (r.kind) {
+    case 'event':
+      stats.events++;
+      perName.add(r.event.name);
+      return r;
+    case 'lost':
+      stats.lostMarkers++;
+      stats.lostEvents += r.count ?? 0;
+      return { kind: 'lost', cpu: r.cpu, count: r.count, line: n };
+    case 'skip':
+      if (r.unknownEvent) {
+        const c = stats.unknownEvents.get(r.unknownEvent);
+        stats.unknownEvents.set(c === undefined ? detach(r.unknownEvent) : r.unknownEvent, (c ?? 0) + 1);
+      }
+      return null;
+    case 'error':
+      stats.problems++;
+      return { kind: 'problem', problem: { file, line: n, why: detach(r.why) } };
+  }
+}
+
+function tooLong(n: number, bytes: number, file: string, stats: ParseStats): TraceItem {
+  stats.problems++;
+  return { kind: 'problem', problem: { file, line: n, why: `line of ${bytes} bytes is longer than ${MAX_LINE}` } };
 }
 
 /** Parse a stream of ftrace text into events, lost markers and problems, one at a time. */

@@ -16,11 +16,13 @@
  */
 import { Fork } from '../../cache/constants.js';
 import type { CacheEvent } from '../../cache/events.js';
-import { type CachedMapping, IomapCache } from '../../cache/iomap-cache.js';
+import { type CachedMapping, type CachedMappingI, IomapCache } from '../../cache/iomap-cache.js';
 import { DEFAULT_REVISION, type Revision } from '../../cache/revision.js';
 import { FUSE_GEOMETRY } from '../../iext/geometry.js';
-import { emptyMapping, type Mapping } from '../../iext/record.js';
+import { emptyMapping, emptyMappingI, type Mapping, type MappingI } from '../../iext/record.js';
+import { type I64, s64I, toBig } from '../../util/int64.js';
 import { formatFuseEventAs } from '../fuse-format.js';
+import type { EventBatch } from '../parse/batch.js';
 import type { TraceEvent } from '../parse/line.js';
 import { detach } from '../parse/detach.js';
 import { NameCounts } from '../parse/name-counts.js';
@@ -74,6 +76,29 @@ const CALL_FIELDS: Record<FuseTraceFormat, CallFields> = {
   v7: { fork: 'iodir', map: ['mapoffset', 'maplength', 'mapaddr', 'maptype', 'mapflags', 'mapdev'], range: ['offset', 'length'], lookup: ['offset', 'length'] },
 };
 
+/** Where a batch row of one schema has the fields the fast path reads (-1: not in it). */
+interface Slots {
+  schema: EventSchema;
+  /** the row can take the fast path (connection and ino are there) */
+  ok: boolean;
+  connection: number;
+  ino: number;
+  isize: number;
+  nodeid: number;
+  fork: number;
+  map: number[];
+  range: number[];
+  lookup: number[];
+  lockFlags: number;
+  leaf: number;
+}
+
+/** The trace event being replayed, as a divergence names it. */
+interface At {
+  line: number;
+  name: string;
+}
+
 interface InodeState {
   key: string;
   cache: IomapCache;
@@ -122,6 +147,13 @@ export class FuseReplay {
   /** inode keys by connection and ino, made once (feed needs one for every event) */
   private readonly keys = new Map<FieldValue | undefined, Map<FieldValue | undefined, string>>();
   private lastKey: { connection: FieldValue | undefined; ino: FieldValue | undefined; key: string } | null = null;
+  /** the same keys by the I64 values of a batch row (the same strings) */
+  private readonly keysI = new Map<I64, Map<I64, string>>();
+  private lastKeyI: { connection: I64; ino: I64; key: string } | null = null;
+  /** per name (perEvent's index): where a row of its schema has the fields read here */
+  private readonly slots: Array<Slots | undefined> = [];
+  private readonly mapI: MappingI = emptyMappingI();
+  private readonly mvalI: CachedMappingI = { ...emptyMappingI(), validityCookie: 0 };
   private readonly ring: ContextRing;
   private readonly perEvent = new NameCounts();
   private events = 0;
@@ -155,6 +187,42 @@ export class FuseReplay {
     return key;
   }
 
+  /** keyOf for a batch row: the same key from the row's I64 connection and ino */
+  private keyOfRow(b: EventBatch, r: number, sl: Slots): string {
+    const connection = b.i64(r, sl.connection);
+    const ino = b.i64(r, sl.ino);
+    const last = this.lastKeyI;
+    if (last !== null && connection === last.connection && ino === last.ino) return last.key;
+    let byIno = this.keysI.get(connection);
+    if (!byIno) this.keysI.set(connection, (byIno = new Map()));
+    let key = byIno.get(ino);
+    if (key === undefined) byIno.set(ino, (key = `connection ${connection} ino ${ino}`));
+    this.lastKeyI = { connection, ino, key };
+    return key;
+  }
+
+  private slotsOf(schema: EventSchema): Slots {
+    const at = (f: string) => schema.slots.get(f) ?? -1;
+    const cf = this.cf;
+    const sl: Slots = {
+      schema,
+      ok: false,
+      connection: at('connection'),
+      ino: at('ino'),
+      isize: at('isize'),
+      nodeid: at('nodeid'),
+      fork: at(cf.fork),
+      map: cf.map.map(at),
+      range: cf.range.map(at),
+      lookup: cf.lookup.map(at),
+      lockFlags: at('lock_flags'),
+      leaf: at('leaf'),
+    };
+    // the fast path reads what the object path reads; a schema without those fields goes that way
+    sl.ok = sl.connection >= 0 && sl.ino >= 0 && schema === this.schemas.get(schema.name) && schema.fields.every((f) => f.field !== 'leaf' || f.decode.kind === 'ptr');
+    return sl;
+  }
+
   /** the model's text of an event it fired (never null: the model fires only this revision's events) */
   private text(e: CacheEvent): string {
     return formatFuseEventAs(e, this.format) ?? `${e.name} (not a ${this.format} tracepoint)`;
@@ -168,7 +236,54 @@ export class FuseReplay {
   feed(ev: TraceEvent): void {
     this.events++;
     this.perEvent.add(ev.name);
-    this.ring.push(ev.line, ev.raw);
+    this.ring.push(ev.line, ev.raw, 0, ev.raw.length);
+    this.dispatch(ev);
+  }
+
+  /**
+   * feed() of row r of a batch (parse/batch.ts): the calls and the events
+   * they fire read from the row's columns, compared as numbers; the
+   * TraceEvent is made only where something does not agree, and for the
+   * rare events (a new inode, v7's alloc/free/cleanup), which take feed's path.
+   */
+  feedRow(b: EventBatch, r: number): void {
+    const schema = b.schema[r]!;
+    const name = schema.name;
+    this.events++;
+    const i = this.perEvent.add(name);
+    this.ring.push(b.line[r], b.text[r], b.start[r], b.end[r]);
+    if (schema.dialect !== 'fuse' || !this.modelled.has(name)) return;
+    let sl = this.slots[i];
+    if (sl === undefined || sl.schema !== schema) sl = this.slots[i] = this.slotsOf(schema);
+    if (!sl.ok || name === 'fuse_iomap_cache_alloc' || name === 'fuse_iomap_cache_free' || name === 'fuse_iomap_cache_cleanup') return this.dispatch(b.event(r));
+    const key = this.keyOfRow(b, r, sl);
+    if (this.ignoring.has(key)) {
+      this.unknown.set(key, this.unknown.get(key)! + 1);
+      return;
+    }
+    const st = this.inodes.get(key);
+    if (!st) return this.dispatch(b.event(r));
+    if (st.diverged) return;
+    this.releaseFreed(st);
+    if (LOCKS.has(name) && !st.cache.traceLocks && st.expected.length > 0) {
+      // as in dispatch: the first lock event inside a call
+      st.cache.traceLocks = true;
+      return;
+    }
+    if (st.expected.length === 0) {
+      if (!this.calls.has(name)) return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired nothing (no cache call pending)`);
+      this.executeRow(st, name, b, r, sl);
+      this.releaseFreed(st);
+      if (st.expected.length === 0) return this.diverge(st, { line: b.line[r], name }, `the model fired nothing for ${name}`);
+    }
+    const want = st.expected.shift() as CacheEvent;
+    if (want.name !== name) return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired ${want.name}: ${this.text(want)}`);
+    if (!this.fields.agreesRow(want, b, r) && this.mismatch(st, b.event(r), want)) return;
+    this.checkLeaf(st, want, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string));
+  }
+
+  /** feed() after the counts and the context: the replay of one event */
+  private dispatch(ev: TraceEvent): void {
     if (ev.dialect !== 'fuse' || !this.modelled.has(ev.name)) return;
     const key = this.keyOf(ev.fields);
     // v7: fuse_iomap_cache_alloc starts a cache's life, seen from its creation
@@ -305,6 +420,53 @@ export class FuseReplay {
     }
   }
 
+  /** execute() of a batch row: the same calls on I64 values (the cache's ...I methods) */
+  private executeRow(st: InodeState, name: string, b: EventBatch, r: number, sl: Slots): void {
+    const c = st.cache;
+    if (sl.isize >= 0) {
+      const v = b.i64(r, sl.isize);
+      // a value the inode already has is not converted again
+      if (!(v == c.inode.isize)) c.inode.isize = toBig(v);
+    }
+    if (sl.nodeid >= 0) {
+      const v = b.i64(r, sl.nodeid);
+      if (!(v == c.inode.ids.nodeid)) c.inode.ids.nodeid = toBig(v);
+    }
+    const fork = sl.fork >= 0 && b.i64(r, sl.fork) === 1 ? Fork.WRITE : Fork.READ;
+    const [o, l] = sl.range;
+    switch (name) {
+      case 'fuse_iomap_cache_add': {
+        const [mo, ml, ma, mt, mf, md] = sl.map;
+        const map = this.mapI;
+        map.offset = s64I(b.i64(r, mo));
+        map.length = b.i64(r, ml);
+        map.addr = b.i64(r, ma);
+        map.type = Number(b.i64(r, mt));
+        map.flags = Number(b.i64(r, mf));
+        map.dev = Number(b.i64(r, md));
+        c.cacheAddI(fork, map);
+        break;
+      }
+      case 'fuse_iomap_cache_remove':
+        c.cacheRemoveI(fork, s64I(b.i64(r, o)), b.i64(r, l));
+        break;
+      case 'fuse_iomap_cache_lookup':
+        c.cacheLookupI(fork, s64I(b.i64(r, sl.lookup[0])), b.i64(r, sl.lookup[1]), this.mvalI);
+        break;
+      case 'fuse_iomap_cache_invalidate_range':
+        c.invalidateRangeI(s64I(b.i64(r, o)), b.i64(r, l));
+        break;
+      case 'fuse_iomap_cache_lock':
+        c.traceLocks = true;
+        c.lock(Number(b.i64(r, sl.lockFlags)));
+        break;
+      case 'fuse_iomap_cache_unlock':
+        c.traceLocks = true;
+        c.unlock(Number(b.i64(r, sl.lockFlags)));
+        break;
+    }
+  }
+
   /** Leaf blocks the model freed before its next event: their pointers may come back. */
   private releaseFreed(st: InodeState): void {
     while (st.expected.length && typeof st.expected[0] === 'number') {
@@ -326,30 +488,49 @@ export class FuseReplay {
     const want = st.expected.shift() as CacheEvent;
     if (want.name !== ev.name) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${want.name}: ${this.text(want)}`);
     // Fast path: every field the same as the model's event prints it
-    // (model-fields.ts). Else the texts: the same but for the leaf pointer
-    // and the caller; else compare decoded fields (other labels, raw
-    // pointers), naming the first that differs.
-    if (!this.fields.agrees(want, ev.fields) && comparable(this.text(want)) !== comparable(bodyOf(ev))) {
-      const text = this.text(want);
-      const schema = this.schemas.get(want.name)!;
-      const model = decodeBody(schema, text);
-      if (typeof model === 'string') return this.diverge(st, ev, `internal: the model's own text does not parse: ${model}`);
-      for (const spec of schema.fields) {
-        if (NOT_COMPARED.has(spec.field)) continue;
-        const a = ev.fields[spec.field];
-        const b = model[spec.field];
-        if (a !== b) return this.diverge(st, ev, `field ${spec.field}: trace ${hex(a)}, model ${hex(b)}`);
+    // (model-fields.ts); else mismatch decides.
+    if (!this.fields.agrees(want, ev.fields) && this.mismatch(st, ev, want)) return;
+    this.checkLeaf(st, want, ev, ev.fields.leaf as string);
+  }
+
+  /**
+   * Where the fields do not agree number for number: the texts decide, the
+   * same but for the leaf pointer and the caller; else the decoded fields
+   * (other labels, raw pointers), naming the first that differs. True when
+   * that is a divergence.
+   */
+  private mismatch(st: InodeState, ev: TraceEvent, want: CacheEvent): boolean {
+    const text = this.text(want);
+    if (comparable(text) === comparable(bodyOf(ev))) return false;
+    const schema = this.schemas.get(want.name)!;
+    const model = decodeBody(schema, text);
+    if (typeof model === 'string') {
+      this.diverge(st, ev, `internal: the model's own text does not parse: ${model}`);
+      return true;
+    }
+    for (const spec of schema.fields) {
+      if (NOT_COMPARED.has(spec.field)) continue;
+      const a = ev.fields[spec.field];
+      const b = model[spec.field];
+      if (a !== b) {
+        this.diverge(st, ev, `field ${spec.field}: trace ${hex(a)}, model ${hex(b)}`);
+        return true;
       }
     }
+    return false;
+  }
+
+  /** The leaf pointer of an event whose fields agree, then the event counts as checked. */
+  private checkLeaf(st: InodeState, want: CacheEvent, at: At, leaf: string): void {
     if ('leafAddr' in want) {
-      const why = this.pointers.pair(ev.fields.leaf as string, want.leafAddr === 0 ? null : this.block(st, want.leafAddr));
-      if (why) return this.diverge(st, ev, `leaf identity: ${why}`);
+      const why = this.pointers.pair(leaf, want.leafAddr === 0 ? null : this.block(st, want.leafAddr));
+      if (why) return this.diverge(st, at, `leaf identity: ${why}`);
     }
     if (want.name === 'fuse_iomap_cache_lookup_result') this.seqChecks++; // the cookie is im_seq
     this.checked++;
   }
 
-  private diverge(st: InodeState, ev: TraceEvent, what: string): void {
+  private diverge(st: InodeState, ev: At, what: string): void {
     st.diverged = true;
     this.divergent.push({ line: ev.line, event: ev.name, where: st.key, what: detach(what), context: this.ring.snapshot() });
   }

@@ -13,6 +13,8 @@
  */
 import type { CacheEvent } from '../../cache/events.js';
 import type { Mapping } from '../../iext/record.js';
+import { type I64, toBig } from '../../util/int64.js';
+import type { EventBatch } from '../parse/batch.js';
 import { printFlags, printSymbolic } from '../print-flags.js';
 import type { FuseTraceFormat } from '../revision.js';
 import { unprintFlags, unprintSymbolic } from '../schema/compile.js';
@@ -101,6 +103,8 @@ interface Check {
   kind: 'dec' | 'hex' | 'table';
   /** flags/symbolic: the table's rendering of a value, read back */
   table: Memo<number, bigint | null> | null;
+  /** the field's slot in a batch row of the schema (parse/batch.ts) */
+  slot: number;
 }
 
 /** What the parse of the model's text gives for a value (null: the text would not parse). */
@@ -109,6 +113,8 @@ function canonical(c: Check, v: Value): bigint | null {
   if (c.kind === 'hex') return BigInt.asUintN(64, BigInt(v));
   return c.table!.get(Number(v));
 }
+
+const TWO_64 = 1n << 64n;
 
 /** Whether the trace's value a is what the model's value v prints as, without allocating in the common cases. */
 function same(c: Check, a: FieldValue | undefined, v: Value): boolean {
@@ -119,8 +125,24 @@ function same(c: Check, a: FieldValue | undefined, v: Value): boolean {
     return Number(a) === v;
   }
   if (c.kind === 'dec') return a === v;
-  if (c.kind === 'hex') return (v as bigint) >= 0n && (v as bigint) < 1n << 64n ? a === v : a === canonical(c, v);
+  if (c.kind === 'hex') return (v as bigint) >= 0n && (v as bigint) < TWO_64 ? a === v : a === canonical(c, v);
   return a === c.table!.get(Number(v));
+}
+
+/**
+ * same() for a batch row's value: a is the I64 of the field (canonical: a
+ * number exactly when the value is a safe integer), so a safe v equals it
+ * only when a is v, and == compares a number with a bigint exactly.
+ */
+function sameI(c: Check, a: I64, v: Value): boolean {
+  if (typeof v === 'number' && c.kind !== 'table') {
+    if (!Number.isSafeInteger(v) || (c.kind === 'hex' && v < 0)) return toBig(a) === canonical(c, v);
+    return a === v;
+  }
+  if (c.kind === 'dec') return a == v;
+  if (c.kind === 'hex') return (v as bigint) >= 0n && (v as bigint) < TWO_64 ? a == v : toBig(a) === canonical(c, v);
+  const t = c.table!.get(Number(v));
+  return t !== null && a == t;
 }
 
 /** The field comparison of one revision's texts. */
@@ -153,7 +175,7 @@ export class ModelFields {
           break;
         }
         const table = d.kind === 'flags' ? new Memo((v: number) => unprintFlags(printFlags(v, d.table), d.table)) : d.kind === 'symbolic' ? new Memo((v: number) => unprintSymbolic(printSymbolic(v, d.table), d.table)) : null;
-        c.push({ spec, get, kind: d.kind === 'dec' || d.kind === 'hex' ? d.kind : 'table', table });
+        c.push({ spec, get, kind: d.kind === 'dec' || d.kind === 'hex' ? d.kind : 'table', table, slot: schema.slots.get(spec.field) ?? -1 });
       }
     }
     this.checks.set(name, c);
@@ -170,6 +192,20 @@ export class ModelFields {
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i];
       if (!same(c, fields[c.spec.field], c.get(e))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * agrees() for row r of a batch, whose schema is this revision's schema
+   * of e's name (the replay checks): the same answer from the columns.
+   */
+  agreesRow(e: CacheEvent, b: EventBatch, r: number): boolean {
+    const checks = this.checksOf(e.name);
+    if (checks === null) return false;
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i];
+      if (c.slot < 0 || !sameI(c, b.i64(r, c.slot), c.get(e))) return false;
     }
     return true;
   }

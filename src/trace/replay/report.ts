@@ -45,23 +45,29 @@ export interface ReplayReport {
  * (LINE: text) only when a snapshot is taken, not for every event.
  */
 export class ContextRing {
-  private readonly raw: string[] = [];
+  private readonly text: string[] = [];
+  private readonly start: number[] = [];
+  private readonly end: number[] = [];
   private readonly line: number[] = [];
   private next = 0;
   private size = 0;
   constructor(private readonly n = 8) {}
-  push(line: number, raw: string): void {
+  /** Line `line` is text.slice(start, end) (a chunk's text and a range: no string per event). */
+  push(line: number, text: string, start: number, end: number): void {
     if (this.n <= 0) return;
-    this.raw[this.next] = raw;
-    this.line[this.next] = line;
-    this.next = (this.next + 1) % this.n;
+    const k = this.next;
+    this.text[k] = text;
+    this.start[k] = start;
+    this.end[k] = end;
+    this.line[k] = line;
+    this.next = (k + 1) % this.n;
     if (this.size < this.n) this.size++;
   }
   snapshot(): string[] {
     const out: string[] = [];
     for (let i = 0; i < this.size; i++) {
       const k = (this.next - this.size + i + this.n) % this.n;
-      out.push(detach(`${this.line[k]}: ${this.raw[k].trim()}`));
+      out.push(detach(`${this.line[k]}: ${this.text[k].slice(this.start[k], this.end[k]).trim()}`));
     }
     return out;
   }

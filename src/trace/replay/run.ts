@@ -5,8 +5,9 @@
  * model's state, not by the trace's length.
  */
 import type { Readable } from 'node:stream';
+import type { EventBatch } from '../parse/batch.js';
 import type { TraceEvent } from '../parse/line.js';
-import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceBatches } from '../parse/stream.js';
+import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceColumns } from '../parse/stream.js';
 import { DEFAULT_REVISION } from '../../cache/revision.js';
 import { traceFormatOf } from '../revision.js';
 import type { Dialect } from '../schema/types.js';
@@ -24,6 +25,8 @@ export interface ReplayOptions extends Partial<FuseReplayOptions> {
 
 export interface Replayer {
   feed(ev: TraceEvent): void;
+  /** feed(b.event(r)) without making the event where the replayer can read the row's columns */
+  feedRow(b: EventBatch, r: number): void;
   lost(count: number | null): void;
   problems: number;
   finish(): ReplayReport;
@@ -46,7 +49,8 @@ export async function replayStream(source: AsyncIterable<Buffer | string> | Read
   // the fuse texts are parsed as the revision prints them
   const format = traceFormatOf(opts.revision ?? DEFAULT_REVISION);
   const drive = new Drive(stats, opts);
-  for await (const batch of parseTraceBatches(source as AsyncIterable<Buffer>, file, stats, format)) for (let i = 0; i < batch.length; i++) drive.item(batch[i]);
+  // the columns (parse/batch.ts): the replayers read a row's fields without an event object
+  for await (const batch of parseTraceColumns(source as AsyncIterable<Buffer>, file, stats, format)) drive.batch(batch);
   return drive.finish();
 }
 
@@ -71,6 +75,29 @@ class Drive {
     this.r = opts.dialect ? newReplayer(opts.dialect, opts) : null;
   }
 
+  /** Every row of a batch, in order: column rows to feedRow, the others as items. */
+  batch(b: EventBatch): void {
+    for (let i = 0; i < b.length; i++) {
+      const schema = b.schema[i];
+      if (schema === null) {
+        this.item(b.item[i]!);
+        continue;
+      }
+      let r = this.r;
+      if (!r) r = this.start(schema.dialect);
+      r.feedRow(b, i);
+      if (this.opts.onProgress && (++this.n & 0xffff) === 0) this.opts.onProgress(this.stats.bytes, this.n);
+    }
+  }
+
+  /** The replayer of the first event's dialect, the lost markers before it given to it. */
+  private start(dialect: Dialect): Replayer {
+    const r = (this.r = newReplayer(dialect, this.opts));
+    for (const c of this.pendingLost) r.lost(c);
+    this.pendingLost = [];
+    return r;
+  }
+
   item(it: TraceItem): void {
     if (it.kind === 'problem') {
       this.problems++;
@@ -83,11 +110,7 @@ class Drive {
       return;
     }
     let r = this.r;
-    if (!r) {
-      r = this.r = newReplayer(it.event.dialect, this.opts);
-      for (const c of this.pendingLost) r.lost(c);
-      this.pendingLost = [];
-    }
+    if (!r) r = this.start(it.event.dialect);
     r.feed(it.event);
     if (this.opts.onProgress && (++this.n & 0xffff) === 0) this.opts.onProgress(this.stats.bytes, this.n);
   }

@@ -10,12 +10,15 @@
  */
 import { IextArena, NULL } from '../../iext/arena.js';
 import { XFS_GEOMETRY } from '../../iext/geometry.js';
-import { type Cursor, type Mapping, emptyMapping } from '../../iext/record.js';
+import { type Cursor, type MappingI, emptyMappingI } from '../../iext/record.js';
 import { IextTree } from '../../iext/tree.js';
+import { type I64, toBig, toI64 } from '../../util/int64.js';
+import type { EventBatch } from '../parse/batch.js';
 import { detach } from '../parse/detach.js';
 import { NameCounts } from '../parse/name-counts.js';
 import type { TraceEvent } from '../parse/line.js';
-import type { Fields } from '../schema/types.js';
+import { micros } from '../parse/timestamp.js';
+import type { EventSchema, FieldValue } from '../schema/types.js';
 import { PointerMap } from './pointer-map.js';
 import { ContextRing, type Divergence, type ReplayReport } from './report.js';
 
@@ -60,29 +63,86 @@ const EventKind = { Other: 0, Iext: 1, WbInvalid: 2, IomapInvalid: 3 } as const;
 type EventKind = (typeof EventKind)[keyof typeof EventKind];
 const kindOf = (name: string): EventKind =>
   ITER_EVENTS.has(name) ? EventKind.Iext : name === 'xfs_wb_data_iomap_invalid' || name === 'xfs_wb_cow_iomap_invalid' ? EventKind.WbInvalid : name === 'xfs_iomap_invalid' ? EventKind.IomapInvalid : EventKind.Other;
-const hex = (v: bigint | number) => '0x' + v.toString(16);
-/** A timestamp in µs; the usual seconds.micros (6 digits) read without strings. */
-const micros = (ts: string) => {
-  const dot = ts.indexOf('.');
-  if (ts.length - dot === 7 && dot <= 15) {
-    let s = 0;
-    for (let i = 0; i < dot; i++) s = s * 10 + (ts.charCodeAt(i) - 48);
-    let us = 0;
-    for (let i = dot + 1; i < ts.length; i++) us = us * 10 + (ts.charCodeAt(i) - 48);
-    return s * 1e6 + us;
-  }
-  return Number(ts.slice(0, dot)) * 1e6 + Number((ts.slice(dot + 1) + '000000').slice(0, 6)) + Number('0.' + (ts.slice(dot + 7) || '0'));
-};
+const hex = (v: I64) => '0x' + v.toString(16);
 
 interface PendingSeq {
   fs: ForkState;
-  ev: TraceEvent;
+  /** inodeseq of a shared mapping: the COW fork whose seq is its high half */
+  cow: ForkState | undefined;
+  line: number;
+  name: string;
   t: number;
-  value: bigint;
-  /** the model's value for the current fork seq */
-  predict: () => bigint;
+  value: I64;
   field: string;
 }
+
+/**
+ * The values of the event being replayed that the replay reads, as I64
+ * (src/util/int64.ts), from a TraceEvent or straight from a batch row:
+ * one object, refilled per event.
+ */
+interface XfsEvent {
+  name: string;
+  line: number;
+  dev: I64;
+  ino: I64;
+  /** xfs_iext_class */
+  bmapState: number;
+  pos: I64;
+  leaf: string;
+  startoff: I64;
+  startblock: I64;
+  blockcount: I64;
+  state: number;
+  /** xfs_wb_*_iomap_invalid, xfs_iomap_invalid */
+  forkseq: I64;
+  flags: number;
+  inodeseq: I64;
+}
+
+/** The slots (parse/batch.ts) of the fields an event kind reads, in one schema; null where one is missing. */
+interface Slots {
+  schema: EventSchema;
+  ok: boolean;
+  dev: number;
+  ino: number;
+  bmapState: number;
+  pos: number;
+  leaf: number;
+  startoff: number;
+  startblock: number;
+  blockcount: number;
+  state: number;
+  forkseq: number;
+  flags: number;
+  inodeseq: number;
+}
+
+function slotsOf(schema: EventSchema, kind: EventKind): Slots {
+  const at = (f: string) => schema.slots.get(f) ?? -1;
+  const sl: Slots = {
+    schema,
+    ok: true,
+    dev: at('dev'),
+    ino: at('ino'),
+    bmapState: at('bmap_state'),
+    pos: at('pos'),
+    leaf: at('leaf'),
+    startoff: at('startoff'),
+    startblock: at('startblock'),
+    blockcount: at('blockcount'),
+    state: at('state'),
+    forkseq: at('forkseq'),
+    flags: at('flags'),
+    inodeseq: at('inodeseq'),
+  };
+  const need = kind === EventKind.Iext ? [sl.bmapState, sl.pos, sl.leaf, sl.startoff, sl.startblock, sl.blockcount, sl.state] : kind === EventKind.WbInvalid ? [sl.forkseq] : kind === EventKind.IomapInvalid ? [sl.flags, sl.inodeseq] : [];
+  sl.ok = [sl.dev, sl.ino, ...need].every((k) => k >= 0) && schema.fields.every((f) => f.field !== 'leaf' || f.decode.kind === 'ptr');
+  return sl;
+}
+
+/** A TraceEvent field as I64 (the bigint canonical, anything else as it is). */
+const i64 = (v: FieldValue | undefined): I64 => (typeof v === 'bigint' ? toI64(v) : (v as unknown as I64));
 
 /** xfs_iext_state_to_fork */
 function stateToFork(state: number): ForkName {
@@ -94,34 +154,46 @@ function stateToFork(state: number): ForkName {
 /** startoff at or above it is negative as the s64 the model keeps */
 const SIGN_BIT = 1n << 63n;
 
-/** The record an xfs_iext_class event prints (struct xfs_bmbt_irec). */
-function recordOf(f: Fields): Mapping {
-  const off = f.startoff as bigint;
-  return { offset: off < SIGN_BIT ? off : BigInt.asIntN(64, off), addr: f.startblock as bigint, length: f.blockcount as bigint, type: Number(f.state), flags: 0, dev: 0 };
+/** The record an xfs_iext_class event prints (struct xfs_bmbt_irec), into out. */
+function recordOf(x: XfsEvent, out: MappingI): MappingI {
+  const off = x.startoff;
+  out.offset = typeof off === 'number' || off < SIGN_BIT ? off : toI64(BigInt.asIntN(64, off));
+  out.addr = x.startblock;
+  out.length = x.blockcount;
+  out.type = x.state;
+  out.flags = 0;
+  out.dev = 0;
+  return out;
 }
 
-function sameRecord(a: Mapping, b: Mapping): boolean {
+/** I64 values are canonical: === compares them */
+function sameRecord(a: MappingI, b: MappingI): boolean {
   return a.offset === b.offset && a.addr === b.addr && a.length === b.length && a.type === b.type;
 }
 
-const showRecord = (m: Mapping) => `fileoff ${hex(BigInt.asUintN(64, m.offset))} startblock ${hex(m.addr)} fsbcount ${hex(m.length)} flag ${m.type}`;
+const showRecord = (m: MappingI) => `fileoff ${hex(BigInt.asUintN(64, toBig(m.offset)))} startblock ${hex(toBig(m.addr))} fsbcount ${hex(toBig(m.length))} flag ${m.type}`;
 
 export class XfsReplay {
   private readonly inodes = new Map<string, InodeState>();
   /** the same inodes by dev and ino, so the key is not rebuilt for every event */
-  private readonly byDev = new Map<bigint, Map<bigint, InodeState>>();
+  private readonly byDev = new Map<I64, Map<I64, InodeState>>();
   /** the inode of the previous event (most events are the same inode's) */
-  private last: { dev: bigint; ino: bigint; state: InodeState } | null = null;
+  private last: { dev: I64; ino: I64; state: InodeState } | null = null;
   private readonly pointers = new PointerMap();
   private readonly ring: ContextRing;
   private readonly perEvent = new NameCounts();
   /** what feed does with an event, by its index in perEvent */
   private readonly kinds: EventKind[] = [];
+  /** where a batch row of each name has its fields (the schema it was made for) */
+  private readonly slots: Array<Slots | undefined> = [];
+  /** the event being replayed */
+  private readonly x: XfsEvent = { name: '', line: 0, dev: 0, ino: 0, bmapState: 0, pos: 0, leaf: '', startoff: 0, startblock: 0, blockcount: 0, state: 0, forkseq: 0, flags: 0, inodeseq: 0 };
+  private readonly rec = emptyMappingI();
   private events = 0;
   private checked = 0;
   private seqChecks = 0;
   private readonly divergent: Divergence[] = [];
-  private readonly got = emptyMapping();
+  private readonly got = emptyMappingI();
   /** timestamp (µs) of the event being replayed */
   private now = 0;
   /** sequence values read outside the lock that the model has not reached yet */
@@ -147,26 +219,89 @@ export class XfsReplay {
   feed(ev: TraceEvent): void {
     this.events++;
     const i = this.perEvent.add(ev.name);
-    this.ring.push(ev.line, ev.raw);
+    this.ring.push(ev.line, ev.raw, 0, ev.raw.length);
     if (ev.dialect !== 'xfs') return;
     this.now = micros(ev.timestamp);
     this.expireSeq();
     const f = ev.fields;
-    const ino = this.inodeOf(f.dev as bigint, f.ino as bigint);
+    const x = this.x;
+    x.name = ev.name;
+    x.line = ev.line;
+    x.dev = i64(f.dev);
+    x.ino = i64(f.ino);
     const kind = this.kinds[i] ?? (this.kinds[i] = kindOf(ev.name));
-    if (kind === EventKind.Iext) this.iextEvent(ino, ev);
-    else if (kind === EventKind.WbInvalid) this.wbInvalid(ino, ev);
-    else if (kind === EventKind.IomapInvalid) this.iomapInvalid(ino, ev);
+    if (kind === EventKind.Iext) {
+      x.bmapState = Number(f.bmap_state);
+      x.pos = i64(f.pos);
+      x.leaf = f.leaf as string;
+      x.startoff = i64(f.startoff);
+      x.startblock = i64(f.startblock);
+      x.blockcount = i64(f.blockcount);
+      x.state = Number(f.state);
+    } else if (kind === EventKind.WbInvalid) x.forkseq = i64(f.forkseq);
+    else if (kind === EventKind.IomapInvalid) {
+      x.flags = Number(f.flags);
+      x.inodeseq = i64(f.inodeseq);
+    }
+    this.replay(kind);
   }
 
-  private inodeOf(dev: bigint, i: bigint): InodeState {
+  /** feed() of row r of a batch (parse/batch.ts), read from its columns: no TraceEvent is made. */
+  feedRow(b: EventBatch, r: number): void {
+    const schema = b.schema[r]!;
+    const i = this.perEvent.add(schema.name);
+    const kind = this.kinds[i] ?? (this.kinds[i] = kindOf(schema.name));
+    let sl = this.slots[i];
+    if (sl === undefined || sl.schema !== schema) sl = this.slots[i] = slotsOf(schema, kind);
+    if (!sl.ok) {
+      // not a schema with the fields this replay reads (a fuse event): the object path
+      this.perEvent.counts[i]--;
+      return this.feed(b.event(r));
+    }
+    this.events++;
+    this.ring.push(b.line[r], b.text[r], b.start[r], b.end[r]);
+    if (schema.dialect !== 'xfs') return;
+    this.now = b.micros(r);
+    this.expireSeq();
+    const x = this.x;
+    x.name = schema.name;
+    x.line = b.line[r];
+    x.dev = b.i64(r, sl.dev);
+    x.ino = b.i64(r, sl.ino);
+    if (kind === EventKind.Iext) {
+      x.bmapState = Number(b.i64(r, sl.bmapState));
+      x.pos = b.i64(r, sl.pos);
+      x.leaf = b.ptr(r, sl.leaf);
+      x.startoff = b.i64(r, sl.startoff);
+      x.startblock = b.i64(r, sl.startblock);
+      x.blockcount = b.i64(r, sl.blockcount);
+      x.state = Number(b.i64(r, sl.state));
+    } else if (kind === EventKind.WbInvalid) x.forkseq = b.i64(r, sl.forkseq);
+    else if (kind === EventKind.IomapInvalid) {
+      x.flags = Number(b.i64(r, sl.flags));
+      x.inodeseq = b.i64(r, sl.inodeseq);
+    }
+    this.replay(kind);
+  }
+
+  /** The event in this.x, of an xfs schema. */
+  private replay(kind: EventKind): void {
+    const x = this.x;
+    const ino = this.inodeOf(x.dev, x.ino);
+    if (kind === EventKind.Iext) this.iextEvent(ino, x);
+    else if (kind === EventKind.WbInvalid) this.wbInvalid(ino, x);
+    else if (kind === EventKind.IomapInvalid) this.iomapInvalid(ino, x);
+  }
+
+  private inodeOf(dev: I64, i: I64): InodeState {
     const last = this.last;
     if (last !== null && last.dev === dev && last.ino === i) return last.state;
     let byIno = this.byDev.get(dev);
     if (!byIno) this.byDev.set(dev, (byIno = new Map()));
     let ino = byIno.get(i);
     if (!ino) {
-      const key = `dev ${dev >> 20n}:${dev & 0xfffffn} ino ${hex(i)}`;
+      const d = toBig(dev);
+      const key = `dev ${d >> 20n}:${d & 0xfffffn} ino ${hex(toBig(i))}`;
       ino = { key, forks: {} };
       this.inodes.set(key, ino);
       byIno.set(i, ino);
@@ -175,13 +310,13 @@ export class XfsReplay {
     return ino;
   }
 
-  private fork(ino: InodeState, name: ForkName, ev: TraceEvent | null): ForkState {
+  private fork(ino: InodeState, name: ForkName, ev: XfsEvent | null): ForkState {
     let fs = ino.forks[name];
     if (fs) return fs;
     // A fork is seen from its creation when its first event inserts into an
     // empty fork: no left or right neighbour (neither *_VALID bit).
-    const state = ev ? Number(ev.fields.bmap_state) : 0;
-    const fresh = ev !== null && ev.name === 'xfs_iext_insert' && (state & (BMAP_LEFT_VALID | BMAP_RIGHT_VALID)) === 0 && ev.fields.pos === 0n;
+    const state = ev ? ev.bmapState : 0;
+    const fresh = ev !== null && ev.name === 'xfs_iext_insert' && (state & (BMAP_LEFT_VALID | BMAP_RIGHT_VALID)) === 0 && ev.pos === 0;
     const where = `${ino.key} ${name} fork`;
     const geometry = XFS_GEOMETRY;
     const tree = new IextTree(
@@ -215,13 +350,13 @@ export class XfsReplay {
   }
 
   /** Check the cursor (leaf identity and slot) the kernel printed against the model's. */
-  private checkCursor(fs: ForkState, ev: TraceEvent, cur: Cursor): boolean {
-    // the slot is a small int: Number() of the field equals it only when the field is it
-    if (Number(ev.fields.pos) !== cur.pos) {
-      this.diverge(fs, ev, `cursor slot: trace ${ev.fields.pos}, model ${cur.pos}`);
+  private checkCursor(fs: ForkState, ev: XfsEvent, cur: Cursor): boolean {
+    // the slot is a small int: an I64 equals it only when the field is it
+    if (ev.pos !== cur.pos) {
+      this.diverge(fs, ev, `cursor slot: trace ${ev.pos}, model ${cur.pos}`);
       return false;
     }
-    const why = this.pointers.pair(ev.fields.leaf as string, this.block(fs, cur.leaf));
+    const why = this.pointers.pair(ev.leaf, this.block(fs, cur.leaf));
     if (why) {
       this.diverge(fs, ev, `leaf identity: ${why}`);
       return false;
@@ -230,31 +365,31 @@ export class XfsReplay {
   }
 
   /** The model's cursor on the record the event names (remove, pre_update). */
-  private locate(fs: ForkState, ev: TraceEvent, rec: Mapping): Cursor | null {
+  private locate(fs: ForkState, ev: XfsEvent, rec: MappingI): Cursor | null {
     const cur: Cursor = { leaf: NULL, pos: 0 };
-    if (!fs.tree.lookupExtent(rec.offset, cur, this.got) || !sameRecord(this.got, rec)) {
-      const have = fs.tree.count() === 0 ? 'an empty fork' : fs.tree.lookupExtent(rec.offset, cur, this.got) ? showRecord(this.got) : 'nothing there';
+    if (!fs.tree.lookupExtentI(rec.offset, cur, this.got) || !sameRecord(this.got, rec)) {
+      const have = fs.tree.count() === 0 ? 'an empty fork' : fs.tree.lookupExtentI(rec.offset, cur, this.got) ? showRecord(this.got) : 'nothing there';
       this.diverge(fs, ev, `record: trace ${showRecord(rec)}, model has ${have}`);
       return null;
     }
     return this.checkCursor(fs, ev, cur) ? cur : null;
   }
 
-  private iextEvent(ino: InodeState, ev: TraceEvent): void {
-    const state = Number(ev.fields.bmap_state);
+  private iextEvent(ino: InodeState, ev: XfsEvent): void {
+    const state = ev.bmapState;
     const fs = this.fork(ino, stateToFork(state), ev);
     if (fs.status === 'unknown') {
       fs.unknownEvents++;
       return;
     }
     if (fs.status === 'diverged') return;
-    const rec = recordOf(ev.fields);
+    const rec = recordOf(ev, this.rec);
     const tree = fs.tree;
     switch (ev.name) {
       case 'xfs_iext_insert': {
         const cur = this.insertCursor(fs, ev, rec);
-        tree.insertRaw(cur, rec); // xfs_iext_insert: insert_raw, then the tracepoint
-        if (!tree.getExtent(cur, this.got) || !sameRecord(this.got, rec)) return this.diverge(fs, ev, `record after insert: trace ${showRecord(rec)}, model ${showRecord(this.got)}`);
+        tree.insertRawI(cur, rec); // xfs_iext_insert: insert_raw, then the tracepoint
+        if (!tree.getExtentI(cur, this.got) || !sameRecord(this.got, rec)) return this.diverge(fs, ev, `record after insert: trace ${showRecord(rec)}, model ${showRecord(this.got)}`);
         if (!this.checkCursor(fs, ev, cur)) return;
         break;
       }
@@ -278,7 +413,7 @@ export class XfsReplay {
         fs.pending = null;
         if (!cur) return this.diverge(fs, ev, 'xfs_bmap_post_update without xfs_bmap_pre_update');
         // xfs_iext_update_extent: seq bump and key update came before pre_update
-        tree.updateExtent(state, cur, rec);
+        tree.updateExtentI(state, cur, rec);
         if (!this.checkCursor(fs, ev, cur)) return;
         break;
       }
@@ -294,15 +429,15 @@ export class XfsReplay {
    * lookup does; the end of the previous leaf is taken only when the event's
    * pointer is that leaf's.
    */
-  private insertCursor(fs: ForkState, ev: TraceEvent, rec: Mapping): Cursor {
+  private insertCursor(fs: ForkState, ev: XfsEvent, rec: MappingI): Cursor {
     const tree = fs.tree;
     const cur: Cursor = { leaf: NULL, pos: 0 };
     if (tree.height === 0) return cur;
-    tree.lookupExtent(rec.offset, cur, this.got);
+    tree.lookupExtentI(rec.offset, cur, this.got);
     if (cur.pos !== 0 || tree.height === 1) return cur;
     const prev = tree.arena.prev[cur.leaf];
     if (prev === NULL) return cur;
-    if (this.pointers.kernelOf(this.block(fs, prev)!) !== ev.fields.leaf) return cur;
+    if (this.pointers.kernelOf(this.block(fs, prev)!) !== ev.leaf) return cur;
     return { leaf: prev, pos: tree.leafNrEntries(prev, 0) };
   }
 
@@ -320,7 +455,7 @@ export class XfsReplay {
     }
     for (let i = 0; i < this.pendingSeq.length; i++) {
       const p = this.pendingSeq[i];
-      if (p.fs === fs && p.predict() === p.value) {
+      if (p.fs === fs && this.seqOf(p.cow, fs.seq) === p.value) {
         this.pendingSeq.splice(i--, 1);
         this.seqChecks++;
         this.racedSeqChecks++;
@@ -335,7 +470,7 @@ export class XfsReplay {
       const p = this.pendingSeq[i];
       if (!final && p.t + this.raceWindow >= this.now) continue;
       this.pendingSeq.splice(i--, 1);
-      if (p.fs.status === 'checked') this.diverge(p.fs, p.ev, `${p.field}: trace ${hex(p.value)}, model ${hex(p.predict())} (no value within ${this.raceWindow} µs either side)`);
+      if (p.fs.status === 'checked') this.divergeAt(p.fs, p.line, p.name, `${p.field}: trace ${hex(p.value)}, model ${hex(this.seqOf(p.cow, p.fs.seq))} (no value within ${this.raceWindow} µs either side)`);
     }
   }
 
@@ -344,47 +479,57 @@ export class XfsReplay {
    * or one the model had (or will have) within the race window, because
    * xfs_iext_inc_seq and the tracepoint of the same mutation are not atomic.
    */
-  private checkSeq(fs: ForkState, ev: TraceEvent, field: string, value: bigint, predict: () => bigint, atSeq: (seq: number) => bigint): void {
-    if (value === predict()) {
+  private checkSeq(fs: ForkState, cow: ForkState | undefined, ev: XfsEvent, field: string, value: I64): void {
+    if (value === this.seqOf(cow, fs.seq)) {
       this.seqChecks++;
       this.checked++;
       return;
     }
     for (let i = fs.histFrom; i < fs.histT.length; i++) {
-      if (fs.histT[i] >= this.now - this.raceWindow && atSeq(fs.histSeq[i]) === value) {
+      if (fs.histT[i] >= this.now - this.raceWindow && this.seqOf(cow, fs.histSeq[i]) === value) {
         this.seqChecks++;
         this.racedSeqChecks++;
         this.checked++;
         return;
       }
     }
-    this.pendingSeq.push({ fs, ev, t: this.now, value, predict, field });
+    this.pendingSeq.push({ fs, cow, line: ev.line, name: ev.name, t: this.now, value, field });
+  }
+
+  /** A sequence value the kernel prints for a fork's if_seq seq: itself, or (inodeseq of a shared mapping) with the COW fork's if_seq above it */
+  private seqOf(cow: ForkState | undefined, seq: number): I64 {
+    if (!cow) return seq;
+    const high = cow.seq;
+    return high < 2097152 ? high * 4294967296 + seq : toI64((BigInt(high) << 32n) | BigInt(seq));
   }
 
   /** xfs_wb_data_iomap_invalid / xfs_wb_cow_iomap_invalid: forkseq is READ_ONCE(ifp->if_seq). */
-  private wbInvalid(ino: InodeState, ev: TraceEvent): void {
+  private wbInvalid(ino: InodeState, ev: XfsEvent): void {
     const fs = this.fork(ino, ev.name === 'xfs_wb_cow_iomap_invalid' ? 'cow' : 'data', null);
     if (fs.status !== 'checked') {
       if (fs.status === 'unknown') fs.unknownEvents++;
       return;
     }
-    this.checkSeq(fs, ev, 'forkseq', ev.fields.forkseq as bigint, () => BigInt(fs.seq), (seq) => BigInt(seq));
+    this.checkSeq(fs, undefined, ev, 'forkseq', ev.forkseq);
   }
 
   /** xfs_iomap_invalid: inodeseq is xfs_iomap_inode_sequence() */
-  private iomapInvalid(ino: InodeState, ev: TraceEvent): void {
-    const flags = Number(ev.fields.flags);
+  private iomapInvalid(ino: InodeState, ev: XfsEvent): void {
+    const flags = ev.flags;
     const xattr = (flags & IOMAP_F_XATTR) !== 0;
     const fs = this.fork(ino, xattr ? 'attr' : 'data', null);
     const cow = !xattr && flags & IOMAP_F_SHARED ? ino.forks.cow : undefined;
     if (fs.status !== 'checked' || (cow && cow.status !== 'checked')) return;
-    const high = () => (cow ? BigInt(cow.seq) << 32n : 0n);
-    this.checkSeq(fs, ev, 'inodeseq', ev.fields.inodeseq as bigint, () => high() | BigInt(fs.seq), (seq) => high() | BigInt(seq));
+    this.checkSeq(fs, cow, ev, 'inodeseq', ev.inodeseq);
   }
 
-  private diverge(fs: ForkState, ev: TraceEvent, what: string): void {
+  private diverge(fs: ForkState, ev: XfsEvent, what: string): void {
+    this.divergeAt(fs, ev.line, ev.name, what);
+  }
+
+  private divergeAt(fs: ForkState, line: number, name: string, what: string): void {
     fs.status = 'diverged';
-    this.divergent.push({ line: ev.line, event: ev.name, where: fs.where, what: detach(what), context: this.ring.snapshot() });
+    this.divergent.push({ line, event: name, where: fs.where, what: detach(what), context: this.ring.snapshot() });
   }
 
   finish(): ReplayReport {

@@ -5,7 +5,7 @@
  * that undoes vsprintf / __print_flags / __print_symbolic.
  */
 import type { SymbolTable } from '../print-flags.js';
-import { type BodyScanner, type ScanOp, compileScanner } from './scanner.js';
+import { type BodyScanner, type ColumnScanner, type ScanOp, compileColumnScanner, compileScanner } from './scanner.js';
 import { TABLES } from './tables.js';
 import type { Decode, Dialect, EventSchema, FieldSpec, Fields, RawSchema } from './types.js';
 
@@ -82,6 +82,10 @@ export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly
   const variants = (raw.variants ?? []).map((v) => compileFormat(v, raw.args, raw.name, tables));
   // compiled on first use: a command that never reads a trace (iomap-sim run) skips it
   let scanner: BodyScanner | null | undefined;
+  let columns: ColumnScanner | null | undefined;
+  // a slot per field, in the order decodeBody first sets them (a dev_t's MAJOR and MINOR share one)
+  const slots = new Map<string, number>();
+  for (const f of main.fields) if (!slots.has(f.field)) slots.set(f.field, slots.size);
   return {
     name: raw.name,
     dialect,
@@ -94,6 +98,11 @@ export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly
     get scanner() {
       if (scanner === undefined) scanner = compileScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic });
       return scanner;
+    },
+    slots,
+    get columns() {
+      if (columns === undefined) columns = compileColumnScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic }, slots);
+      return columns;
     },
   };
 }

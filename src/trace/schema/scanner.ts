@@ -16,6 +16,7 @@
 import type { SymbolTable } from '../print-flags.js';
 import { BytesIndex, hashStep } from '../parse/bytes-index.js';
 import { detach } from '../parse/detach.js';
+import { type I64, toBig, toI64 } from '../../util/int64.js';
 import type { Decode, FieldSpec, Fields } from './types.js';
 
 /** One step: text that must be there, or a conversion to read. */
@@ -29,6 +30,16 @@ export type Unprint = (text: string, table: SymbolTable) => bigint | null;
  * bytes, one per character); null when the exact path must decide.
  */
 export type BodyScanner = (t: string, b: Uint8Array, pos: number, end: number) => Fields | null;
+
+/**
+ * The same scan writing a batch row (parse/batch.ts) instead of an object:
+ * field k's value at num[o + k] as the I64 of src/util/int64.ts (a number
+ * when it is a safe integer; else NaN there and the exact bigint at
+ * big[o + k]), a pointer's text at str[o + k], a symbol's start at
+ * num[o + k] (it runs to the body's end). False when the exact path must
+ * decide, as the object scanner returns null (the row is then garbage).
+ */
+export type ColumnScanner = (t: string, b: Uint8Array, pos: number, end: number, num: Float64Array, big: bigint[], str: string[], o: number) => boolean;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isHex = (c: number) => isDigit(c) || (c >= 97 && c <= 102);
@@ -69,11 +80,11 @@ const bigCode = (i: number) => `(n < 4096 ? SMALL[n] : n === last${i} ? lastBig$
  * The values of one table's renderings met so far (null: not a rendering),
  * by their bytes; at most 4096 texts are kept, others are decoded each time.
  */
-class Renderings extends BytesIndex<bigint | null> {
-  constructor(private readonly decode: (text: string) => bigint | null) {
+class Renderings<V extends bigint | I64 | null = bigint | null> extends BytesIndex<V> {
+  constructor(private readonly decode: (text: string) => V) {
     super();
   }
-  learn(text: string): bigint | null {
+  learn(text: string): V {
     const v = this.decode(text);
     if (this.entries < 4096) this.add(detach(text), v);
     return v;
@@ -192,15 +203,22 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * monomorphic and builds its fields in one object literal, keys in the
  * exact path's order (field names are the schema's C identifiers).
  */
-export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint; symbolic: Unprint }): BodyScanner | null {
+/** Whether a greedy left-to-right read of ops decides as the regex does (see compileScanner). */
+function scannable(ops: readonly ScanOp[]): boolean {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if (!('spec' in op)) continue;
+    if (!IDENT.test(op.spec.field)) return false;
     const next = ops[i + 1];
     if (next === undefined) continue;
-    if (!('lit' in next) || op.spec.decode.kind === 'sym') return null;
-    if (continues(op.spec.decode.kind, next.lit.charCodeAt(0))) return null;
+    if (!('lit' in next) || op.spec.decode.kind === 'sym') return false;
+    if (continues(op.spec.decode.kind, next.lit.charCodeAt(0))) return false;
   }
+  return true;
+}
+
+export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint; symbolic: Unprint }): BodyScanner | null {
+  if (!scannable(ops)) return null;
   // each distinct rendering is decoded once, by the exact path's own function
   const renderings: Renderings[] = [];
   const order: string[] = [];
@@ -235,4 +253,98 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
   const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
   return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers) as BodyScanner;
+}
+
+/** Source that leaves the I64 of one conversion in v (p moved past its text); a pointer's text, a symbol's start. */
+function readColumnCode(kind: Decode['kind'], i: number, memo: number): string {
+  switch (kind) {
+    case 'dec':
+      // a number up to 15 digits; beyond, the exact value as its I64
+      return `
+    { const at = p;
+      const neg = p < end && b[p] === 45;
+      if (neg) p++;
+      const from = p;${digitsCode(10)}
+      v = p - from > 15 ? toI64(BigInt(t.slice(at, p))) : neg ? 0 - n : n; }`;
+    case 'hex':
+      // 14 to 16 digits as two 32-bit halves: a number below 2^53, else the last pair's bigint kept
+      return `
+    { const from = p;${digitsCode(16)}
+      if (p - from <= 13) v = n;
+      else if (p - from > 16) v = toI64(BigInt('0x' + t.slice(from, p)));
+      else {
+        let hi = 0, lo = 0;
+        for (let q = from; q < p - 8; q++) { const c = b[q]; hi = hi * 16 + (c <= 57 ? c - 48 : c - 87); }
+        for (let q = p - 8; q < p; q++) { const c = b[q]; lo = lo * 16 + (c <= 57 ? c - 48 : c - 87); }
+        v = hi < 2097152 ? hi * 4294967296 + lo : hi === hi${i} && lo === lo${i} ? wide${i} : (hi${i} = hi, lo${i} = lo, wide${i} = toI64((BigInt(hi) << 32n) | BigInt(lo)));
+      } }`;
+    case 'major':
+    case 'minor':
+      return `
+    { const from = p;${digitsCode(10)}
+      v = p - from > 15 ? toI64(BigInt(t.slice(from, p))) : n; }`;
+    case 'sym':
+      return `
+    v = p;
+    p = end;`;
+    default:
+      // pointers and renderings: the object scanner's code (their values are no bigint to convert)
+      return readCode(kind, i, memo);
+  }
+}
+
+/** MAJOR << 20 | MINOR on I64 (the exact path's bigint order): numbers while they stay exact */
+function devMajor(major: I64, prev: I64): I64 {
+  if (typeof major === 'number' && typeof prev === 'number' && major < 8589934592 && prev >= 0 && prev < 1048576) return major * 1048576 + prev;
+  return toI64((toBig(major) << 20n) | toBig(prev));
+}
+function devMinor(prev: I64, minor: I64): I64 {
+  if (typeof prev === 'number' && typeof minor === 'number' && minor < 1048576 && prev >= 0 && prev % 1048576 === 0) return prev + minor;
+  return toI64(toBig(prev) | toBig(minor));
+}
+
+/**
+ * The column form of compileScanner (same ops, same checks, same order):
+ * where one accepts a body the other does, and field k of the row holds
+ * the I64 of what the object scanner gives for the slot's field.
+ */
+export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: Unprint; symbolic: Unprint }, slots: ReadonlyMap<string, number>): ColumnScanner | null {
+  if (!scannable(ops)) return null;
+  const renderings: Renderings<I64 | null>[] = [];
+  const value = new Map<string, { local: string; kind: Decode['kind'] }>();
+  let body = 'let v;';
+  let state = '';
+  ops.forEach((op, i) => {
+    if ('lit' in op) {
+      body += litCode(op.lit);
+      return;
+    }
+    const { field, decode: d } = op.spec;
+    if (d.kind === 'flags' || d.kind === 'symbolic') {
+      const decode = d.kind === 'flags' ? unprint.flags : unprint.symbolic;
+      renderings.push(
+        new Renderings<I64 | null>((text) => {
+          const v = decode(text, d.table);
+          return v === null ? null : toI64(v);
+        }),
+      );
+    }
+    body += readColumnCode(d.kind, i, renderings.length - 1);
+    state += `let hi${i} = -1, lo${i} = -1, wide${i} = 0n;\n  `;
+    const prev = value.get(field)?.local ?? '0';
+    if (d.kind === 'major') body += `\n    const f${i} = devMajor(v, ${prev});`;
+    else if (d.kind === 'minor') body += `\n    const f${i} = devMinor(${prev}, v);`;
+    else body += `\n    const f${i} = v;`;
+    value.set(field, { local: `f${i}`, kind: d.kind });
+  });
+  body += `\n    if (p !== end) return false;`;
+  for (const [field, { local, kind }] of value) {
+    const k = slots.get(field);
+    if (k === undefined) return null;
+    if (kind === 'ptr') body += `\n    str[o + ${k}] = ${local};`;
+    else body += `\n    if (typeof ${local} === 'number') num[o + ${k}] = ${local}; else { num[o + ${k}] = NaN; big[o + ${k}] = ${local}; }`;
+  }
+  body += `\n    return true;`;
+  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', `${state}return function scanColumns(t, b, p, end, num, big, str, o) {\n    ${body}\n  };`);
+  return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor) as ColumnScanner;
 }

@@ -5,7 +5,7 @@
  * __print_flags / __print_symbolic rendering with its table).
  */
 import type { SymbolTable } from '../print-flags.js';
-import type { BodyScanner } from './scanner.js';
+import type { BodyScanner, ColumnScanner } from './scanner.js';
 
 export type RawArg = readonly [field: string] | readonly [field: string, part: 'major' | 'minor'] | readonly [field: string, render: 'flags' | 'symbolic', table: string];
 
@@ -52,6 +52,10 @@ export interface EventSchema {
   readonly matcherFields: ReadonlyArray<readonly FieldSpec[]>;
   /** the hand-written scanner of the format's text, where it decides the same as the regex (else null) */
   readonly scanner: BodyScanner | null;
+  /** each field's slot in a batch row (parse/batch.ts): the fields in the exact path's key order */
+  readonly slots: ReadonlyMap<string, number>;
+  /** the same scanner writing into a batch row instead of building Fields (null where scanner is) */
+  readonly columns: ColumnScanner | null;
 }
 
 /**
