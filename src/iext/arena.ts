@@ -18,7 +18,9 @@
  * (src/util/int64.ts): the double IS the value when it is a safe integer;
  * only when it is not (|v| >= 2^53: the all-ones NULL_ADDR, negative keys,
  * KEY_INVALID) does the exact value live in a plain side array at the
- * record's (key's) index, created on first need. Reading a safe value
+ * record's (key's) index, created on first need. The commonest such value,
+ * the all-ones NULL_ADDR of an addr, is an Infinity double instead
+ * (ONES_D). Reading a safe value
  * allocates nothing, and reading a bigint reference from the side array
  * allocates nothing either (a BigUint64Array read would). Record offsets
  * are stored as the geometry compares them (loff_t for fuse, u64 for xfs
@@ -29,8 +31,13 @@ import { type I64, U64_MAX, toBig, toI64 } from '../util/int64.js';
 
 /** doubles of magnitude <= this are the exact value; beyond it the side array holds it */
 export const SAFE = Number.MAX_SAFE_INTEGER;
-/** Number() of the all-ones FUSE_IOMAP_NULL_ADDR, the commonest value beyond 2^53 */
-const U64_MAX_D = Number(U64_MAX);
+/**
+ * An addr double of +Infinity is the all-ones u64 (FUSE_IOMAP_NULL_ADDR,
+ * about a third of all records: holes, delalloc, overwrites) with no side
+ * value: Number() of no u64 is Infinity, and Infinity still orders above
+ * every other u64's double.
+ */
+export const ONES_D = Infinity;
 
 /** record i's doubles: rec[i * REC + ADDR / OFF / LEN] */
 export const REC = 4;
@@ -191,7 +198,7 @@ export class IextArena {
   /** record i's addr, offset (loff_t), length and node key j as I64 */
   addrI(i: number): I64 {
     const d = this.rec[i * REC + ADDR];
-    return d <= SAFE ? d : this.addrX![i];
+    return d <= SAFE ? d : d === ONES_D ? U64_MAX : this.addrX![i];
   }
   offI(i: number): I64 {
     const d = this.rec[i * REC + OFF];
@@ -224,8 +231,9 @@ export class IextArena {
 
   setAddr(i: number, v: I64): void {
     if (typeof v === 'number') this.rec[i * REC + ADDR] = v;
+    else if (v === U64_MAX) this.rec[i * REC + ADDR] = ONES_D;
     else {
-      this.rec[i * REC + ADDR] = v === U64_MAX ? U64_MAX_D : Number(v);
+      this.rec[i * REC + ADDR] = Number(v);
       this.addrSide()[i] = v;
     }
   }

@@ -15,10 +15,10 @@
  * are that core. The methods of the same name without the I take and give
  * bigint Mappings for the other layers and only convert.
  */
-import { ADDR, DEV, IextArena, LEN, NULL, OFF, REC, REC_U, SAFE, TF } from './arena.js';
+import { ADDR, DEV, IextArena, LEN, NULL, OFF, ONES_D, REC, REC_U, SAFE, TF } from './arena.js';
 import { type Geometry, kmallocSize } from './geometry.js';
 import { type Cursor, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
-import { type I64, addU64, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
+import { type I64, U64_MAX, addU64, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
 const KEY_INVALID_D = 2 ** 63;
@@ -172,7 +172,7 @@ export class IextTree {
     const rec = a.rec;
     const r = i * REC;
     const ad = rec[r + ADDR];
-    out.addr = ad <= SAFE ? ad : a.addrX![i];
+    out.addr = ad <= SAFE ? ad : ad === ONES_D ? U64_MAX : a.addrX![i];
     const od = rec[r + OFF];
     out.offset = od <= SAFE && od >= -SAFE ? od : a.offX![i];
     const ld = rec[r + LEN];
@@ -210,7 +210,7 @@ export class IextTree {
     const rf = f * REC;
     const ad = rec[rf + ADDR];
     rec[rt + ADDR] = ad;
-    if (ad > SAFE) a.addrX![t] = a.addrX![f];
+    if (ad > SAFE && ad !== ONES_D) a.addrX![t] = a.addrX![f];
     const od = rec[rf + OFF];
     rec[rt + OFF] = od;
     if (od > SAFE || od < -SAFE) a.offX![t] = a.offX![f];

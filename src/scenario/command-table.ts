@@ -16,7 +16,6 @@ import { type I64, U64_MAX } from '../util/int64.js';
 import type { Command } from './parse.js';
 
 const SAFE = Number.MAX_SAFE_INTEGER;
-const U64_MAX_D = Number(U64_MAX);
 
 const OPS = ['add', 'upsert', 'remove', 'lookup', 'invalidate', 'dump', 'object'] as const;
 type Op = (typeof OPS)[number];
@@ -29,7 +28,11 @@ type LookupCmd = Extract<Command, { op: 'lookup' }>;
 type InvalCmd = Extract<Command, { op: 'invalidate' }>;
 type DumpCmd = Extract<Command, { op: 'dump' }>;
 
-/** a 64-bit operand column: doubles, and the exact values beyond 2^53 */
+/**
+ * a 64-bit operand column: doubles, and the exact values beyond 2^53; the
+ * all-ones u64 (NULL_ADDR, INVAL_TO_EOF: every hole's addr) is Infinity,
+ * which no other value's double is, so it needs no side value
+ */
 class I64Column {
   d: Float64Array;
   /** created on the first value beyond 2^53 */
@@ -39,14 +42,15 @@ class I64Column {
   }
   set(i: number, v: I64): void {
     if (typeof v === 'number') this.d[i] = v;
+    else if (v === U64_MAX) this.d[i] = Infinity;
     else {
-      this.d[i] = v === U64_MAX ? U64_MAX_D : Number(v);
+      this.d[i] = Number(v);
       (this.x ??= new Array<bigint>(this.d.length).fill(0n))[i] = v;
     }
   }
   get(i: number): I64 {
     const d = this.d[i];
-    return d <= SAFE && d >= -SAFE ? d : this.x![i];
+    return d <= SAFE && d >= -SAFE ? d : d === Infinity ? U64_MAX : this.x![i];
   }
   grow(n: number): void {
     const d = new Float64Array(n);
