@@ -99,6 +99,8 @@ export class IextArena {
   liveNodes = 0;
 
   private serial = 0;
+  /** bumped on every change of a node key or pointer, a root or a height (IextTree's finger checks it) */
+  nodeGen = 0;
 
   constructor(readonly geometry: Geometry, initialLeaves = 4, initialNodes = 2) {
     this.recsPerLeaf = geometry.recsPerLeaf;
@@ -150,6 +152,7 @@ export class IextArena {
 
   /** kzalloc of a node: keys zero, ptrs NULL. */
   allocNode(): number {
+    this.nodeGen++;
     let slot = this.nodeFree.pop();
     if (slot === undefined) {
       if (this.nodeTop === this.nodeCap) this.growNodes();
@@ -164,6 +167,7 @@ export class IextArena {
   }
 
   freeNode(slot: number): void {
+    this.nodeGen++;
     this.nodeId[slot] = 0;
     this.nodeFree.push(slot);
     this.liveNodes--;
@@ -258,6 +262,7 @@ export class IextArena {
     Object.defineProperty(this, 'recU', { value: new Uint32Array(this.rec.buffer), writable: true, configurable: true, enumerable: false });
   }
   setKey(j: number, v: I64): void {
+    this.nodeGen++;
     if (typeof v === 'number') this.keysD[j] = v;
     else {
       this.keysD[j] = Number(v);

@@ -62,6 +62,17 @@ export class IextTree {
   private readonly wrapIn = emptyMappingI();
   private readonly wrapOut = emptyMappingI();
   private readonly wrapEnd = { value: 0 as I64 };
+  // The last full descent (finger): the node at each level, and the u64
+  // keys [fLo, fHi) that take the same path through the same nodes. It is
+  // good while no node key, pointer, root or height has changed (the
+  // arena's nodeGen): an upsert's add then finds the leaf its remove found
+  // without descending again. Only safe (number) keys use it.
+  private readonly fPath: number[] = [];
+  private fLo = 0;
+  private fHi = -1;
+  private fGen = -1;
+  private fRoot = NULL;
+  private fHeight = -1;
 
   constructor(
     readonly geometry: Geometry,
@@ -378,13 +389,29 @@ export class IextTree {
     return this.findLevelI(toI64(BigInt.asUintN(64, key)), level);
   }
 
+  /** Forget the last descent, so that the next lookup descends from the root (tests compare the two). */
+  dropFinger(): void {
+    this.fHi = -1;
+  }
+
   /** fuse_iext_find_level on an I64 u64 key */
   private findLevelI(key: I64, level: number): number {
     if (this.height === 0) return NULL;
+    if (typeof key === 'number' && key >= this.fLo && key < this.fHi && this.fGen === this.arena.nodeGen && this.root === this.fRoot && this.height === this.fHeight)
+      return this.fPath[level];
     const K = this.K;
     const { ptrs, keysD } = this.arena;
     const keyD = typeof key === 'number' ? key : Number(key);
+    // the finger's range: every key at or above each passed key and below each key that stopped a scan
+    let lo = 0;
+    let hi = Infinity;
     let node = this.root;
+    // only a level-1 descent of a safe key becomes the finger (and only it writes fPath)
+    const finger = level === 1 && typeof key === 'number';
+    if (finger) {
+      this.fHi = -1;
+      this.fPath[this.height] = node;
+    }
     for (let h = this.height; h > level; h--) {
       const base = node * K;
       let i = 1;
@@ -392,9 +419,20 @@ export class IextTree {
       for (; i < K; i++) {
         const kd = keysD[base + i];
         if (kd > keyD || (kd === keyD && kd > SAFE && this.arena.keysX![base + i] > key)) break;
+        if (kd > lo) lo = kd;
       }
+      if (i < K && keysD[base + i] < hi) hi = keysD[base + i];
       node = ptrs[base + i - 1];
       if (node === NULL) break;
+      if (finger) this.fPath[h - 1] = node;
+    }
+    // a safe key compares exactly with every double it passed (all <= key) and stopped at (> key)
+    if (finger && node !== NULL) {
+      this.fLo = lo;
+      this.fHi = hi;
+      this.fGen = this.arena.nodeGen;
+      this.fRoot = this.root;
+      this.fHeight = this.height;
     }
     return node;
   }
@@ -464,6 +502,7 @@ export class IextTree {
 
   /** fuse_iext_grow: add a new root node above the current root */
   private grow(): void {
+    this.arena.nodeGen++;
     const a = this.arena;
     const K = this.K;
     const node = this.allocNode();
@@ -497,6 +536,7 @@ export class IextTree {
 
   /** fuse_iext_split_node: returns the new node; target node/pos/nr in splitNode_/splitPos/splitNr */
   private splitNode(node: number, pos: number): number {
+    this.arena.nodeGen++;
     const a = this.arena;
     const K = this.K;
     const nw = this.allocNode();
@@ -531,6 +571,7 @@ export class IextTree {
 
   /** fuse_iext_insert_node: insert key/ptr at level, splitting upwards */
   private insertNode(key: I64, ptr: number, level: number): void {
+    this.arena.nodeGen++;
     const K = this.K;
     for (;;) {
       if (this.height < level) this.grow();
@@ -593,6 +634,7 @@ export class IextTree {
 
   /** fuse_iext_alloc_root: the first record gets a one-record allocation */
   private allocRoot(cur: Cursor): void {
+    this.arena.nodeGen++;
     this.root = this.allocLeaf(this.recSize);
     this.height = 1;
     cur.leaf = this.root;
@@ -670,6 +712,7 @@ export class IextTree {
 
   /** fuse_iext_rebalance_node: returns the node to delete, or NULL; pos via splitPos */
   private rebalanceNode(parent: number, pos: number, node: number, nr: number): number {
+    this.arena.nodeGen++;
     const a = this.arena;
     const K = this.K;
     this.splitPos = pos;
@@ -706,6 +749,7 @@ export class IextTree {
 
   /** fuse_iext_remove_node: drop victim's entry at level 2 and rebalance upwards */
   private removeNode(key: I64, victim: number): void {
+    this.arena.nodeGen++;
     const a = this.arena;
     const K = this.K;
     let level = 2;
@@ -798,6 +842,7 @@ export class IextTree {
 
   /** fuse_iext_free_last_leaf */
   private freeLastLeaf(): void {
+    this.arena.nodeGen++;
     this.height--;
     this.freeLeaf(this.root);
     this.root = NULL;
@@ -936,6 +981,7 @@ export class IextTree {
 
   /** fuse_iext_destroy: free everything; the sequence counter is not touched */
   destroy(): void {
+    this.arena.nodeGen++;
     this.destroyNode(this.root, this.height);
     this.bytes = 0;
     this.height = 0;
