@@ -18,12 +18,20 @@ import type { EventSchema } from '../schema/types.js';
 import type { LineResult } from './line.js';
 import type { EventBatch } from './batch.js';
 
+/** character classes by byte: one load instead of a chain of ranges */
+const WORD = 1;
+const FLAG = 2;
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  CLASS[c] = (alnum || c === 95 ? WORD : 0) | (alnum || c === 46 ? FLAG : 0);
+}
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isSpace = (c: number) => c === 32 || c === 9;
 /** \w */
-const isWord = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isWord = (c: number) => (CLASS[c] & WORD) !== 0;
 /** the irq-info column's [.a-zA-Z0-9] */
-const isFlag = (c: number) => c === 46 || isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isFlag = (c: number) => (CLASS[c] & FLAG) !== 0;
 
 /** Where the parts of a prefix are, once scanned. */
 interface Prefix {

@@ -9,6 +9,8 @@ import { detach } from './detach.js';
 export class NameCounts {
   readonly names: string[] = [];
   readonly counts: number[] = [];
+  /** index in names by schema id, once seen */
+  private readonly byId: number[] = [];
 
   /** One more event named name; its index in names. */
   add(name: string): number {
@@ -21,6 +23,14 @@ export class NameCounts {
     names.push(detach(name));
     this.counts.push(1);
     return names.length - 1;
+  }
+
+  /** add() of an event of this schema (its id, its name): no search once the schema is known. */
+  addSchema(schema: { readonly id: number; readonly name: string }): number {
+    const i = this.byId[schema.id];
+    if (i === undefined) return (this.byId[schema.id] = this.add(schema.name));
+    this.counts[i]++;
+    return i;
   }
 
   /** Adds the counts to map and starts again from zero (names and indexes stay). */

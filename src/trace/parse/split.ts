@@ -74,10 +74,10 @@ export class LineSplitter {
     }
     const last = chunk.lastIndexOf(10);
     if (last >= start) {
-      // every complete line of the chunk, decoded once
-      const text = chunk.toString('utf8', start, last + 1);
+      // every complete line of the chunk, decoded once (clean text is ASCII: latin1 decodes it the same, faster)
       const region = chunk.subarray(start, last + 1);
       const clean = isClean(region) ? region : null;
+      const text = chunk.toString(clean ? 'latin1' : 'utf8', start, last + 1);
       if (clean) {
         // one byte per character: the \n are found in the text alone
         for (let c = 0; c < text.length; ) {

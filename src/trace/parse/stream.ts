@@ -109,7 +109,7 @@ export async function* parseTraceColumns(
         const r = scanLineInto(text, clean, start, end, n, format, batch);
         if (r > 0) {
           stats.events++;
-          perName.add(batch.schema[batch.length - 1]!.name);
+          perName.addSchema(batch.schema[batch.length - 1]!);
           return;
         }
         if (r === 0) return;

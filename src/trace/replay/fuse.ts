@@ -30,7 +30,7 @@ import { type FuseTraceFormat, traceFormatOf } from '../revision.js';
 import { decodeBody } from '../schema/compile.js';
 import { fuseSchemas } from '../schema/registry.js';
 import type { EventSchema, FieldValue, Fields } from '../schema/types.js';
-import { ModelFields, NOT_COMPARED } from './model-fields.js';
+import { type Check, ModelFields, NOT_COMPARED } from './model-fields.js';
 import { PointerMap } from './pointer-map.js';
 import { ContextRing, type Divergence, type ReplayReport } from './report.js';
 
@@ -81,6 +81,10 @@ interface Slots {
   schema: EventSchema;
   /** the row can take the fast path (connection and ino are there) */
   ok: boolean;
+  /** the name is one of this.modelled, this.calls, LOCKS */
+  modelled: boolean;
+  call: boolean;
+  lock: boolean;
   connection: number;
   ino: number;
   isize: number;
@@ -91,6 +95,8 @@ interface Slots {
   lookup: number[];
   lockFlags: number;
   leaf: number;
+  /** ModelFields' checks of the name (made on first use) */
+  checks: readonly Check[] | null | undefined;
 }
 
 /** The trace event being replayed, as a divergence names it. */
@@ -207,6 +213,9 @@ export class FuseReplay {
     const sl: Slots = {
       schema,
       ok: false,
+      modelled: this.modelled.has(schema.name),
+      call: this.calls.has(schema.name),
+      lock: LOCKS.has(schema.name),
       connection: at('connection'),
       ino: at('ino'),
       isize: at('isize'),
@@ -217,6 +226,7 @@ export class FuseReplay {
       lookup: cf.lookup.map(at),
       lockFlags: at('lock_flags'),
       leaf: at('leaf'),
+      checks: undefined,
     };
     // the fast path reads what the object path reads; a schema without those fields goes that way
     sl.ok = sl.connection >= 0 && sl.ino >= 0 && schema === this.schemas.get(schema.name) && schema.fields.every((f) => f.field !== 'leaf' || f.decode.kind === 'ptr');
@@ -250,14 +260,15 @@ export class FuseReplay {
     const schema = b.schema[r]!;
     const name = schema.name;
     this.events++;
-    const i = this.perEvent.add(name);
+    const i = this.perEvent.addSchema(schema);
     this.ring.push(b.line[r], b.text[r], b.start[r], b.end[r]);
-    if (schema.dialect !== 'fuse' || !this.modelled.has(name)) return;
+    if (schema.dialect !== 'fuse') return;
     let sl = this.slots[i];
     if (sl === undefined || sl.schema !== schema) sl = this.slots[i] = this.slotsOf(schema);
+    if (!sl.modelled) return;
     if (!sl.ok || name === 'fuse_iomap_cache_alloc' || name === 'fuse_iomap_cache_free' || name === 'fuse_iomap_cache_cleanup') return this.dispatch(b.event(r));
     const key = this.keyOfRow(b, r, sl);
-    if (this.ignoring.has(key)) {
+    if (this.ignoring.size !== 0 && this.ignoring.has(key)) {
       this.unknown.set(key, this.unknown.get(key)! + 1);
       return;
     }
@@ -265,20 +276,22 @@ export class FuseReplay {
     if (!st) return this.dispatch(b.event(r));
     if (st.diverged) return;
     this.releaseFreed(st);
-    if (LOCKS.has(name) && !st.cache.traceLocks && st.expected.length > 0) {
+    if (sl.lock && !st.cache.traceLocks && st.expected.length > 0) {
       // as in dispatch: the first lock event inside a call
       st.cache.traceLocks = true;
       return;
     }
     if (st.expected.length === 0) {
-      if (!this.calls.has(name)) return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired nothing (no cache call pending)`);
+      if (!sl.call) return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired nothing (no cache call pending)`);
       this.executeRow(st, name, b, r, sl);
       this.releaseFreed(st);
       if (st.expected.length === 0) return this.diverge(st, { line: b.line[r], name }, `the model fired nothing for ${name}`);
     }
     const want = st.expected.shift() as CacheEvent;
     if (want.name !== name) return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired ${want.name}: ${this.text(want)}`);
-    if (!this.fields.agreesRow(want, b, r) && this.mismatch(st, b.event(r), want)) return;
+    // want.name is the row's name: the row's schema's checks
+    const checks = sl.checks === undefined ? (sl.checks = this.fields.checksOf(name)) : sl.checks;
+    if (!this.fields.agreesRow(want, b, r, checks) && this.mismatch(st, b.event(r), want)) return;
     this.checkLeaf(st, want, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string));
   }
 

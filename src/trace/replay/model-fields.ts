@@ -97,7 +97,7 @@ function accessors(format: FuseTraceFormat): Map<string, Record<string, Get>> {
 }
 
 /** One compared field: where its value is and how its text reads back. */
-interface Check {
+export interface Check {
   spec: FieldSpec;
   get: Get;
   kind: 'dec' | 'hex' | 'table';
@@ -157,8 +157,8 @@ export class ModelFields {
     this.access = accessors(format);
   }
 
-  /** The checks of an event's fields, or null when some field's value is not known here. */
-  private checksOf(name: string): Check[] | null {
+  /** The checks of an event's fields, or null when some field's value is not known here (for agreesRow). */
+  checksOf(name: string): Check[] | null {
     let c = this.checks.get(name);
     if (c !== undefined) return c;
     c = null;
@@ -200,8 +200,7 @@ export class ModelFields {
    * agrees() for row r of a batch, whose schema is this revision's schema
    * of e's name (the replay checks): the same answer from the columns.
    */
-  agreesRow(e: CacheEvent, b: EventBatch, r: number): boolean {
-    const checks = this.checksOf(e.name);
+  agreesRow(e: CacheEvent, b: EventBatch, r: number, checks: readonly Check[] | null = this.checksOf(e.name)): boolean {
     if (checks === null) return false;
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i];

@@ -249,7 +249,7 @@ export class XfsReplay {
   /** feed() of row r of a batch (parse/batch.ts), read from its columns: no TraceEvent is made. */
   feedRow(b: EventBatch, r: number): void {
     const schema = b.schema[r]!;
-    const i = this.perEvent.add(schema.name);
+    const i = this.perEvent.addSchema(schema);
     const kind = this.kinds[i] ?? (this.kinds[i] = kindOf(schema.name));
     let sl = this.slots[i];
     if (sl === undefined || sl.schema !== schema) sl = this.slots[i] = slotsOf(schema, kind);

@@ -76,6 +76,9 @@ function compileFormat(format: string, args: RawSchema['args'], event: string, t
   return { re: new RegExp(src), fields, ops };
 }
 
+/** ids of the schemas compiled so far */
+let schemaIds = 0;
+
 /** tables: the __print_flags / __print_symbolic tables of the kernel revision the format belongs to */
 export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly<Record<string, SymbolTable>> = TABLES): EventSchema {
   const main = compileFormat(raw.format, raw.args, raw.name, tables);
@@ -87,6 +90,7 @@ export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly
   const slots = new Map<string, number>();
   for (const f of main.fields) if (!slots.has(f.field)) slots.set(f.field, slots.size);
   return {
+    id: schemaIds++,
     name: raw.name,
     dialect,
     definition: raw.definition,

@@ -42,7 +42,16 @@ export type BodyScanner = (t: string, b: Uint8Array, pos: number, end: number) =
 export type ColumnScanner = (t: string, b: Uint8Array, pos: number, end: number, num: Float64Array, big: bigint[], str: string[], o: number) => boolean;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
-const isHex = (c: number) => isDigit(c) || (c >= 97 && c <= 102);
+/** [0-9a-f] by byte, and each one's value (HEX_DIGIT: 255 for any other byte) */
+const HEX = new Uint8Array(256);
+const HEX_VALUE = new Uint8Array(256);
+const HEX_DIGIT = new Uint8Array(256).fill(255);
+for (const [i, ch] of [...'0123456789abcdef'].entries()) {
+  HEX[ch.charCodeAt(0)] = 1;
+  HEX_VALUE[ch.charCodeAt(0)] = i;
+  HEX_DIGIT[ch.charCodeAt(0)] = i;
+}
+const isHex = (c: number) => HEX[c] === 1;
 /** [^\s)] on clean text: anything but space, tab and ')' */
 const isFlagChar = (c: number) => c !== 32 && c !== 9 && c !== 41;
 
@@ -99,18 +108,32 @@ class Renderings<V extends bigint | I64 | null = bigint | null> extends BytesInd
  * holds no view into the parser's chunk.
  */
 export class PointerTexts {
-  private readonly slots: string[] = new Array<string>(4096).fill('');
+  /** per slot: the text's two 32-bit halves (as int32) and the text ('' for none) */
+  private readonly his = new Int32Array(4096);
+  private readonly los = new Int32Array(4096);
+  private readonly texts: string[] = new Array<string>(4096).fill('');
 
-  /** The 16 characters at b[from, from + 16), whose hashStep hash is h. */
-  get(b: Uint8Array, from: number, h: number): string {
-    const k = h & 4095;
-    const s = this.slots[k];
-    if (s.length === 16) {
-      let i = 0;
-      while (i < 16 && s.charCodeAt(i) === b[from + i]) i++;
-      if (i === 16) return s;
-    }
-    return (this.slots[k] = String.fromCharCode(...b.subarray(from, from + 16)));
+  /** The slot of the text with these halves (int32). */
+  private static slot(hi: number, lo: number): number {
+    return (Math.imul(hi, 0x9e3779b1) ^ lo ^ (lo >>> 12)) & 4095;
+  }
+
+  /** The slot of a 16-digit text (for tests: texts that share one). */
+  static slotOf(text: string): number {
+    return PointerTexts.slot(Number.parseInt(text.slice(0, 8), 16) | 0, Number.parseInt(text.slice(8), 16) | 0);
+  }
+
+  /** The 16 hex digits at b[from, from + 16), as one kept string: found by their value, not compared as text. */
+  get(b: Uint8Array, from: number): string {
+    let hi = 0;
+    let lo = 0;
+    for (let i = from; i < from + 8; i++) hi = (hi << 4) | HEX_VALUE[b[i]];
+    for (let i = from + 8; i < from + 16; i++) lo = (lo << 4) | HEX_VALUE[b[i]];
+    const k = PointerTexts.slot(hi, lo);
+    if (this.his[k] === hi && this.los[k] === lo && this.texts[k] !== '') return this.texts[k];
+    this.his[k] = hi;
+    this.los[k] = lo;
+    return (this.texts[k] = String.fromCharCode(...b.subarray(from, from + 16)));
   }
 }
 
@@ -118,10 +141,11 @@ const pointers = new PointerTexts();
 
 /** Source that reads digits at p into n (moving p); null when there are none. */
 function digitsCode(radix: 10 | 16): string {
-  const step = radix === 10 ? 'if (c < 48 || c > 57) break; n = n * 10 + (c - 48);' : 'if (c >= 48 && c <= 57) n = n * 16 + (c - 48); else if (c >= 97 && c <= 102) n = n * 16 + (c - 87); else break;';
+  // one unsigned compare per decimal digit, one table load per hex digit
+  const step = radix === 10 ? 'const d = b[p] - 48; if (d >>> 0 > 9) break; n = n * 10 + d;' : 'const d = HEX_DIGIT[b[p]]; if (d > 15) break; n = n * 16 + d;';
   return `
       let n = 0;
-      for (; p < end; p++) { const c = b[p]; ${step} }
+      for (; p < end; p++) { ${step} }
       if (p === from) return null;`;
 }
 
@@ -162,10 +186,9 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
       const raw = end - p > 2 && b[p] === 48 && b[p + 1] === 120 && isHex(b[p + 2]);
       if (raw) p += 2;
       const from = p;
-      let h = 0;
-      for (; p < end; p++) { const c = b[p]; if (!isHex(c)) break; h = hashStep(h, c); }
+      while (p < end && isHex(b[p])) p++;
       if (p === from) return null;
-      v = p - from === 16 ? pointers.get(b, from, h) : raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p);
+      v = p - from === 16 ? pointers.get(b, from) : raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p);
     }`;
     case 'flags':
     case 'symbolic':
@@ -251,8 +274,8 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   });
   if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
-  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
-  return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers) as BodyScanner;
+  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'HEX_DIGIT', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers, HEX_DIGIT) as BodyScanner;
 }
 
 /** Source that leaves the I64 of one conversion in v (p moved past its text); a pointer's text, a symbol's start. */
@@ -345,6 +368,6 @@ export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: U
     else body += `\n    if (typeof ${local} === 'number') num[o + ${k}] = ${local}; else { num[o + ${k}] = NaN; big[o + ${k}] = ${local}; }`;
   }
   body += `\n    return true;`;
-  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', `${state}return function scanColumns(t, b, p, end, num, big, str, o) {\n    ${body}\n  };`);
-  return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor) as ColumnScanner;
+  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', 'HEX_DIGIT', `${state}return function scanColumns(t, b, p, end, num, big, str, o) {\n    ${body}\n  };`);
+  return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor, HEX_DIGIT) as ColumnScanner;
 }

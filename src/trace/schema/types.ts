@@ -41,6 +41,8 @@ export interface FieldSpec {
 }
 
 export interface EventSchema {
+  /** a number of its own among all compiled schemas (a small index: see NameCounts.addSchema) */
+  readonly id: number;
   name: string;
   dialect: Dialect;
   definition: string;
