@@ -5,7 +5,8 @@
  * event the model fires on the fixture scenarios and a generated grow run
  * (rfc-v3 and v7 texts), and for random events with values over the full
  * 64-bit range, the values it derives are the decoded fields of the text,
- * it agrees with those fields, and it disagrees when any one differs.
+ * it agrees with those fields, and it disagrees when any one differs;
+ * the same for a batch row of the text (agreesRow, the column path).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,17 @@ import { ModelFields, NOT_COMPARED } from '../src/trace/replay/model-fields.js';
 import { type FuseTraceFormat, traceFormatOf } from '../src/trace/revision.js';
 import { decodeBody } from '../src/trace/schema/compile.js';
 import { fuseSchemas } from '../src/trace/schema/registry.js';
+import { toI64 } from '../src/util/int64.js';
+import { EventBatch } from '../src/trace/parse/batch.js';
+import { scanLineInto } from '../src/trace/parse/fast-line.js';
 import { FIXTURES } from './paths.js';
+
+/** The text as the one row of a column batch (null: the column scanner does not take it). */
+function rowOf(name: string, text: string, format: FuseTraceFormat): EventBatch | null {
+  const line = `fuse2fs-1 [000] 1.000000: ${name}: ${text}`;
+  const batch = new EventBatch(format);
+  return scanLineInto(line, Buffer.from(line, 'latin1'), 0, line.length, 1, format, batch) === 1 ? batch : null;
+}
 
 /**
  * What is wrong with one event (null: nothing): ModelFields' values must be
@@ -44,6 +55,15 @@ function check(mf: ModelFields, e: CacheEvent, format: FuseTraceFormat, flip = 0
   for (const f of compared) if (values[f] !== decoded[f]) return `${e.name} ${f}: ${values[f]} where the text reads ${decoded[f]} (${text})`;
   const f = compared[flip % compared.length];
   if (mf.agrees(e, { ...decoded, [f]: (decoded[f] as bigint) ^ 1n })) return `${e.name}: agrees with ${f} changed`;
+  // the column path: the row of the text agrees, and not once the field is changed in its columns
+  const row = rowOf(e.name, text, format);
+  if (row === null) return `${e.name}: the column scanner does not take ${text}`;
+  if (!mf.agreesRow(e, row, 0)) return `${e.name}: its row does not agree with its own text ${text}`;
+  const k = schema.slots.get(f)!;
+  const changed = toI64((decoded[f] as bigint) ^ 1n);
+  if (typeof changed === 'number') row.num[k] = changed;
+  else [row.num[k], row.big[k]] = [NaN, changed];
+  if (mf.agreesRow(e, row, 0)) return `${e.name}: its row agrees with ${f} changed`;
   return null;
 }
 
