@@ -22,8 +22,9 @@ const ENCODER = new TextEncoder();
 
 /** ASCII text assembled in a byte buffer and handed to sink in chunks. */
 export class OutBytes {
-  private readonly buf: Uint8Array;
-  private pos = 0;
+  /** the buffer and the write position: the line writers below fill it directly */
+  readonly buf: Uint8Array;
+  pos = 0;
 
   /**
    * sink gets buf and the number of bytes used; the bytes are only valid
@@ -49,17 +50,17 @@ export class OutBytes {
     this.sink(this.buf, n);
   }
 
-  /** room for n more bytes (every field is far shorter than the buffer) */
-  private room(n: number): void {
+  /** room for n more bytes (n <= 256: a line of numbers); returns where to write */
+  at(n: number): number {
     if (this.pos + n > this.buf.length) this.flush();
+    return this.pos;
   }
 
   /** a string, as UTF-8 */
   str(s: string): void {
     const n = s.length;
     if (n <= 64) {
-      this.room(n);
-      let p = this.pos;
+      let p = this.at(n);
       for (let i = 0; i < n; i++) {
         const c = s.charCodeAt(i);
         if (c > 0x7f) return this.utf8(s);
@@ -85,118 +86,157 @@ export class OutBytes {
 
   /** %llx of a u64 I64 */
   hex(v: I64): void {
-    if (typeof v !== 'number' || v < 0 || v > SAFE) return this.str(hex64I(v));
-    this.room(16);
-    if (v < 0x1_0000_0000) {
-      this.hex32(v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
-      return;
-    }
-    const hi = Math.floor(v / 0x1_0000_0000);
-    this.hex32(hi, (35 - Math.clz32(hi)) >>> 2);
-    this.hex32(v - hi * 0x1_0000_0000, 8);
-  }
-
-  /** the low `digits` hex digits of a u32 */
-  private hex32(v: number, digits: number): void {
-    const buf = this.buf;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (let k = 0; k < digits; k++) {
-      buf[--p] = HEX[v & 15];
-      v >>>= 4;
-    }
+    this.pos = putHex(this.buf, this.at(16), v);
   }
 
   /** %d / %u / %llu of an integer I64 */
   dec(v: I64): void {
-    if (typeof v !== 'number' || v > SAFE || v < -SAFE) return this.str(toBig(v).toString());
-    this.room(17);
-    if (v < 0) {
-      this.buf[this.pos++] = 45; // '-'
-      v = -v;
-    }
-    if (v <= 0x7fff_ffff) return this.dec31(v);
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    const buf = this.buf;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (let k = 0; k < digits; k++) {
-      const q = Math.floor(v / 10);
-      buf[--p] = 48 + (v - q * 10);
-      v = q;
-    }
-  }
-
-  /** %u of 0 .. 2^31 - 1 in int arithmetic */
-  private dec31(v: number): void {
-    let digits = 1;
-    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-    const buf = this.buf;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (let k = 0; k < digits; k++) {
-      const q = (v / 10) | 0;
-      buf[--p] = 48 + v - q * 10;
-      v = q;
-    }
+    this.pos = putDec(this.buf, this.at(20), v);
   }
 
   /** ends a line */
   nl(): void {
-    this.room(1);
-    this.buf[this.pos++] = NL;
+    this.buf[this.at(1)] = NL;
+    this.pos++;
     if (this.lineChunks) this.flush();
   }
 }
 
-/** "  OFFSET+LENGTH addr ADDR type T flags F dev D" */
-function mapFields(o: OutBytes, m: MappingI): void {
-  o.hex(m.offset);
-  o.str('+');
-  o.hex(m.length);
-  o.str(' addr ');
-  o.hex(m.addr);
-  o.str(' type ');
-  o.dec(m.type);
-  o.str(' flags ');
-  o.hex(m.flags);
-  o.str(' dev ');
-  o.dec(m.dev);
+/** ASCII s as bytes, for the constant parts of the lines */
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+function putBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) buf[p + i] = b[i];
+  return p + b.length;
+}
+
+/** ASCII text of at most a line's length (the bigint fallbacks) */
+function putAscii(buf: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[p + i] = s.charCodeAt(i);
+  return p + s.length;
+}
+
+/** %llx of a u64 I64 at p (at most 16 bytes); returns the end */
+function putHex(buf: Uint8Array, p: number, v: I64): number {
+  if (typeof v !== 'number' || v < 0 || v > SAFE) return putAscii(buf, p, hex64I(v));
+  if (v < 0x1_0000_0000) return putHex32(buf, p, v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
+  const hi = Math.floor(v / 0x1_0000_0000);
+  p = putHex32(buf, p, hi, (35 - Math.clz32(hi)) >>> 2);
+  return putHex32(buf, p, v - hi * 0x1_0000_0000, 8);
+}
+
+/** the low `digits` hex digits of a u32 at p */
+function putHex32(buf: Uint8Array, p: number, v: number, digits: number): number {
+  const end = p + digits;
+  for (let q = end; q > p; ) {
+    buf[--q] = HEX[v & 15];
+    v >>>= 4;
+  }
+  return end;
+}
+
+/** %d / %u / %llu of an integer I64 at p (at most 20 bytes); returns the end */
+function putDec(buf: Uint8Array, p: number, i: I64): number {
+  if (typeof i !== 'number' || i > SAFE || i < -SAFE) return putAscii(buf, p, toBig(i).toString());
+  let v = i;
+  if (v < 0) {
+    buf[p++] = 45; // '-'
+    v = -v;
+  }
+  if (v <= 0x7fff_ffff) {
+    // int arithmetic
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    const end = p + digits;
+    for (let q = end; q > p; ) {
+      const d = (v / 10) | 0;
+      buf[--q] = 48 + v - d * 10;
+      v = d;
+    }
+    return end;
+  }
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  const end = p + digits;
+  for (let q = end; q > p; ) {
+    const d = Math.floor(v / 10);
+    buf[--q] = 48 + (v - d * 10);
+    v = d;
+  }
+  return end;
+}
+
+/** the longest line of numbers: a hit, every field at its widest */
+const LINE_MAX = 192;
+const PLUS = 43;
+const SP = 32;
+const T_ADDR = ascii(' addr ');
+const T_TYPE = ascii(' type ');
+const T_FLAGS = ascii(' flags ');
+const T_DEV = ascii(' dev ');
+const T_COOKIE = ascii(' cookie ');
+const T_HIT = ascii('hit ');
+const T_SEQ = ascii(' seq ');
+const T_FORK = ascii('fork ');
+const T_COUNT = ascii(' count ');
+const T_HEIGHT = ascii(' height ');
+const OP_TEXT: Record<string, Uint8Array> = { add: ascii('add '), upsert: ascii('upsert '), remove: ascii('remove '), invalidate: ascii('invalidate ') };
+
+/** "OFFSET+LENGTH addr ADDR type T flags F dev D" at p */
+function putMap(buf: Uint8Array, p: number, m: MappingI): number {
+  p = putHex(buf, p, m.offset);
+  buf[p++] = PLUS;
+  p = putHex(buf, p, m.length);
+  p = putBytes(buf, p, T_ADDR);
+  p = putHex(buf, p, m.addr);
+  p = putBytes(buf, p, T_TYPE);
+  p = putDec(buf, p, m.type);
+  p = putBytes(buf, p, T_FLAGS);
+  p = putHex(buf, p, m.flags);
+  p = putBytes(buf, p, T_DEV);
+  return putDec(buf, p, m.dev);
 }
 
 function extentLine(o: OutBytes, m: MappingI): void {
-  o.str('  ');
-  mapFields(o, m);
+  const buf = o.buf;
+  let p = o.at(LINE_MAX);
+  buf[p++] = SP;
+  buf[p++] = SP;
+  o.pos = putMap(buf, p, m);
   o.nl();
 }
 
 function retLine(o: OutBytes, op: string, ret: number, seq: I64): void {
-  o.str(op);
-  o.str(' ');
-  o.dec(ret);
-  o.str(' seq ');
-  o.dec(seq);
+  const buf = o.buf;
+  let p = o.at(LINE_MAX);
+  p = putBytes(buf, p, OP_TEXT[op]);
+  p = putDec(buf, p, ret);
+  p = putBytes(buf, p, T_SEQ);
+  o.pos = putDec(buf, p, seq);
   o.nl();
 }
 
 function hitLine(o: OutBytes, m: MappingI, cookie: I64): void {
-  o.str('hit ');
-  mapFields(o, m);
-  o.str(' cookie ');
-  o.dec(cookie);
+  const buf = o.buf;
+  let p = o.at(LINE_MAX);
+  p = putBytes(buf, p, T_HIT);
+  p = putMap(buf, p, m);
+  p = putBytes(buf, p, T_COOKIE);
+  o.pos = putDec(buf, p, cookie);
   o.nl();
 }
 
 function dumpLine(o: OutBytes, fork: Fork, count: number, height: number, seq: I64): void {
-  o.str('fork ');
-  o.str(forkName(fork));
-  o.str(' count ');
-  o.dec(count);
-  o.str(' height ');
-  o.dec(height);
-  o.str(' seq ');
-  o.dec(seq);
+  const buf = o.buf;
+  let p = o.at(LINE_MAX);
+  p = putBytes(buf, p, T_FORK);
+  p = putAscii(buf, p, forkName(fork));
+  p = putBytes(buf, p, T_COUNT);
+  p = putDec(buf, p, count);
+  p = putBytes(buf, p, T_HEIGHT);
+  p = putDec(buf, p, height);
+  p = putBytes(buf, p, T_SEQ);
+  o.pos = putDec(buf, p, seq);
   o.nl();
 }
 
