@@ -3,7 +3,7 @@
  * End to end: a 300k-command "grow" scenario (generateGrow({commands:
  * 300000, seed: 1})) written to a temporary file, then, in one
  * Benchmark.Suite:
- *   - model:  read + parseScenario + runScenario, every result formatted
+ *   - model:  read (bytes) + parseScenario + runScenario, every result formatted
  *             with writeOutI into byte chunks that are counted (what
  *             `iomap-sim run` does, minus the write to stdout);
  *   - oracle: the same read and parse, the same command stream on
@@ -75,7 +75,7 @@ function newMval(): CachedMapping {
 
 /** The model end to end, as `iomap-sim run FILE` does it (output kept in memory, for the cross-check). */
 function modelEndToEnd(file: string) {
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(file);
   const sc = parseScenario(text, file);
   const out: string[] = [];
   const o = new OutBytes((b, n) => out.push(Buffer.from(b.subarray(0, n)).toString('utf8')));
@@ -91,7 +91,7 @@ function modelEndToEnd(file: string) {
  * + writeOut give the same text, test/scenario-output-i64.test.ts).
  */
 function modelStreaming(file: string): number {
-  const sc = parseScenario(readFileSync(file, 'utf8'), file);
+  const sc = parseScenario(readFileSync(file), file);
   let chars = 0;
   const o = new OutBytes((_b, n) => (chars += n));
   runScenario(sc, { onResultI: (r) => writeOutI(r, o) });
@@ -100,7 +100,7 @@ function modelStreaming(file: string): number {
 }
 
 function oracleStreaming(file: string): number {
-  const sc = parseScenario(readFileSync(file, 'utf8'), file);
+  const sc = parseScenario(readFileSync(file), file);
   let chars = 0;
   const count = (s: string) => (chars += s.length);
   runOracleScenario(sc, (r) => writeOut(r, count));
@@ -145,7 +145,7 @@ export function runOracleScenario(sc: Scenario, onResult: (r: CommandResult) => 
 }
 
 function oracleEndToEnd(file: string) {
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(file);
   const sc = parseScenario(text, file);
   const out: string[] = [];
   runOracleScenario(sc, (r) => out.push(formatOut(r)));
@@ -221,7 +221,7 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     log(`  grow: cross-check ${check.mismatches} mismatching line(s) of ${check.lines}; read fork height ${final.readHeight}, write fork height ${final.writeHeight}`);
 
     let t = now();
-    const text = readFileSync(file, 'utf8');
+    const text = readFileSync(file);
     const tRead = now() - t;
     t = now();
     const sc = parseScenario(text, file);

@@ -81,9 +81,9 @@ function run(args: string[]): number {
   const revision = values.revision === undefined ? undefined : revisionByName(values.revision);
   if (values.revision !== undefined && !revision) throw new UsageError(`unknown revision '${values.revision}' (known: ${revisionNames().join(', ')})`);
 
-  let text: string;
+  let text: Buffer; // parsed as bytes: no UTF-8 decoding of the whole file
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file);
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }

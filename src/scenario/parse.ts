@@ -201,14 +201,15 @@ class LineParser {
  * LineParser, which then produces the result or the error message.
  */
 class FastLine {
-  s = '';
+  /** the scenario's UTF-8 bytes: every token of the fast path is ASCII */
+  s: Uint8Array = new Uint8Array(0);
   p = 0;
   end = 0;
 
   private skipWs(): void {
     const s = this.s;
     while (this.p < this.end) {
-      const c = s.charCodeAt(this.p);
+      const c = s[this.p];
       if (c !== 32 && c !== 9) break;
       this.p++;
     }
@@ -224,12 +225,12 @@ class FastLine {
     const start = this.p;
     const s = this.s;
     while (this.p < this.end) {
-      const c = s.charCodeAt(this.p);
+      const c = s[this.p];
       if (c < 97 || c > 122) break; // a-z
       this.p++;
     }
     if (this.p === start) return false;
-    this.c0 = s.charCodeAt(start);
+    this.c0 = s[start];
     this.wlen = this.p - start;
     return true;
   }
@@ -240,7 +241,7 @@ class FastLine {
     if (this.wlen !== n) return false;
     const s = this.s;
     const at = this.p - n;
-    for (let i = 0; i < n; i++) if (s.charCodeAt(at + i) !== w.charCodeAt(i)) return false;
+    for (let i = 0; i < n; i++) if (s[at + i] !== w.charCodeAt(i)) return false;
     return true;
   }
 
@@ -249,11 +250,11 @@ class FastLine {
     this.skipWs();
     const s = this.s;
     const p = this.p;
-    if (s.startsWith('read', p) && this.boundary(p + 4)) {
+    if (s[p] === C_R && s[p + 1] === C_E && s[p + 2] === C_A && s[p + 3] === C_D && this.boundary(p + 4)) {
       this.p = p + 4;
       return Fork.READ;
     }
-    if (s.startsWith('write', p) && this.boundary(p + 5)) {
+    if (s[p] === C_W && s[p + 1] === C_R && s[p + 2] === C_I && s[p + 3] === C_T && s[p + 4] === C_E && this.boundary(p + 5)) {
       this.p = p + 5;
       return Fork.WRITE;
     }
@@ -262,7 +263,7 @@ class FastLine {
 
   private boundary(q: number): boolean {
     if (q >= this.end) return true;
-    const c = this.s.charCodeAt(q);
+    const c = this.s[q];
     return c === 32 || c === 9;
   }
 
@@ -295,11 +296,11 @@ class FastLine {
     let p = this.p;
     let v = 0;
     let digits = 0;
-    if (s.charCodeAt(p) === 48 && (s.charCodeAt(p + 1) | 32) === 120) {
+    if (s[p] === 48 && (s[p + 1] | 32) === 120) {
       p += 2;
       const first = p;
       for (; p < this.end; p++, digits++) {
-        const d = hexDigit(s.charCodeAt(p));
+        const d = hexDigit(s[p]);
         if (d < 0) break;
         if (digits < 13) v = v * 16 + d;
       }
@@ -309,14 +310,14 @@ class FastLine {
       // 14 to 16 digits: the low 8 digits and the rest, each exact in a double
       let hi = 0;
       let lo = 0;
-      for (let q = first; q < p - 8; q++) hi = hi * 16 + hexDigit(s.charCodeAt(q));
-      for (let q = p - 8; q < p; q++) lo = lo * 16 + hexDigit(s.charCodeAt(q));
+      for (let q = first; q < p - 8; q++) hi = hi * 16 + hexDigit(s[q]);
+      for (let q = p - 8; q < p; q++) lo = lo * 16 + hexDigit(s[q]);
       this.hi = hi;
       this.lo = lo;
       return -2;
     } else {
       for (; p < this.end; p++, digits++) {
-        const c = s.charCodeAt(p);
+        const c = s[p];
         if (c < 48 || c > 57) break;
         v = v * 10 + (c - 48);
       }
@@ -342,7 +343,7 @@ function hexDigit(c: number): number {
 
 const COMMAND_OPS = { add: 1, upsert: 1, remove: 1, lookup: 1, invalidate: 1, dump: 1 } as const;
 
-const C_A = 97, C_D = 100, C_I = 105, C_L = 108, C_R = 114, C_U = 117;
+const C_A = 97, C_D = 100, C_E = 101, C_I = 105, C_L = 108, C_R = 114, C_T = 116, C_U = 117, C_W = 119;
 
 /** Parse one line on the fast path into t; false means "let the LineParser do it". */
 function fastCommand(f: FastLine, line: number, t: CommandTable): boolean {
@@ -391,25 +392,42 @@ function fastCommand(f: FastLine, line: number, t: CommandTable): boolean {
  * bad line. TYPE and FLAGS names are those of the revision the scenario
  * runs under: opts.revision, else its `revision` line, else the default.
  */
-export function parseScenario(text: string, file = '<scenario>', opts: ParseOptions = {}): Scenario {
-  const table = new CommandTable((text.length >>> 5) + 16);
+export function parseScenario(text: string | Uint8Array, file = '<scenario>', opts: ParseOptions = {}): Scenario {
+  // the fast path reads bytes; a string is encoded once, and its own lines still go to the LineParser
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const str = typeof text === 'string' ? text : undefined;
+  const table = new CommandTable((bytes.length >>> 5) + 16);
   const sc = scenarioOver(table);
   const p = new LineParser(file);
   const settings: Settings = { override: opts.revision, resolved: false, capLine: 0 };
   const f = new FastLine();
-  f.s = text;
+  f.s = bytes;
+  const n = bytes.length;
   let lineNo = 0;
-  for (let start = 0; start <= text.length; ) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
+  let cStart = 0; // where the line starts in str (the same line, counted in UTF-16 units)
+  for (let start = 0; start <= n; ) {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end < 0) end = n;
+    let cEnd = 0;
+    if (str !== undefined) {
+      cEnd = str.indexOf('\n', cStart);
+      if (cEnd < 0) cEnd = str.length;
+    }
     lineNo++;
     f.p = start;
     f.end = end;
-    if (!fastCommand(f, lineNo, table)) slowLine(sc, table, p, settings, text.slice(start, end), lineNo);
+    if (!fastCommand(f, lineNo, table)) slowLine(sc, table, p, settings, str !== undefined ? str.slice(cStart, cEnd) : utf8Line(bytes, start, end), lineNo);
     start = end + 1;
+    cStart = cEnd + 1;
   }
   resolveSettings(sc, p, settings);
   return sc;
+}
+
+const NEWLINE = 10;
+/** one line of the bytes as text (the LineParser's input), decoded as readFileSync(FILE, 'utf8') would */
+function utf8Line(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
 }
 
 interface Settings {
