@@ -84,7 +84,11 @@ const prefix = fc.record({
   tgid: fc.option(fc.constantFrom('(  123)', '(-------)', '(1)', '( -)'), { nil: null }),
   cpu: fc.nat(300).map((c) => String(c).padStart(3, '0')),
   flags: fc.option(fc.constantFrom('.....', 'd..1.', 'dNh.', '....', '1234'), { nil: null }),
-  ts: fc.tuple(fc.nat(99999), fc.nat(999999)).map(([s, u]) => `${s}.${String(u).padStart(6, '0')}`),
+  // the usual seconds.micros, and other widths (nanoseconds, few or very many digits)
+  ts: fc.oneof(
+    fc.tuple(fc.nat(99999), fc.nat(999999)).map(([s, u]) => `${s}.${String(u).padStart(6, '0')}`),
+    fc.tuple(fc.stringMatching(/^\d{1,20}$/), fc.stringMatching(/^\d{1,12}$/)).map(([s, f]) => `${s}.${f}`),
+  ),
   gap: fc.constantFrom(' ', '   ', '\t'),
   after: fc.constantFrom(' ', '  ', '   '),
 });

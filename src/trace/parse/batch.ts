@@ -41,6 +41,8 @@ export class EventBatch {
   end = new Int32Array(0);
   tsStart = new Int32Array(0);
   tsEnd = new Int32Array(0);
+  /** the timestamp in µs when the scan could tell (NaN: microsOf reads it) */
+  ts = new Float64Array(0);
   num = new Float64Array(0);
   readonly big: bigint[] = [];
   readonly str: string[] = [];
@@ -61,6 +63,7 @@ export class EventBatch {
     this.end = copy(this.end, (n) => new Int32Array(n));
     this.tsStart = copy(this.tsStart, (n) => new Int32Array(n));
     this.tsEnd = copy(this.tsEnd, (n) => new Int32Array(n));
+    this.ts = copy(this.ts, (n) => new Float64Array(n));
     this.num = copy(this.num, (n) => new Float64Array(n), STRIDE);
     this.cap = cap;
   }
@@ -72,7 +75,7 @@ export class EventBatch {
   }
 
   /** Commits the row nextRow() gave, its fields written. */
-  addRow(schema: EventSchema, text: string, clean: Uint8Array, start: number, end: number, line: number, tsStart: number, tsEnd: number): void {
+  addRow(schema: EventSchema, text: string, clean: Uint8Array, start: number, end: number, line: number, tsStart: number, tsEnd: number, micros: number): void {
     const r = this.length++;
     this.schema[r] = schema;
     this.item[r] = null;
@@ -83,6 +86,7 @@ export class EventBatch {
     this.end[r] = end;
     this.tsStart[r] = tsStart;
     this.tsEnd[r] = tsEnd;
+    this.ts[r] = micros;
   }
 
   /** A row the exact path decoded (or a marker, a problem) as its item. */
@@ -114,7 +118,8 @@ export class EventBatch {
 
   /** Row r's timestamp in µs (see timestamp.ts). */
   micros(r: number): number {
-    return microsOf(this.text[r], this.tsStart[r], this.tsEnd[r]);
+    const us = this.ts[r];
+    return us === us ? us : microsOf(this.text[r], this.tsStart[r], this.tsEnd[r]);
   }
 
   /** Row r's line as read (a view of the chunk's text). */

@@ -40,6 +40,8 @@ interface Prefix {
   cpuEnd: number;
   tsStart: number;
   tsEnd: number;
+  /** the timestamp in µs where it has the usual form (see timestamp.ts), else NaN */
+  micros: number;
   nameStart: number;
   nameEnd: number;
   /** nameHash of the event name's bytes */
@@ -85,11 +87,16 @@ function prefixAt(t: Uint8Array, dash: number, end: number, out: Prefix): boolea
   while (q < end && isFlag(t[q])) q++;
   if ((q - p === 4 || q - p === 5) && q < end && isSpace(t[q])) p = skipSpaces(t, q, end);
   out.tsStart = p;
-  q = skipDigits(t, p, end);
+  // seconds.micros read as they are scanned (timestamp.ts: microsOf's usual form)
+  let secs = 0;
+  for (q = p; q < end && isDigit(t[q]); q++) secs = secs * 10 + (t[q] - 48);
   if (q === p || t[q] !== 46) return false;
-  p = skipDigits(t, q + 1, end);
+  const secDigits = q - p;
+  let us = 0;
+  for (p = q + 1; p < end && isDigit(t[p]); p++) us = us * 10 + (t[p] - 48);
   if (p === q + 1 || t[p] !== 58) return false;
   out.tsEnd = p;
+  out.micros = p - q - 1 === 6 && secDigits <= 15 ? secs * 1e6 + us : NaN;
   q = skipSpaces(t, p + 1, end);
   if (q === p + 1) return false;
   p = q;
@@ -110,7 +117,7 @@ function decimal(s: string, t: Uint8Array, from: number, to: number): number {
   return n;
 }
 
-const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, nameStart: 0, nameEnd: 0, nameHash: 0 };
+const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, micros: 0, nameStart: 0, nameEnd: 0, nameHash: 0 };
 
 /** Per fuse revision: the schemas of both dialects by name, found from the name's bytes. */
 const BY_NAME = new Map<FuseTraceFormat, BytesIndex<EventSchema>>();
@@ -208,6 +215,6 @@ export function scanLineInto(s: string, b: Uint8Array, start: number, end: numbe
   // room first: nextRow may replace batch.num
   const o = batch.nextRow();
   if (!columns(s, b, bodyFrom, bodyTo, batch.num, batch.big, batch.str, o)) return EXACT;
-  batch.addRow(schema, s, b, start, end, line, where.tsStart, where.tsEnd);
+  batch.addRow(schema, s, b, start, end, line, where.tsStart, where.tsEnd, where.micros);
   return EVENT;
 }
