@@ -103,7 +103,7 @@ export const growSuite = defineSuite<GrowResult>({
         `${r.targetMetBestCase ? 'MET' : 'NOT MET'} on the fastest sample (${fmt(r.model.min)} s = ${ratio(r.model.min / r.targetSeconds)})`,
     );
     const p = r.phases;
-    out.push(`phases (one run): read ${fmt(p.read)} s, parse ${fmt(p.parse)} s, run+format model ${fmt(p.runModel)} s, oracle ${fmt(p.runOracle)} s`);
+    out.push(`phases (fastest of 3 runs): read ${fmt(p.read)} s, parse ${fmt(p.parse)} s, run+format model ${fmt(p.runModel)} s, oracle ${fmt(p.runOracle)} s`);
     out.push(`final trees: read fork ${r.final.readCount} extents height ${r.final.readHeight}, write fork ${r.final.writeCount} extents height ${r.final.writeHeight ?? '-'}, seq ${r.final.seq}`);
     out.push(`model vs oracle output: ${r.crossCheck.mismatches} mismatching line(s) of ${r.crossCheck.lines}` + (r.crossCheck.first ? ` (first at line ${r.crossCheck.first.line}: model '${r.crossCheck.first.model}' oracle '${r.crossCheck.first.oracle}')` : ''));
     if (r.profile) {
@@ -117,7 +117,7 @@ export const growSuite = defineSuite<GrowResult>({
       mdTable(['run', 'mean s', 'fastest s', '±%'], [r.model, r.oracle, r.cli, r.nodeStartup].map((f) => [f.name, f.mean, f.min, String(Math.round(f.rme))])),
       '',
       `* Model vs oracle (oracle s / model s): ${ratio(r.ratioModelVsOracle)} on the means, ${ratio(r.ratioModelVsOracleMin)} on the fastest samples; CLI child / model in-process ${ratio(r.ratioCliVsModel)}.`,
-      `* Phases of one in-process run: read ${fmt(r.phases.read)} s, parse ${fmt(r.phases.parse)} s, run + format ${fmt(r.phases.runModel)} s (oracle ${fmt(r.phases.runOracle)} s).`,
+      `* Phases in-process, fastest of 3 runs each: read ${fmt(r.phases.read)} s, parse ${fmt(r.phases.parse)} s, run + format ${fmt(r.phases.runModel)} s (oracle ${fmt(r.phases.runOracle)} s).`,
       `* Final trees: read fork ${r.final.readCount.toLocaleString('en-US')} extents, height ${r.final.readHeight}; write fork ${r.final.writeCount.toLocaleString('en-US')} extents, height ${r.final.writeHeight ?? '-'}; seq ${r.final.seq}. ` +
         `Model and oracle .out lines: ${r.crossCheck.mismatches} of ${r.crossCheck.lines.toLocaleString('en-US')} differ (heights aside).`,
       `* **Target <= ${r.targetSeconds} s: ${r.targetMet ? 'met' : 'not met'}** on the mean (${fmt(r.model.mean)} s, ${ratio(r.model.mean / r.targetSeconds)} the target), ${r.targetMetBestCase ? 'met' : 'not met'} on the fastest sample (${fmt(r.model.min)} s).`,
