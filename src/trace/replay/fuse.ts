@@ -229,7 +229,10 @@ export class FuseReplay {
       checks: undefined,
     };
     // the fast path reads what the object path reads; a schema without those fields goes that way
-    sl.ok = sl.connection >= 0 && sl.ino >= 0 && schema === this.schemas.get(schema.name) && schema.fields.every((f) => f.field !== 'leaf' || f.decode.kind === 'ptr');
+    // and a call's arguments are all there (else the object path, as before)
+    const name = schema.name;
+    const args = name === 'fuse_iomap_cache_add' ? sl.map : name === 'fuse_iomap_cache_lookup' ? sl.lookup : name === 'fuse_iomap_cache_remove' || name === 'fuse_iomap_cache_invalidate_range' ? sl.range : LOCKS.has(name) ? [sl.lockFlags] : [];
+    sl.ok = sl.connection >= 0 && sl.ino >= 0 && args.every((k) => k >= 0) && schema === this.schemas.get(name) && schema.fields.every((f) => f.field !== 'leaf' || f.decode.kind === 'ptr');
     return sl;
   }
 

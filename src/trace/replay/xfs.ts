@@ -100,7 +100,7 @@ interface XfsEvent {
   inodeseq: I64;
 }
 
-/** The slots (parse/batch.ts) of the fields an event kind reads, in one schema; null where one is missing. */
+/** The slots (parse/batch.ts) of the fields an event kind reads, in one schema (-1: not in it; then ok is false). */
 interface Slots {
   schema: EventSchema;
   ok: boolean;
