@@ -54,7 +54,6 @@ export async function* parseTraceBatches(
   format: FuseTraceFormat = 'rfc-v3',
 ): AsyncGenerator<TraceItem[]> {
   let n = 0;
-  const splitter = new LineSplitter();
   let items: TraceItem[] = [];
   // events per name counted here and added to stats.perEvent once per chunk
   const perName = new NameCounts();
@@ -68,21 +67,12 @@ export async function* parseTraceBatches(
       items.push(tooLong(++n, bytes, file, stats));
     },
   };
-  for await (const chunk0 of source) {
-    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
-    stats.bytes += chunk.length;
-    splitter.scan(chunk, sink);
-    stats.lines = n;
-    perName.flushInto(stats.perEvent);
+  for await (const _ of splitChunks(source, sink, stats, perName, () => n)) {
     if (items.length) {
       yield items;
       items = [];
     }
   }
-  splitter.finish(sink);
-  stats.lines = n;
-  perName.flushInto(stats.perEvent);
-  if (items.length) yield items;
 }
 
 /**
@@ -99,7 +89,6 @@ export async function* parseTraceColumns(
   format: FuseTraceFormat = 'rfc-v3',
 ): AsyncGenerator<EventBatch> {
   let n = 0;
-  const splitter = new LineSplitter();
   const batch = new EventBatch(format);
   const perName = new NameCounts();
   const sink: LineSink = {
@@ -121,21 +110,34 @@ export async function* parseTraceColumns(
       batch.addItem(tooLong(++n, bytes, file, stats));
     },
   };
-  for await (const chunk0 of source) {
-    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
-    stats.bytes += chunk.length;
-    splitter.scan(chunk, sink);
-    stats.lines = n;
-    perName.flushInto(stats.perEvent);
+  for await (const _ of splitChunks(source, sink, stats, perName, () => n)) {
     if (batch.length) {
       yield batch;
       batch.reset();
     }
   }
+}
+
+/**
+ * Feeds every chunk of source through a LineSplitter into sink, keeping
+ * stats.bytes, stats.lines (lines() after each chunk) and the per-name
+ * counts; yields after each chunk and once more after the last line, where
+ * the caller hands out what its sink collected.
+ */
+async function* splitChunks(source: AsyncIterable<Buffer | string>, sink: LineSink, stats: ParseStats, perName: NameCounts, lines: () => number): AsyncGenerator<void> {
+  const splitter = new LineSplitter();
+  for await (const chunk0 of source) {
+    const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
+    stats.bytes += chunk.length;
+    splitter.scan(chunk, sink);
+    stats.lines = lines();
+    perName.flushInto(stats.perEvent);
+    yield;
+  }
   splitter.finish(sink);
-  stats.lines = n;
+  stats.lines = lines();
   perName.flushInto(stats.perEvent);
-  if (batch.length) yield batch;
+  yield;
 }
 
 /** The item of line n's result (null for a line to skip), counted in stats. */

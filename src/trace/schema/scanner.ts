@@ -149,16 +149,28 @@ function digitsCode(radix: 10 | 16): string {
       if (p === from) return null;`;
 }
 
+/** Source that reads an optionally negative decimal at p: its start in at, the digits' in from, their value in n. */
+function signedDigitsCode(): string {
+  return `const at = p;
+      const neg = p < end && b[p] === 45;
+      if (neg) p++;
+      const from = p;${digitsCode(10)}`;
+}
+
+/** Source that reads the 14 to 16 hex digits [from, p) as two exact halves: hi (all but the last 8) and lo. */
+function halvesCode(): string {
+  return `let hi = 0, lo = 0;
+        for (let q = from; q < p - 8; q++) { const c = b[q]; hi = hi * 16 + (c <= 57 ? c - 48 : c - 87); }
+        for (let q = p - 8; q < p; q++) { const c = b[q]; lo = lo * 16 + (c <= 57 ? c - 48 : c - 87); }`;
+}
+
 /** Source that leaves the value of one conversion in v (p moved past its text). */
 function readCode(kind: Decode['kind'], i: number, memo: number): string {
   switch (kind) {
     case 'dec':
       // -?\d+, through a double when exact (at most 15 digits), as the exact path does
       return `
-    { const at = p;
-      const neg = p < end && b[p] === 45;
-      if (neg) p++;
-      const from = p;${digitsCode(10)}
+    { ${signedDigitsCode()}
       v = p - from > 15 ? BigInt(t.slice(at, p)) : neg ? BigInt(-n) : ${bigCode(i)}; }`;
     case 'hex':
       // up to 16 digits (a u64) as two 32-bit halves, the last pair's bigint kept
@@ -167,9 +179,7 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
       if (p - from <= 13) v = ${bigCode(i)};
       else if (p - from > 16) v = BigInt('0x' + t.slice(from, p));
       else {
-        let hi = 0, lo = 0;
-        for (let q = from; q < p - 8; q++) { const c = b[q]; hi = hi * 16 + (c <= 57 ? c - 48 : c - 87); }
-        for (let q = p - 8; q < p; q++) { const c = b[q]; lo = lo * 16 + (c <= 57 ? c - 48 : c - 87); }
+        ${halvesCode()}
         v = hi === hi${i} && lo === lo${i} ? wide${i} : (hi${i} = hi, lo${i} = lo, wide${i} = (BigInt(hi) << 32n) | BigInt(lo));
       } }`;
     case 'major':
@@ -284,10 +294,7 @@ function readColumnCode(kind: Decode['kind'], i: number, memo: number): string {
     case 'dec':
       // a number up to 15 digits; beyond, the exact value as its I64
       return `
-    { const at = p;
-      const neg = p < end && b[p] === 45;
-      if (neg) p++;
-      const from = p;${digitsCode(10)}
+    { ${signedDigitsCode()}
       v = p - from > 15 ? toI64(BigInt(t.slice(at, p))) : neg ? 0 - n : n; }`;
     case 'hex':
       // 14 to 16 digits as two 32-bit halves: a number below 2^53, else the last pair's bigint kept
@@ -296,9 +303,7 @@ function readColumnCode(kind: Decode['kind'], i: number, memo: number): string {
       if (p - from <= 13) v = n;
       else if (p - from > 16) v = toI64(BigInt('0x' + t.slice(from, p)));
       else {
-        let hi = 0, lo = 0;
-        for (let q = from; q < p - 8; q++) { const c = b[q]; hi = hi * 16 + (c <= 57 ? c - 48 : c - 87); }
-        for (let q = p - 8; q < p; q++) { const c = b[q]; lo = lo * 16 + (c <= 57 ? c - 48 : c - 87); }
+        ${halvesCode()}
         v = hi < 2097152 ? hi * 4294967296 + lo : hi === hi${i} && lo === lo${i} ? wide${i} : (hi${i} = hi, lo${i} = lo, wide${i} = toI64((BigInt(hi) << 32n) | BigInt(lo)));
       } }`;
     case 'major':
