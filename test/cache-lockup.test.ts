@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
+ * Where the seed's C would loop forever, the model stops with KernelLockup.
+ *
  * v7's fuse_iomap_cache_remove with start >= 2^63 and a record below it:
  * the u64 record offset trims the record to 2^63 - offset, end becomes
  * LLONG_MAX, and every later pass deletes 0 bytes: the C spins under the
@@ -15,6 +17,7 @@ import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_TYPE_MAPPED, Fork } from '../src/cache
 import { IomapCache } from '../src/cache/iomap-cache.js';
 import { revisionByName } from '../src/cache/revision.js';
 import { KernelLockup } from '../src/iext/record.js';
+import { HEIGHT_LIMIT } from '../src/iext/tree.js';
 import { CLI } from './paths.js';
 
 const inode = { ids: { connection: 1, ino: 12n, nodeid: 7n }, isize: 0n, blockSize: 4096n, maxBytes: 0x7fff_ffff_ffff_ffffn };
@@ -66,5 +69,54 @@ describe('remove from 2^63 (v7 spins)', () => {
     const r = spawnSync(process.execPath, [CLI, 'run', f], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`${f}:3: the modelled kernel would hang here: soft lockup in fuse_iomap_cache_remove`);
+  });
+});
+
+/*
+ * Block-aligned upserts (as FUSE_NOTIFY_IOMAP_UPSERT passes them: SPEC 8.2's
+ * signed s_maxbytes check lets offsets >= 2^63 through) that put records
+ * with keys above FUSE_IEXT_KEY_INVALID into a tree of height 2: the next
+ * leaf split hands fuse_iext_insert_node such a key, which sorts above every
+ * empty slot, so every node looks full and each pass splits off an empty
+ * node and grows the tree a level. The C allocates nodes without end under
+ * the exclusive lock; the model stops at HEIGHT_LIMIT with KernelLockup.
+ * Found by fuzzing upserts with such offsets (the finger work of
+ * 2026-11-30): the minimal sequence below.
+ */
+describe('insert_node with a key above KEY_INVALID (every revision spins)', () => {
+  const NEG = 0xffff_ffff_fff0_0000n; // -1 MiB as a loff_t
+  const upserts = [0x1f_ffff_fffc_0000n, 0n, ...[0n, 1n, 2n, 3n, 4n, 5n].map((k) => NEG + k * 0x1000n), 0n];
+
+  for (const revision of ['rfc-v3', 'v7']) {
+    it(`${revision}: KernelLockup in fuse_iext_insert_node at height ${HEIGHT_LIMIT}, after the records before it went in`, () => {
+      const c = new IomapCache({ ...inode }, { revision: revisionByName(revision)! });
+      c.enable();
+      c.lock(FUSE_IOMAP_LOCK_EXCL);
+      let err: unknown;
+      let done = 0;
+      try {
+        for (const off of upserts) {
+          c.cacheUpsert(Fork.READ, { ...rec, offset: BigInt.asIntN(64, off), length: 0x1000n });
+          done++;
+        }
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(KernelLockup);
+      expect((err as Error).message).toMatch(
+        new RegExp(`^soft lockup in fuse_iext_insert_node: the tree grew to height ${HEIGHT_LIMIT} inserting key 0xfffffffffff0[0-9a-f]{4}, a key above FUSE_IEXT_KEY_INVALID \\(2\\^63\\)`),
+      );
+      // the C gets there on a leaf split of a height-2 tree: not on the first upserts
+      expect(done).toBeGreaterThanOrEqual(5);
+      expect(c.read!.height).toBe(HEIGHT_LIMIT);
+    });
+  }
+
+  it('the same keys below 2^63 (offsets ending 0x...fff00000 minus 2^63) go in without growing the tree', () => {
+    const c = new IomapCache({ ...inode }, { revision: revisionByName('rfc-v3')! });
+    c.enable();
+    c.lock(FUSE_IOMAP_LOCK_EXCL);
+    for (const off of upserts) expect(c.cacheUpsert(Fork.READ, { ...rec, offset: off & 0x7fff_ffff_ffff_ffffn, length: 0x1000n })).toBe(0);
+    expect(c.read!.height).toBeLessThanOrEqual(2);
   });
 });

@@ -17,11 +17,17 @@
  */
 import { ADDR, DEV, IextArena, LEN, NULL, OFF, ONES_D, REC, REC_U, SAFE, TF } from './arena.js';
 import { type Geometry, kmallocSize } from './geometry.js';
-import { type Cursor, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
-import { type I64, U64_MAX, addU64, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
+import { type Cursor, KernelLockup, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
+import { type I64, U64_MAX, addU64, hex64I, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
 const KEY_INVALID_D = 2 ** 63;
+/**
+ * No tree of fewer than 2^53 records reaches this height (a node keeps at
+ * least half its keys). insert_node only gets here through its endless
+ * split: see insertNode.
+ */
+export const HEIGHT_LIMIT = 32;
 
 /** An allocation the kernel would perform (kzalloc/krealloc/kfree). */
 export type AllocEvent =
@@ -574,7 +580,18 @@ export class IextTree {
     this.arena.nodeGen++;
     const K = this.K;
     for (;;) {
-      if (this.height < level) this.grow();
+      if (this.height < level) {
+        // A key above KEY_INVALID (a record offset >= 2^63 as u64: a negative
+        // loff_t) is above every empty slot too, so insert_pos is KEYS_PER_NODE
+        // in every node, each node looks full, and every pass splits off an
+        // empty node and grows the tree a level: the C allocates nodes without end.
+        if (this.height >= HEIGHT_LIMIT)
+          throw new KernelLockup(
+            'fuse_iext_insert_node',
+            `the tree grew to height ${this.height} inserting key 0x${hex64I(key)}${u64I(key) > KEY_INVALID ? ', a key above FUSE_IEXT_KEY_INVALID (2^63): every node looks full at insert position KEYS_PER_NODE, so each pass splits off an empty node and adds a level, without end' : ''}`,
+          );
+        this.grow();
+      }
       let nw = NULL;
       let node = this.findLevelI(key, level);
       if (node === NULL) throw new KernelOops('fuse_iext_insert_node', `no node at level ${level} for key 0x${key.toString(16)}`);
