@@ -13,11 +13,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_TYPE_MAPPED, Fork } from '../src/cache/constants.js';
+import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_NULL_ADDR, FUSE_IOMAP_TYPE_MAPPED, FUSE_IOMAP_TYPE_NULL, Fork } from '../src/cache/constants.js';
 import { IomapCache } from '../src/cache/iomap-cache.js';
-import { revisionByName } from '../src/cache/revision.js';
+import { RFC_V3, revisionByName } from '../src/cache/revision.js';
 import { KernelLockup } from '../src/iext/record.js';
 import { HEIGHT_LIMIT } from '../src/iext/tree.js';
+import { FuseConn, notifyIomapUpsertResult } from '../src/protocol/index.js';
 import { CLI } from './paths.js';
 
 const inode = { ids: { connection: 1, ino: 12n, nodeid: 7n }, isize: 0n, blockSize: 4096n, maxBytes: 0x7fff_ffff_ffff_ffffn };
@@ -81,7 +82,7 @@ describe('remove from 2^63 (v7 spins)', () => {
  * node and grows the tree a level. The C allocates nodes without end under
  * the exclusive lock; the model stops at HEIGHT_LIMIT with KernelLockup.
  * Found by fuzzing upserts with such offsets (the finger work of
- * 2026-11-30): the minimal sequence below.
+ * 2026-11-30): the shrunk sequence below; the eighth upsert hangs.
  */
 describe('insert_node with a key above KEY_INVALID (every revision spins)', () => {
   const NEG = 0xffff_ffff_fff0_0000n; // -1 MiB as a loff_t
@@ -106,8 +107,8 @@ describe('insert_node with a key above KEY_INVALID (every revision spins)', () =
       expect((err as Error).message).toMatch(
         new RegExp(`^soft lockup in fuse_iext_insert_node: the tree grew to height ${HEIGHT_LIMIT} inserting key 0xfffffffffff0[0-9a-f]{4}, a key above FUSE_IEXT_KEY_INVALID \\(2\\^63\\)`),
       );
-      // the C gets there on a leaf split of a height-2 tree: not on the first upserts
-      expect(done).toBeGreaterThanOrEqual(5);
+      // the eighth upsert's leaf split (a height-2 tree) hands insert_node the key
+      expect(done).toBe(7);
       expect(c.read!.height).toBe(HEIGHT_LIMIT);
     });
   }
@@ -118,5 +119,30 @@ describe('insert_node with a key above KEY_INVALID (every revision spins)', () =
     c.lock(FUSE_IOMAP_LOCK_EXCL);
     for (const off of upserts) expect(c.cacheUpsert(Fork.READ, { ...rec, offset: off & 0x7fff_ffff_ffff_ffffn, length: 0x1000n })).toBe(0);
     expect(c.read!.height).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('insert_node lockup through FUSE_NOTIFY_IOMAP_UPSERT', () => {
+  it('rfc-v3: the seed\'s upsert validation lets the mappings in, and the eighth notification hangs the modelled kernel', () => {
+    const hazards: string[] = [];
+    const conn = new FuseConn({ revision: RFC_V3, connection: 3, onHazard: (h) => hazards.push(h.hazard.id) });
+    conn.addDevice({ sizeBytes: 1n << 20n });
+    conn.addInode({ nodeid: 5n, attrIno: 0x55n, isize: 0x3000n });
+    const NEG = 0xffff_ffff_fff0_0000n;
+    const offsets = [0x1f_ffff_fffc_0000n, 0n, ...[0n, 1n, 2n, 3n, 4n, 5n].map((k) => NEG + k * 0x1000n)];
+    const results = offsets.map((offset) =>
+      notifyIomapUpsertResult(conn, {
+        nodeid: 5n,
+        attrIno: 0x55n,
+        read: { offset, length: 0x1000n, addr: 0x10000n, type: FUSE_IOMAP_TYPE_MAPPED, flags: 0, dev: 1 },
+        write: { offset: 0n, length: 0x1000n, addr: FUSE_IOMAP_NULL_ADDR, type: FUSE_IOMAP_TYPE_NULL, flags: 0, dev: 0 },
+      }),
+    );
+    expect(results.slice(0, 7).map((r) => [r.err, r.rule])).toEqual(Array(7).fill([0, '']));
+    const last = results[7];
+    expect([last.err, last.rule]).toEqual([0, 'kernel-oops']);
+    expect(last.oops).toBeInstanceOf(KernelLockup);
+    expect(last.oops!.message).toContain('soft lockup in fuse_iext_insert_node: the tree grew to height 32');
+    expect(hazards).toEqual(expect.arrayContaining(['upsert-signed-offset', 'negative-offset-record']));
   });
 });
