@@ -152,4 +152,24 @@ describe('IextTree finger', () => {
     expect(lookup(t, 1000 * 4096 + 1).got.addr).toBe(1000);
     expect(checkTreeStructure(t)).toEqual([]);
   });
+
+  it('answers find_level at every level as a fresh descent does, above the root too', () => {
+    const t = new IextTree(XFS_GEOMETRY, { incSeq: () => {} });
+    for (let i = 0; i < 3000; i++) {
+      const cur: Cursor = { leaf: NULL, pos: 0 };
+      t.lookupExtentI(i * 8, cur, emptyMappingI());
+      t.insertRawI(cur, { offset: i * 8, length: 8, addr: i, type: 2, flags: 0, dev: 0 });
+    }
+    expect(t.height).toBeGreaterThanOrEqual(3);
+    for (const key of [0n, 8n * 1500n + 3n, 8n * 2999n]) {
+      for (let level = 1; level <= t.height + 2; level++) {
+        lookup(t, Number(key)); // the finger for key
+        const viaFinger = t.findLevel(key, level);
+        t.dropFinger();
+        // the C's loop does not run for a level at or above the height: the root
+        expect(viaFinger).toBe(t.findLevel(key, level));
+        if (level >= t.height) expect(viaFinger).toBe(t.root);
+      }
+    }
+  });
 });

@@ -403,7 +403,7 @@ export class IextTree {
   /** fuse_iext_find_level on an I64 u64 key */
   private findLevelI(key: I64, level: number): number {
     if (this.height === 0) return NULL;
-    if (typeof key === 'number' && key >= this.fLo && key < this.fHi && this.fGen === this.arena.nodeGen && this.root === this.fRoot && this.height === this.fHeight)
+    if (typeof key === 'number' && key >= this.fLo && key < this.fHi && this.fGen === this.arena.nodeGen && this.root === this.fRoot && this.height === this.fHeight && level <= this.height)
       return this.fPath[level];
     const K = this.K;
     const { ptrs, keysD } = this.arena;
