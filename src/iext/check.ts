@@ -31,15 +31,14 @@
  * are too full to merge with it.
  */
 import { NULL, ONES_D, SAFE } from './arena.js';
-import type { IextTree } from './tree.js';
+// HEIGHT_LIMIT, deeper than any tree that fits in memory, also guards the walk against garbage heights
+import { HEIGHT_LIMIT, type IextTree } from './tree.js';
 import { type I64, toBig } from '../util/int64.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const hex = (x: bigint): string => '0x' + u64(x).toString(16);
 
-/** Deeper than any tree that fits in memory: guards the walk against garbage heights. */
-const MAX_HEIGHT = 32;
 /** Stop collecting after this many problems (a broken tree can yield thousands). */
 const MAX_PROBLEMS = 64;
 
@@ -95,7 +94,7 @@ export function checkTreeStructure(tree: IextTree): string[] {
     report(`if_bytes ${bytes} is not a whole number of ${recSize}-byte records`);
   const count = Math.floor(bytes / recSize);
 
-  if (!Number.isInteger(height) || height < 0 || height > MAX_HEIGHT) {
+  if (!Number.isInteger(height) || height < 0 || height > HEIGHT_LIMIT) {
     report(`height ${height} out of range`);
     return out;
   }
