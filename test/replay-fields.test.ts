@@ -6,7 +6,8 @@
  * (rfc-v3 and v7 texts), and for random events with values over the full
  * 64-bit range, the values it derives are the decoded fields of the text,
  * it agrees with those fields, and it disagrees when any one differs;
- * the same for a batch row of the text (agreesRow, the column path).
+ * the same for a batch row of the text against the event as an entry of
+ * the model's column queue (agreesEntry, the column path).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ import { toI64 } from '../src/util/int64.js';
 import { EventBatch } from '../src/trace/parse/batch.js';
 import { scanLineInto } from '../src/trace/parse/fast-line.js';
 import { FIXTURES } from './paths.js';
+import { entryOf } from './expected-entry.js';
 
 /** The text as the one row of a column batch (null: the column scanner does not take it). */
 function rowOf(name: string, text: string, format: FuseTraceFormat): EventBatch | null {
@@ -58,12 +60,14 @@ function check(mf: ModelFields, e: CacheEvent, format: FuseTraceFormat, flip = 0
   // the column path: the row of the text agrees, and not once the field is changed in its columns
   const row = rowOf(e.name, text, format);
   if (row === null) return `${e.name}: the column scanner does not take ${text}`;
-  if (!mf.agreesRow(e, row, 0)) return `${e.name}: its row does not agree with its own text ${text}`;
+  const q = entryOf(e);
+  const checks = mf.checksOf(e.name);
+  if (!mf.agreesEntry(q, q.head, row, 0, checks)) return `${e.name}: its row does not agree with its own text ${text}`;
   const k = schema.slots.get(f)!;
   const changed = toI64((decoded[f] as bigint) ^ 1n);
   if (typeof changed === 'number') row.num[k] = changed;
   else [row.num[k], row.big[k]] = [NaN, changed];
-  if (mf.agreesRow(e, row, 0)) return `${e.name}: its row agrees with ${f} changed`;
+  if (mf.agreesEntry(q, q.head, row, 0, checks)) return `${e.name}: its row agrees with ${f} changed`;
   return null;
 }
 
@@ -94,32 +98,37 @@ describe('model-fields: the model event compared field by field', () => {
     });
   }
 
-  const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-  const s64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
   const u32 = fc.nat(0xffff_ffff);
-  const mapping: fc.Arbitrary<Mapping> = fc.record({
-    offset: s64,
-    length: u64,
-    addr: u64,
-    type: fc.oneof(fc.nat(6), fc.constantFrom(0xffff, 0xfffe), u32),
-    flags: fc.oneof(fc.nat(0x1ff), u32),
-    dev: u32,
-  });
-  const base = fc.record({ inode: fc.record({ connection: u32, ino: u64, nodeid: u64 }), isize: u64 });
-  const fork = fc.constantFrom(Fork.READ, Fork.WRITE);
-  const event: fc.Arbitrary<CacheEvent> = fc.oneof(
-    fc
-      .record({ base, name: fc.constantFrom('fuse_iext_insert', 'fuse_iext_remove', 'fuse_iext_pre_update', 'fuse_iext_post_update' as const), state: u32, leafAddr: fc.nat(), leafId: fc.nat(), pos: fc.integer({ min: -1, max: 300 }), rec: mapping })
-      .map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constantFrom('fuse_iext_add_mapping', 'fuse_iext_del_mapping' as const), state: u32, map: mapping }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constantFrom('fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right', 'fuse_iext_del_mapping_got' as const), map: mapping }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constant('fuse_iomap_cache_remove' as const), fork, offset: s64, length: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constantFrom('fuse_iomap_cache_add', 'fuse_iext_check_mapping' as const), fork, map: mapping }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constant('fuse_iomap_cache_lookup' as const), fork, pos: s64, count: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constant('fuse_iomap_cache_lookup_result' as const), fork, pos: s64, count: u64, map: mapping, got: mapping, cookie: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constant('fuse_iomap_cache_invalidate_range' as const), offset: s64, length: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-    fc.record({ base, name: fc.constantFrom('fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock' as const), lockFlags: fc.nat(0xff) }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
-  );
+  /** random events whose 64-bit values come from u64 and s64 */
+  const eventOf = (u64: fc.Arbitrary<bigint>, s64: fc.Arbitrary<bigint>): fc.Arbitrary<CacheEvent> => {
+    const mapping: fc.Arbitrary<Mapping> = fc.record({
+      offset: s64,
+      length: u64,
+      addr: u64,
+      type: fc.oneof(fc.nat(6), fc.constantFrom(0xffff, 0xfffe), u32),
+      flags: fc.oneof(fc.nat(0x1ff), u32),
+      dev: u32,
+    });
+    const base = fc.record({ inode: fc.record({ connection: u32, ino: u64, nodeid: u64 }), isize: u64 });
+    const fork = fc.constantFrom(Fork.READ, Fork.WRITE);
+    return fc.oneof(
+      fc
+        .record({ base, name: fc.constantFrom('fuse_iext_insert', 'fuse_iext_remove', 'fuse_iext_pre_update', 'fuse_iext_post_update' as const), state: u32, leafAddr: fc.nat(), leafId: fc.nat(), pos: fc.integer({ min: -1, max: 300 }), rec: mapping })
+        .map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constantFrom('fuse_iext_add_mapping', 'fuse_iext_del_mapping' as const), state: u32, map: mapping }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constantFrom('fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right', 'fuse_iext_del_mapping_got' as const), map: mapping }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constant('fuse_iomap_cache_remove' as const), fork, offset: s64, length: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constantFrom('fuse_iomap_cache_add', 'fuse_iext_check_mapping' as const), fork, map: mapping }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constant('fuse_iomap_cache_lookup' as const), fork, pos: s64, count: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constant('fuse_iomap_cache_lookup_result' as const), fork, pos: s64, count: u64, map: mapping, got: mapping, cookie: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constant('fuse_iomap_cache_invalidate_range' as const), offset: s64, length: u64 }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+      fc.record({ base, name: fc.constantFrom('fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock' as const), lockFlags: fc.nat(0xff) }).map(({ base: b, ...r }) => ({ ...b, ...r }) as CacheEvent),
+    );
+  };
+  const event = eventOf(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }));
+  // the edges of the number path: 2^53 +- 1 (the last safe integer and the first beyond), 2^63, all-ones, negative loff_t
+  const EDGES = [0n, 1n, (1n << 53n) - 2n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, (1n << 63n) + 1n, (1n << 64n) - 2n, (1n << 64n) - 1n];
+  const edgeEvent = eventOf(fc.constantFrom(...EDGES), fc.constantFrom(...EDGES.map((v) => BigInt.asIntN(64, v))));
 
   for (const format of ['rfc-v3', 'v7'] as const)
     it(`${format}: random events over the full 64-bit range`, () => {
@@ -129,6 +138,18 @@ describe('model-fields: the model event compared field by field', () => {
           expect(check(mf, e, format, flip)).toBeNull();
         }),
         { numRuns: 2000 },
+      );
+    });
+
+  // every field flipped in turn (its lowest bit: 2^53 - 1 <-> 2^53 - 2, 2^53 <-> 2^53 + 1, all-ones <-> all-ones - 1, ...)
+  for (const format of ['rfc-v3', 'v7'] as const)
+    it(`${format}: events of 64-bit edge values, each field changed by one`, () => {
+      const mf = new ModelFields(format, fuseSchemas(format));
+      fc.assert(
+        fc.property(edgeEvent, (e) => {
+          for (let flip = 0; flip < 40; flip++) expect(check(mf, e, format, flip)).toBeNull();
+        }),
+        { numRuns: 300 },
       );
     });
 });

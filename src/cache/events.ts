@@ -3,7 +3,8 @@
  * Tracepoints the cache code fires, as structured values (what the
  * TP_fast_assign copies). src/trace turns them into TP_printk text.
  */
-import type { Mapping } from '../iext/record.js';
+import type { Mapping, MappingI } from '../iext/record.js';
+import type { I64 } from '../util/int64.js';
 import type { Fork } from './constants.js';
 
 /** The inode fields every fuse tracepoint prints. */
@@ -63,3 +64,37 @@ export type RevisionEvent =
   | (Base & { name: 'fuse_iomap_cache_alloc' | 'fuse_iomap_cache_free' | 'fuse_iomap_cache_enable' });
 
 export type RevisionEventSink = (ev: RevisionEvent) => void;
+
+/**
+ * The opt-in I64 form of CacheEvent (CacheOptions.sinkI): the same events,
+ * in the same order, with the values as I64 (src/util/int64.ts: a number
+ * when safe, else a bigint) and no bigint made. One object per cache is
+ * reused for every event: a sink must copy what it keeps before returning.
+ * Only the members its name's CacheEvent has are meaningful (the others
+ * hold whatever the last event left); rec, map and got are the cache's own
+ * scratch records (read them, never write them). inode and isize are the
+ * cache's CacheInode values, as CacheEvent carries them.
+ */
+export interface CacheEventI {
+  name: CacheEventName;
+  inode: InodeIds;
+  isize: bigint;
+  fork: Fork;
+  state: number;
+  /** fuse_iext_class: as in CacheEvent */
+  leafAddr: number;
+  leafId: number;
+  /** fuse_iext_class: the cursor slot; fuse_iomap_cache_lookup(_result): the file position */
+  pos: I64;
+  count: I64;
+  offset: I64;
+  length: I64;
+  cookie: I64;
+  lockFlags: number;
+  /** fuse_iext_class: the record under the cursor (zeros if invalid) */
+  rec: MappingI;
+  map: MappingI;
+  got: MappingI;
+}
+
+export type CacheEventSinkI = (ev: CacheEventI) => void;

@@ -67,7 +67,7 @@ import {
   LookupResult,
   forkName,
 } from './constants.js';
-import type { CacheEvent, CacheEventSink, InodeIds } from './events.js';
+import type { CacheEvent, CacheEventI, CacheEventName, CacheEventSink, CacheEventSinkI, InodeIds } from './events.js';
 import { HAZARDS, type HazardHit, type HazardInfo } from './hazards.js';
 import { canMerge, canMerge3I, canMergeI } from './merge.js';
 import { DEFAULT_REVISION, type ResolvedRevision, type Revision, resolveRevision } from './revision.js';
@@ -99,6 +99,12 @@ export interface CacheOptions {
   /** CONFIG_FUSE_IOMAP_DEBUG: ASSERTs warn, check_mappings walks and traces */
   debug?: boolean;
   sink?: CacheEventSink;
+  /**
+   * The same events in I64 form, into one reused CacheEventI (opt-in, for
+   * consumers that compare numbers: the trace replay). Independent of sink:
+   * either, both or neither may be given.
+   */
+  sinkI?: CacheEventSinkI;
   /** fire fuse_iomap_cache_lock/unlock too (default off, as in the fixtures) */
   traceLocks?: boolean;
   onAlloc?: (fork: Fork, ev: AllocEvent) => void;
@@ -165,6 +171,9 @@ export class IomapCache {
   private readonly pureOverwrite: number;
   readonly debug: boolean;
   sink: CacheEventSink | undefined;
+  sinkI: CacheEventSinkI | undefined;
+  /** the one CacheEventI sinkI receives */
+  private readonly evI: CacheEventI;
   /** fire fuse_iomap_cache_lock/unlock (the fixtures leave them out) */
   traceLocks: boolean;
   onHazard: ((hit: HazardHit) => void) | undefined;
@@ -205,6 +214,8 @@ export class IomapCache {
     this.revisionSink = opts.revisionSink;
     this.debug = opts.debug ?? false;
     this.sink = opts.sink;
+    this.sinkI = opts.sinkI;
+    this.evI = { name: 'fuse_iomap_cache_add', inode: inode.ids, isize: inode.isize, fork: Fork.READ, state: 0, leafAddr: 0, leafId: 0, pos: 0, count: 0, offset: 0, length: 0, cookie: 0, lockFlags: 0, rec: emptyMappingI(), map: emptyMappingI(), got: emptyMappingI() };
     this.traceLocks = opts.traceLocks ?? false;
     this.onHazard = opts.onHazard;
     this.onAlloc = opts.onAlloc;
@@ -272,7 +283,40 @@ export class IomapCache {
     this.sink!(ev);
   }
 
+  /** The reused CacheEventI named name, its inode values current (the caller sets the rest, then emitI). */
+  private evIOf(name: CacheEventName): CacheEventI {
+    const ev = this.evI;
+    ev.name = name;
+    ev.inode = this.inode.ids;
+    ev.isize = this.inode.isize;
+    return ev;
+  }
+
+  /** sinkI of a range event: fuse_iomap_cache_remove, _lookup (pos, count), _invalidate_range (no fork) */
+  private emitRangeI(name: 'fuse_iomap_cache_remove' | 'fuse_iomap_cache_lookup' | 'fuse_iomap_cache_invalidate_range', fork: Fork, a: I64, b: I64): void {
+    const ev = this.evIOf(name);
+    ev.fork = fork;
+    if (name === 'fuse_iomap_cache_lookup') {
+      ev.pos = a;
+      ev.count = b;
+    } else {
+      ev.offset = a;
+      ev.length = b;
+    }
+    this.sinkI!(ev);
+  }
+
+  /** sinkI of a mapping event (state: for add/del_mapping only) */
+  private emitMapI(name: CacheEventName, fork: Fork, state: number, map: MappingI): void {
+    const ev = this.evIOf(name);
+    ev.fork = fork;
+    ev.state = state;
+    ev.map = map;
+    this.sinkI!(ev);
+  }
+
   private traceCursor(name: IextCursorEvent, cur: Cursor, state: number): void {
+    if (this.sinkI) this.traceCursorI(name, cur, state);
     if (!this.sink) return;
     const ifp = this.stateToFork(state);
     const rec = emptyMapping();
@@ -286,6 +330,22 @@ export class IomapCache {
       pos: cur.pos,
       rec,
     });
+  }
+
+  /** traceCursor for sinkI */
+  private traceCursorI(name: IextCursorEvent, cur: Cursor, state: number): void {
+    const ifp = this.stateToFork(state);
+    const ev = this.evIOf(name);
+    const rec = ev.rec;
+    if (!ifp || !ifp.getExtentI(cur, rec)) {
+      rec.addr = rec.offset = rec.length = 0;
+      rec.type = rec.flags = rec.dev = 0;
+    }
+    ev.state = state;
+    ev.leafAddr = ifp ? ifp.leafAddr(cur.leaf) : 0;
+    ev.leafId = ifp ? ifp.leafId(cur.leaf) : 0;
+    ev.pos = cur.pos;
+    this.sinkI!(ev);
   }
 
   private assert(cond: boolean, what: string, func: string): void {
@@ -361,13 +421,22 @@ export class IomapCache {
       this.lockHolders++;
     }
     if (this.sink && this.traceLocks) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_lock', lockFlags: flags });
+    if (this.sinkI && this.traceLocks) this.emitLockI('fuse_iomap_cache_lock', flags);
   }
 
   /** fuse_iomap_cache_unlock: trace, then release im_lock */
   unlock(flags: number): void {
     if (this.sink && this.traceLocks) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_unlock', lockFlags: flags });
+    if (this.sinkI && this.traceLocks) this.emitLockI('fuse_iomap_cache_unlock', flags);
     if (flags === FUSE_IOMAP_LOCK_EXCL) this.lockHolders = 0;
     else if (this.lockHolders > 0) this.lockHolders--;
+  }
+
+  /** sinkI of fuse_iomap_cache_lock / _unlock */
+  private emitLockI(name: 'fuse_iomap_cache_lock' | 'fuse_iomap_cache_unlock', flags: number): void {
+    const ev = this.evIOf(name);
+    ev.lockFlags = flags;
+    this.sinkI!(ev);
   }
 
   /** fuse_iomap_assert_locked */
@@ -393,6 +462,10 @@ export class IomapCache {
     if (this.sink) {
       this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_del_mapping', state, map: bigMapping(del) });
       this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_del_mapping_got', map: bigMapping(got) });
+    }
+    if (this.sinkI) {
+      this.emitMapI('fuse_iext_del_mapping', Fork.READ, state, del);
+      this.emitMapI('fuse_iext_del_mapping_got', Fork.READ, 0, got);
     }
 
     switch (state & (FUSE_IEXT_LEFT_FILLING | FUSE_IEXT_RIGHT_FILLING)) {
@@ -443,6 +516,7 @@ export class IomapCache {
   cacheRemoveI(fork: Fork, start: I64, len: I64): number {
     this.assertLocked(FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_remove');
     if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_remove', fork, offset: toBig(start), length: toBig(len) });
+    if (this.sinkI) this.emitRangeI('fuse_iomap_cache_remove', fork, start, len);
 
     const ifp = this.forkPtr(fork);
     if (!ifp || ifp.count() === 0) return 0;
@@ -561,6 +635,11 @@ export class IomapCache {
       if (state & FUSE_IEXT_LEFT_VALID) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_add_mapping_left', map: bigMapping(left) });
       if (state & FUSE_IEXT_RIGHT_VALID) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_add_mapping_right', map: bigMapping(right) });
     }
+    if (this.sinkI) {
+      this.emitMapI('fuse_iext_add_mapping', Fork.READ, state, nw);
+      if (state & FUSE_IEXT_LEFT_VALID) this.emitMapI('fuse_iext_add_mapping_left', Fork.READ, 0, left);
+      if (state & FUSE_IEXT_RIGHT_VALID) this.emitMapI('fuse_iext_add_mapping_right', Fork.READ, 0, right);
+    }
 
     switch (state & (FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG)) {
       case FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG:
@@ -604,6 +683,7 @@ export class IomapCache {
       this.assert(this.recOffGt(this.maxBytes(), nw.offset), 'new->offset < inode->i_sb->s_maxbytes', 'fuse_iomap_cache_add');
     }
     if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_add', fork, map: bigMapping(nw) });
+    if (this.sinkI) this.emitMapI('fuse_iomap_cache_add', fork, 0, nw);
 
     let ifp = this.forkPtr(fork);
     if (!ifp) {
@@ -724,6 +804,7 @@ export class IomapCache {
   cacheLookupI(fork: Fork, off: I64, len: I64, mval: CachedMappingI): LookupResult {
     this.assertLocked(FUSE_IOMAP_LOCK_SHARED | FUSE_IOMAP_LOCK_EXCL, 'fuse_iomap_cache_lookup');
     if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_lookup', fork, pos: toBig(off), count: toBig(len) });
+    if (this.sinkI) this.emitRangeI('fuse_iomap_cache_lookup', fork, off, len);
 
     const ifp = this.forkPtr(fork);
     // No write fork at all: this filesystem doesn't do out of place writes.
@@ -750,6 +831,16 @@ export class IomapCache {
         map: bigMapping(mval),
         cookie: toBig(mval.validityCookie),
       });
+    if (this.sinkI) {
+      const ev = this.evIOf('fuse_iomap_cache_lookup_result');
+      ev.fork = fork;
+      ev.pos = off;
+      ev.count = len;
+      ev.got = got;
+      ev.map = mval;
+      ev.cookie = mval.validityCookie;
+      this.sinkI(ev);
+    }
     return LookupResult.HIT;
   }
 
@@ -768,6 +859,7 @@ export class IomapCache {
   invalidateRangeI(offset: I64, length: I64): number {
     if (!this.enabled) return 0;
     if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iomap_cache_invalidate_range', offset: toBig(offset), length: toBig(length) });
+    if (this.sinkI) this.emitRangeI('fuse_iomap_cache_invalidate_range', Fork.READ, offset, length);
 
     const bs = this.blockSize();
     const alignedOffset = roundDownS64I(offset, bs);
@@ -829,6 +921,7 @@ export class IomapCache {
     if (!this.debug) return;
     const fork = ifp === this.write ? Fork.WRITE : Fork.READ;
     if (this.sink) for (const m of ifp.records()) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_check_mapping', fork, map: m });
+    if (this.sinkI) for (const m of ifp.records()) this.emitMapI('fuse_iext_check_mapping', fork, 0, toMappingI(emptyMappingI(), m));
     for (const p of this.checkMappings(fork)) this.warnings.push(`FUSE IOMAP CORRUPTION ino=${this.inode.ids.ino} nr=${p.index}: ${p.what}`);
   }
 }

@@ -20,7 +20,7 @@ import { type CachedMapping, type CachedMappingI, IomapCache } from '../../cache
 import { DEFAULT_REVISION, type Revision } from '../../cache/revision.js';
 import { FUSE_GEOMETRY } from '../../iext/geometry.js';
 import { emptyMapping, emptyMappingI, type Mapping, type MappingI } from '../../iext/record.js';
-import { type I64, s64I, toBig } from '../../util/int64.js';
+import { type I64, s64I, toBig, toI64 } from '../../util/int64.js';
 import { formatFuseEventAs } from '../fuse-format.js';
 import type { EventBatch } from '../parse/batch.js';
 import type { TraceEvent } from '../parse/line.js';
@@ -30,6 +30,7 @@ import { type FuseTraceFormat, traceFormatOf } from '../revision.js';
 import { decodeBody } from '../schema/compile.js';
 import { fuseSchemas } from '../schema/registry.js';
 import type { EventSchema, FieldValue, Fields } from '../schema/types.js';
+import { COL, ExpectedQueue, FREED, type InodeI, WIDTH, hasLeaf, nameId } from './expected.js';
 import { type Check, ModelFields, NOT_COMPARED } from './model-fields.js';
 import { PointerMap } from './pointer-map.js';
 import { ContextRing, type Divergence, type ReplayReport } from './report.js';
@@ -85,6 +86,8 @@ interface Slots {
   modelled: boolean;
   call: boolean;
   lock: boolean;
+  /** the name's id in an ExpectedQueue entry (expected.ts) */
+  nameId: number;
   connection: number;
   ino: number;
   isize: number;
@@ -108,8 +111,10 @@ interface At {
 interface InodeState {
   key: string;
   cache: IomapCache;
-  /** events the model fired that the trace has not shown yet, and (addresses of) leaf blocks it freed between them */
-  expected: Array<CacheEvent | number>;
+  /** events the model fired that the trace has not shown yet, and leaf blocks it freed between them (FREED entries) */
+  expected: ExpectedQueue;
+  /** the cache's inode values as I64, every event carries them (only this replay sets them: execute, executeRow) */
+  inodeI: InodeI;
   /** PointerMap names of its live leaf blocks, by model address (made once per block) */
   blocks: Map<number, string>;
   diverged: boolean;
@@ -131,6 +136,7 @@ function comparable(body: string): string {
 }
 
 const s64 = (x: bigint) => BigInt.asIntN(64, x);
+const LOOKUP_RESULT = nameId('fuse_iomap_cache_lookup_result');
 const u64 = (x: bigint) => BigInt.asUintN(64, x);
 const hex = (v: bigint | string) => (typeof v === 'bigint' ? '0x' + u64(v).toString(16) : v);
 
@@ -216,6 +222,7 @@ export class FuseReplay {
       modelled: this.modelled.has(schema.name),
       call: this.calls.has(schema.name),
       lock: LOCKS.has(schema.name),
+      nameId: nameId(schema.name),
       connection: at('connection'),
       ino: at('ino'),
       isize: at('isize'),
@@ -290,12 +297,19 @@ export class FuseReplay {
       this.releaseFreed(st);
       if (st.expected.length === 0) return this.diverge(st, { line: b.line[r], name }, `the model fired nothing for ${name}`);
     }
-    const want = st.expected.shift() as CacheEvent;
-    if (want.name !== name) return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired ${want.name}: ${this.text(want)}`);
-    // want.name is the row's name: the row's schema's checks
+    const q = st.expected;
+    const e = q.head;
+    const id = q.nameAt(e);
+    if (id !== sl.nameId) {
+      const want = q.eventAt(e);
+      return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired ${want.name}: ${this.text(want)}`);
+    }
+    // the entry's name is the row's: the row's schema's checks
     const checks = sl.checks === undefined ? (sl.checks = this.fields.checksOf(name)) : sl.checks;
-    if (!this.fields.agreesRow(want, b, r, checks) && this.mismatch(st, b.event(r), want)) return;
-    this.checkLeaf(st, want, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string));
+    if (!this.fields.agreesEntry(q, e, b, r, checks) && this.mismatch(st, b.event(r), q.eventAt(e))) return;
+    const leafAddr = q.num[e * WIDTH + COL.LEAF_ADDR];
+    q.shift();
+    this.checkLeaf(st, id, leafAddr, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string));
   }
 
   /** feed() after the counts and the context: the replay of one event */
@@ -322,7 +336,10 @@ export class FuseReplay {
     if (st.diverged) return;
     this.releaseFreed(st);
     if (ev.name === 'fuse_iomap_cache_free' || ev.name === 'fuse_iomap_cache_cleanup') {
-      if (st.expected.length) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${(st.expected[0] as CacheEvent).name}: ${this.text(st.expected[0] as CacheEvent)}`);
+      if (st.expected.length) {
+        const want = st.expected.eventAt(st.expected.head);
+        return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${want.name}: ${this.text(want)}`);
+      }
       return ev.name === 'fuse_iomap_cache_free' ? this.free(st) : this.cleanup(st, ev);
     }
     if (LOCKS.has(ev.name) && !st.cache.traceLocks && st.expected.length > 0) {
@@ -378,22 +395,24 @@ export class FuseReplay {
 
   private newInode(key: string, f: Fields): InodeState {
     const ids = { connection: Number(f.connection), ino: f.ino as bigint, nodeid: (f.nodeid as bigint | undefined) ?? 0n };
-    const st: InodeState = { key, cache: undefined!, expected: [], blocks: new Map(), diverged: false };
+    const inodeI: InodeI = { connection: ids.connection, ino: toI64(ids.ino), nodeid: toI64(ids.nodeid), isize: 0 };
+    const st: InodeState = { key, cache: undefined!, expected: new ExpectedQueue(), inodeI, blocks: new Map(), diverged: false };
     st.cache = new IomapCache(
       { ids, isize: (f.isize as bigint | undefined) ?? 0n, blockSize: this.opts.blockSize, maxBytes: this.opts.maxBytes },
       {
         geometry: FUSE_GEOMETRY,
         revision: this.revision,
         cacheMaxBytes: this.opts.cacheMaxBytes,
-        sink: (e) => st.expected.push(e),
+        sinkI: (e) => st.expected.push(e, inodeI),
         onAlloc: (fork, a) => {
           if (a.kind !== 'leaf') return;
           // released in order with the events, when the comparison gets there
-          if (a.op === 'free') st.expected.push(a.addr);
-          else if (a.op === 'realloc' && a.moved) st.expected.push(a.oldAddr);
+          if (a.op === 'free') st.expected.pushFreed(a.addr);
+          else if (a.op === 'realloc' && a.moved) st.expected.pushFreed(a.oldAddr);
         },
       },
     );
+    inodeI.isize = toI64(st.cache.inode.isize);
     st.cache.enabled = true; // FUSE_I_IOMAP_CACHE: the trace shows the cache in use
     this.inodes.set(key, st);
     return st;
@@ -402,8 +421,8 @@ export class FuseReplay {
   /** Re-run one recorded call on the model (the model's events queue up in expected). */
   private execute(st: InodeState, name: string, f: Fields): void {
     const c = st.cache;
-    if (f.isize !== undefined) c.inode.isize = f.isize as bigint;
-    if (f.nodeid !== undefined) c.inode.ids.nodeid = f.nodeid as bigint;
+    if (f.isize !== undefined) st.inodeI.isize = toI64((c.inode.isize = f.isize as bigint));
+    if (f.nodeid !== undefined) st.inodeI.nodeid = toI64((c.inode.ids.nodeid = f.nodeid as bigint));
     const cf = this.cf;
     const fork = f[cf.fork] === 1n ? Fork.WRITE : Fork.READ;
     const [o, l] = cf.range;
@@ -442,11 +461,17 @@ export class FuseReplay {
     if (sl.isize >= 0) {
       const v = b.i64(r, sl.isize);
       // a value the inode already has is not converted again
-      if (!(v == c.inode.isize)) c.inode.isize = toBig(v);
+      if (v !== st.inodeI.isize) {
+        c.inode.isize = toBig(v);
+        st.inodeI.isize = v;
+      }
     }
     if (sl.nodeid >= 0) {
       const v = b.i64(r, sl.nodeid);
-      if (!(v == c.inode.ids.nodeid)) c.inode.ids.nodeid = toBig(v);
+      if (v !== st.inodeI.nodeid) {
+        c.inode.ids.nodeid = toBig(v);
+        st.inodeI.nodeid = v;
+      }
     }
     const fork = sl.fork >= 0 && b.i64(r, sl.fork) === 1 ? Fork.WRITE : Fork.READ;
     const [o, l] = sl.range;
@@ -485,8 +510,10 @@ export class FuseReplay {
 
   /** Leaf blocks the model freed before its next event: their pointers may come back. */
   private releaseFreed(st: InodeState): void {
-    while (st.expected.length && typeof st.expected[0] === 'number') {
-      const addr = st.expected.shift() as number;
+    const q = st.expected;
+    while (q.length && q.nameAt(q.head) === FREED) {
+      const addr = q.num[q.head * WIDTH + COL.LEAF_ADDR];
+      q.shift();
       this.pointers.release(this.block(st, addr));
       st.blocks.delete(addr);
     }
@@ -501,12 +528,15 @@ export class FuseReplay {
 
   /** Compare the trace's event with the next one the model fired. */
   private compare(st: InodeState, ev: TraceEvent): void {
-    const want = st.expected.shift() as CacheEvent;
+    const q = st.expected;
+    const id = q.nameAt(q.head);
+    const want = q.eventAt(q.head);
+    q.shift();
     if (want.name !== ev.name) return this.diverge(st, ev, `the trace has ${ev.name} where the model fired ${want.name}: ${this.text(want)}`);
     // Fast path: every field the same as the model's event prints it
     // (model-fields.ts); else mismatch decides.
     if (!this.fields.agrees(want, ev.fields) && this.mismatch(st, ev, want)) return;
-    this.checkLeaf(st, want, ev, ev.fields.leaf as string);
+    this.checkLeaf(st, id, 'leafAddr' in want ? want.leafAddr : 0, ev, ev.fields.leaf as string);
   }
 
   /**
@@ -537,12 +567,12 @@ export class FuseReplay {
   }
 
   /** The leaf pointer of an event whose fields agree, then the event counts as checked. */
-  private checkLeaf(st: InodeState, want: CacheEvent, at: At, leaf: string): void {
-    if ('leafAddr' in want) {
-      const why = this.pointers.pair(leaf, want.leafAddr === 0 ? null : this.block(st, want.leafAddr));
+  private checkLeaf(st: InodeState, id: number, leafAddr: number, at: At, leaf: string): void {
+    if (hasLeaf(id)) {
+      const why = this.pointers.pair(leaf, leafAddr === 0 ? null : this.block(st, leafAddr));
       if (why) return this.diverge(st, at, `leaf identity: ${why}`);
     }
-    if (want.name === 'fuse_iomap_cache_lookup_result') this.seqChecks++; // the cookie is im_seq
+    if (id === LOOKUP_RESULT) this.seqChecks++; // the cookie is im_seq
     this.checked++;
   }
 
@@ -557,7 +587,7 @@ export class FuseReplay {
       this.releaseFreed(st);
       if (st.diverged || st.expected.length === 0) continue;
       st.diverged = true;
-      const e = st.expected[0] as CacheEvent;
+      const e = st.expected.eventAt(st.expected.head);
       this.divergent.push({ line: -1, event: e.name, where: st.key, what: `the trace ended where the model fired ${e.name}: ${this.text(e)}`, context: this.ring.snapshot() });
     }
     const sorted = [...this.divergent].sort((a, b) => (a.line < 0 ? Infinity : a.line) - (b.line < 0 ? Infinity : b.line));

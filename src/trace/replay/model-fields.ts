@@ -13,8 +13,9 @@
  */
 import type { CacheEvent } from '../../cache/events.js';
 import type { Mapping } from '../../iext/record.js';
-import { type I64, toBig } from '../../util/int64.js';
-import type { EventBatch } from '../parse/batch.js';
+import { type I64, toBig, toI64 } from '../../util/int64.js';
+import { type EventBatch, STRIDE } from '../parse/batch.js';
+import { COL, type ExpectedQueue, M_ADDR, M_DEV, M_FLAGS, M_LENGTH, M_OFFSET, M_TYPE, WIDTH } from './expected.js';
 import { printFlags, printSymbolic } from '../print-flags.js';
 import type { FuseTraceFormat } from '../revision.js';
 import { unprintFlags, unprintSymbolic } from '../schema/compile.js';
@@ -29,71 +30,103 @@ type E = CacheEvent & Record<string, unknown>;
 /** Fields the model cannot know (the caller's return address) or that are checked apart (leaf pointers). */
 export const NOT_COMPARED: ReadonlySet<string> = new Set(['caller_ip', 'leaf']);
 
-const INODE: Record<string, Get> = {
-  connection: (e) => e.inode.connection,
-  ino: (e) => e.inode.ino,
-  nodeid: (e) => e.inode.nodeid,
-  isize: (e) => e.isize,
-};
+/** Field name -> the column of an ExpectedQueue entry (expected.ts) holding the model's value. */
+type Cols = Record<string, number>;
 
-/** A Mapping's six values under the names a text gives them. */
-function mapping(pick: (e: E) => Mapping, names: { offset: string; length: string; addr: string; type?: string; flags?: string; dev?: string }): Record<string, Get> {
-  const out: Record<string, Get> = {
-    [names.offset]: (e) => pick(e as E).offset,
-    [names.length]: (e) => pick(e as E).length,
-    [names.addr]: (e) => pick(e as E).addr,
-  };
-  if (names.type) out[names.type] = (e) => pick(e as E).type;
-  if (names.flags) out[names.flags] = (e) => pick(e as E).flags;
-  if (names.dev) out[names.dev] = (e) => pick(e as E).dev;
+const INODE: Cols = { connection: COL.CONNECTION, ino: COL.INO, nodeid: COL.NODEID, isize: COL.ISIZE };
+
+/** A Mapping's six values (at column at: COL.MAP or COL.GOT) under the names a text gives them. */
+function mapping(at: number, names: { offset: string; length: string; addr: string; type?: string; flags?: string; dev?: string }): Cols {
+  const out: Cols = { [names.offset]: at + M_OFFSET, [names.length]: at + M_LENGTH, [names.addr]: at + M_ADDR };
+  if (names.type) out[names.type] = at + M_TYPE;
+  if (names.flags) out[names.flags] = at + M_FLAGS;
+  if (names.dev) out[names.dev] = at + M_DEV;
   return out;
 }
 
-const rec = (e: E) => e.rec as Mapping;
-const map = (e: E) => e.map as Mapping;
-const got = (e: E) => e.got as Mapping;
-const member = (name: string): Get => (e) => (e as E)[name] as Value;
 /** A Mapping under prefixed names: rfc-v3's map_offset.., v7's FUSE_IOMAP_MAP_FIELDS(map) mapoffset.. */
-const prefixed = (pick: (e: E) => Mapping, p: string) => mapping(pick, { offset: `${p}offset`, length: `${p}length`, addr: `${p}addr`, type: `${p}type`, flags: `${p}flags`, dev: `${p}dev` });
+const prefixed = (at: number, p: string) => mapping(at, { offset: `${p}offset`, length: `${p}length`, addr: `${p}addr`, type: `${p}type`, flags: `${p}flags`, dev: `${p}dev` });
 
 const IEXT = ['fuse_iext_insert', 'fuse_iext_remove', 'fuse_iext_pre_update', 'fuse_iext_post_update'];
 const UPDATE = ['fuse_iext_add_mapping', 'fuse_iext_del_mapping'];
 const ALT = ['fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right', 'fuse_iext_del_mapping_got'];
 
-/** Per revision's texts and event: where each field's value is in the CacheEvent. */
-function accessors(format: FuseTraceFormat): Map<string, Record<string, Get>> {
-  const m = new Map<string, Record<string, Get>>();
-  const set = (names: string[], a: Record<string, Get>) => names.forEach((n) => m.set(n, { ...INODE, ...a }));
-  const state = { iext_state: member('state') };
-  const fork: Record<string, Get> = format === 'v7' ? { iodir: member('fork') } : { whichfork: member('fork') };
-  const range = { offset: member('offset'), length: member('length') };
+/** Per revision's texts and event: which column holds each field's value. */
+function columns(format: FuseTraceFormat): Map<string, Cols> {
+  const m = new Map<string, Cols>();
+  const set = (names: string[], a: Cols) => names.forEach((n) => m.set(n, { ...INODE, ...a }));
+  const state = { iext_state: COL.STATE };
+  const fork: Cols = format === 'v7' ? { iodir: COL.FORK } : { whichfork: COL.FORK };
+  const range = { offset: COL.OFFSET, length: COL.LENGTH };
   if (format === 'v7') {
-    set(IEXT, { ...state, pos: member('pos'), ...prefixed(rec, 'map') });
-    set(UPDATE, { ...state, ...prefixed(map, 'map') });
-    set(ALT, prefixed(map, 'map'));
+    set(IEXT, { ...state, pos: COL.POS, ...prefixed(COL.MAP, 'map') });
+    set(UPDATE, { ...state, ...prefixed(COL.MAP, 'map') });
+    set(ALT, prefixed(COL.MAP, 'map'));
     set(['fuse_iomap_cache_remove'], { ...range, ...fork });
-    set(['fuse_iomap_cache_add', 'fuse_iext_check_mapping'], { ...fork, ...prefixed(map, 'map') });
-    set(['fuse_iomap_cache_lookup'], { offset: member('pos'), length: member('count'), ...fork });
-    set(['fuse_iomap_cache_lookup_result'], { offset: member('pos'), length: member('count'), ...fork, ...prefixed(map, 'map'), ...prefixed(got, 'got'), validity_cookie: member('cookie') });
+    set(['fuse_iomap_cache_add', 'fuse_iext_check_mapping'], { ...fork, ...prefixed(COL.MAP, 'map') });
+    set(['fuse_iomap_cache_lookup'], { offset: COL.POS, length: COL.COUNT, ...fork });
+    set(['fuse_iomap_cache_lookup_result'], { offset: COL.POS, length: COL.COUNT, ...fork, ...prefixed(COL.MAP, 'map'), ...prefixed(COL.GOT, 'got'), validity_cookie: COL.COOKIE });
   } else {
-    set(IEXT, { ...state, pos: member('pos'), ...mapping(rec, { offset: 'offset', length: 'length', addr: 'addr', type: 'type', flags: 'mapflags', dev: 'dev' }) });
-    set(UPDATE, { ...state, ...prefixed(map, 'map_') });
-    set(ALT, prefixed(map, 'map_'));
+    set(IEXT, { ...state, pos: COL.POS, ...mapping(COL.MAP, { offset: 'offset', length: 'length', addr: 'addr', type: 'type', flags: 'mapflags', dev: 'dev' }) });
+    set(UPDATE, { ...state, ...prefixed(COL.MAP, 'map_') });
+    set(ALT, prefixed(COL.MAP, 'map_'));
     set(['fuse_iomap_cache_remove'], { ...fork, ...range });
-    set(['fuse_iomap_cache_add', 'fuse_iext_check_mapping'], { ...fork, ...mapping(map, { offset: 'offset', length: 'length', addr: 'addr', type: 'maptype', flags: 'mapflags', dev: 'dev' }) });
-    set(['fuse_iomap_cache_lookup'], { ...fork, pos: member('pos'), count: member('count') });
+    set(['fuse_iomap_cache_add', 'fuse_iext_check_mapping'], { ...fork, ...mapping(COL.MAP, { offset: 'offset', length: 'length', addr: 'addr', type: 'maptype', flags: 'mapflags', dev: 'dev' }) });
+    set(['fuse_iomap_cache_lookup'], { ...fork, pos: COL.POS, count: COL.COUNT });
     set(['fuse_iomap_cache_lookup_result'], {
       ...fork,
-      pos: member('pos'),
-      count: member('count'),
-      ...prefixed(map, 'map_'),
-      ...mapping(got, { offset: 'got_offset', length: 'got_length', addr: 'got_addr' }),
-      validity_cookie: member('cookie'),
+      pos: COL.POS,
+      count: COL.COUNT,
+      ...prefixed(COL.MAP, 'map_'),
+      ...mapping(COL.GOT, { offset: 'got_offset', length: 'got_length', addr: 'got_addr' }),
+      validity_cookie: COL.COOKIE,
     });
-    set(['fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock'], { lock_flags: member('lockFlags') });
+    set(['fuse_iomap_cache_lock', 'fuse_iomap_cache_unlock'], { lock_flags: COL.LOCK_FLAGS });
   }
   set(['fuse_iomap_cache_invalidate_range'], range);
   return m;
+}
+
+const MEMBER = ['offset', 'length', 'addr', 'type', 'flags', 'dev'] as const;
+
+/** Where a column's value is in a CacheEvent (the object path's accessor of the same field). */
+function getter(col: number): Get {
+  if (col >= COL.GOT) {
+    const k = MEMBER[col - COL.GOT];
+    return (e) => ((e as E).got as Mapping)[k];
+  }
+  if (col >= COL.MAP) {
+    const k = MEMBER[col - COL.MAP];
+    // fuse_iext_class events carry the cursor's record as rec, the others map
+    return (e) => (((e as E).rec ?? (e as E).map) as Mapping)[k];
+  }
+  switch (col) {
+    case COL.CONNECTION:
+      return (e) => e.inode.connection;
+    case COL.INO:
+      return (e) => e.inode.ino;
+    case COL.NODEID:
+      return (e) => e.inode.nodeid;
+    case COL.ISIZE:
+      return (e) => e.isize;
+    case COL.FORK:
+      return (e) => (e as E).fork as number;
+    case COL.STATE:
+      return (e) => (e as E).state as number;
+    case COL.POS:
+      return (e) => (e as E).pos as Value;
+    case COL.COUNT:
+      return (e) => (e as E).count as Value;
+    case COL.OFFSET:
+      return (e) => (e as E).offset as Value;
+    case COL.LENGTH:
+      return (e) => (e as E).length as Value;
+    case COL.COOKIE:
+      return (e) => (e as E).cookie as Value;
+    case COL.LOCK_FLAGS:
+      return (e) => (e as E).lockFlags as number;
+  }
+  throw new Error(`no CacheEvent member for column ${col}`);
 }
 
 /** One compared field: where its value is and how its text reads back. */
@@ -103,8 +136,12 @@ export interface Check {
   kind: 'dec' | 'hex' | 'table';
   /** flags/symbolic: the table's rendering of a value, read back */
   table: Memo<number, bigint | null> | null;
+  /** the same as I64, for values below 4096 kept in an array (undefined: not yet asked) */
+  small: Array<I64 | null | undefined> | null;
   /** the field's slot in a batch row of the schema (parse/batch.ts) */
   slot: number;
+  /** the column of an ExpectedQueue entry (expected.ts) with the model's value */
+  col: number;
 }
 
 /** What the parse of the model's text gives for a value (null: the text would not parse). */
@@ -129,53 +166,50 @@ function same(c: Check, a: FieldValue | undefined, v: Value): boolean {
   return a === c.table!.get(Number(v));
 }
 
-/**
- * same() for a batch row's value: a is the I64 of the field (canonical: a
- * number exactly when the value is a safe integer), so a safe v equals it
- * only when a is v, and == compares a number with a bigint exactly.
- */
-function sameI(c: Check, a: I64, v: Value): boolean {
-  if (typeof v === 'number' && c.kind !== 'table') {
-    if (!Number.isSafeInteger(v) || (c.kind === 'hex' && v < 0)) return toBig(a) === canonical(c, v);
-    return a === v;
+/** The I64 a table field's rendering of the (number) value v reads back as; null when it does not read back. */
+function tableI(c: Check, v: number): I64 | null {
+  const small = c.small!;
+  if (v >= 0 && v < 4096) {
+    const t = small[v];
+    if (t !== undefined) return t;
   }
-  if (c.kind === 'dec') return a == v;
-  if (c.kind === 'hex') return (v as bigint) >= 0n && (v as bigint) < TWO_64 ? a == v : toBig(a) === canonical(c, v);
-  const t = c.table!.get(Number(v));
-  return t !== null && a == t;
+  const b = c.table!.get(v);
+  const t = b === null ? null : toI64(b);
+  if (v >= 0 && v < 4096) small[v] = t;
+  return t;
 }
 
 /** The field comparison of one revision's texts. */
 export class ModelFields {
-  private readonly access: Map<string, Record<string, Get>>;
+  private readonly cols: Map<string, Cols>;
   private readonly checks = new Map<string, Check[] | null>();
 
   constructor(
     format: FuseTraceFormat,
     private readonly schemas: ReadonlyMap<string, EventSchema>,
   ) {
-    this.access = accessors(format);
+    this.cols = columns(format);
   }
 
-  /** The checks of an event's fields, or null when some field's value is not known here (for agreesRow). */
+  /** The checks of an event's fields, or null when some field's value is not known here (then the texts decide). */
   checksOf(name: string): Check[] | null {
     let c = this.checks.get(name);
     if (c !== undefined) return c;
     c = null;
     const schema = this.schemas.get(name);
-    const access = this.access.get(name);
-    if (schema && access) {
+    const cols = this.cols.get(name);
+    if (schema && cols) {
       c = [];
       for (const spec of schema.fields) {
         if (NOT_COMPARED.has(spec.field)) continue;
-        const get = access[spec.field];
+        const col = cols[spec.field];
         const d = spec.decode;
-        if (!get || !(d.kind === 'dec' || d.kind === 'hex' || d.kind === 'flags' || d.kind === 'symbolic')) {
+        if (col === undefined || !(d.kind === 'dec' || d.kind === 'hex' || d.kind === 'flags' || d.kind === 'symbolic')) {
           c = null;
           break;
         }
         const table = d.kind === 'flags' ? new Memo((v: number) => unprintFlags(printFlags(v, d.table), d.table)) : d.kind === 'symbolic' ? new Memo((v: number) => unprintSymbolic(printSymbolic(v, d.table), d.table)) : null;
-        c.push({ spec, get, kind: d.kind === 'dec' || d.kind === 'hex' ? d.kind : 'table', table, slot: schema.slots.get(spec.field) ?? -1 });
+        c.push({ spec, get: getter(col), kind: d.kind === 'dec' || d.kind === 'hex' ? d.kind : 'table', table, small: table ? [] : null, slot: schema.slots.get(spec.field) ?? -1, col });
       }
     }
     this.checks.set(name, c);
@@ -197,14 +231,33 @@ export class ModelFields {
   }
 
   /**
-   * agrees() for row r of a batch, whose schema is this revision's schema
-   * of e's name (the replay checks): the same answer from the columns.
+   * agrees() for row r of a batch and entry e of the model's queue
+   * (expected.ts), the row's schema being this revision's schema of the
+   * entry's name, checks that name's: the same answer from the columns.
+   * Both sides are canonical I64 (a number exactly when the value is a safe
+   * integer), so two numbers are the same value only when they are equal;
+   * a hex row value is never negative, so a model number equal to it is its
+   * own u64. Values beyond 2^53 (NaN in the columns) and anything unequal
+   * are decided exactly on bigints.
    */
-  agreesRow(e: CacheEvent, b: EventBatch, r: number, checks: readonly Check[] | null = this.checksOf(e.name)): boolean {
+  agreesEntry(q: ExpectedQueue, e: number, b: EventBatch, r: number, checks: readonly Check[] | null): boolean {
     if (checks === null) return false;
+    const num = b.num;
+    const o = r * STRIDE;
+    const qnum = q.num;
+    const qo = e * WIDTH;
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i];
-      if (c.slot < 0 || !sameI(c, b.i64(r, c.slot), c.get(e))) return false;
+      const slot = c.slot;
+      if (slot < 0) return false;
+      const a = num[o + slot];
+      const v = qnum[qo + c.col];
+      if (c.small === null) {
+        if (a === v) continue;
+      } else if (v === v && tableI(c, v) === a) continue;
+      // exactly: what the model's value prints as, read back, against the row's
+      const want = canonical(c, toBig(q.i64(e, c.col)));
+      if (want === null || toBig(b.i64(r, slot)) !== want) return false;
     }
     return true;
   }
