@@ -16,16 +16,35 @@ export function hashText(text: string): number {
   return h;
 }
 
+interface Entry<V> {
+  hash: number;
+  /** the text's bytes (one per character: the texts are ASCII) */
+  bytes: Uint8Array;
+  value: V;
+}
+
+/** Slots of the direct-mapped front of an index (a power of two). */
+const FRONT = 1024;
+
 export class BytesIndex<V> {
-  private readonly byHash = new Map<number, Array<{ text: string; value: V }>>();
+  private readonly byHash = new Map<number, Array<Entry<V>>>();
+  /** the entry last found for each hash & (FRONT - 1): most lookups end here, without the Map */
+  private readonly front: Array<Entry<V> | undefined> = new Array<Entry<V> | undefined>(FRONT).fill(undefined);
   private size = 0;
 
-  /** Adds text's value (the text must be kept: pass a string that is not a view into a chunk). */
+  /** Adds text's value (a text that is not ASCII is not kept: lookups are of clean bytes). */
   add(text: string, value: V): void {
     const h = hashText(text);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 127) return;
+      bytes[i] = c;
+    }
+    const entry: Entry<V> = { hash: h, bytes, value };
     const list = this.byHash.get(h);
-    if (list) list.push({ text, value });
-    else this.byHash.set(h, [{ text, value }]);
+    if (list) list.push(entry);
+    else this.byHash.set(h, [entry]);
     this.size++;
   }
 
@@ -35,14 +54,24 @@ export class BytesIndex<V> {
 
   /** The value of the text b[from, to), whose hash is hash; undefined when it has none. */
   get(b: Uint8Array, from: number, to: number, hash: number): V | undefined {
+    const slot = hash & (FRONT - 1);
+    const e = this.front[slot];
+    if (e !== undefined && e.hash === hash && same(e.bytes, b, from, to)) return e.value;
     const list = this.byHash.get(hash);
     if (list === undefined) return undefined;
-    next: for (let k = 0; k < list.length; k++) {
-      const text = list[k].text;
-      if (text.length !== to - from) continue;
-      for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== b[from + i]) continue next;
-      return list[k].value;
-    }
+    for (let k = 0; k < list.length; k++)
+      if (same(list[k].bytes, b, from, to)) {
+        this.front[slot] = list[k];
+        return list[k].value;
+      }
     return undefined;
   }
+}
+
+/** Whether b[from, to) is bytes. */
+function same(bytes: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
+  const n = bytes.length;
+  if (n !== to - from) return false;
+  for (let i = 0; i < n; i++) if (bytes[i] !== b[from + i]) return false;
+  return true;
 }

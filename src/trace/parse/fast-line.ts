@@ -122,14 +122,22 @@ const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0,
 /** Per fuse revision: the schemas of both dialects by name, found from the name's bytes. */
 const BY_NAME = new Map<FuseTraceFormat, BytesIndex<EventSchema>>();
 
+/** the last format asked for and its index (a trace has one format) */
+let lastFormat: FuseTraceFormat | null = null;
+let lastIndex: BytesIndex<EventSchema> | undefined;
+
 function schemaAt(t: Uint8Array, from: number, to: number, hash: number, format: FuseTraceFormat): EventSchema | undefined {
-  let index = BY_NAME.get(format);
-  if (!index) {
-    index = new BytesIndex();
-    for (const schema of schemasOf(format).values()) index.add(schema.name, schema);
-    BY_NAME.set(format, index);
+  if (format !== lastFormat) {
+    let index = BY_NAME.get(format);
+    if (!index) {
+      index = new BytesIndex();
+      for (const schema of schemasOf(format).values()) index.add(schema.name, schema);
+      BY_NAME.set(format, index);
+    }
+    lastFormat = format;
+    lastIndex = index;
   }
-  return index.get(t, from, to, hash);
+  return lastIndex!.get(t, from, to, hash);
 }
 
 /** What head() found: an event line of a known schema (its parts in where, dash, body), a line to skip, or one for the exact path. */

@@ -108,6 +108,12 @@ interface At {
   name: string;
 }
 
+/** A model leaf block: its PointerMap name, and the kernel pointer the map has bound to it ('' before the first pairing). */
+interface Block {
+  name: string;
+  pointer: string;
+}
+
 interface InodeState {
   key: string;
   cache: IomapCache;
@@ -115,8 +121,8 @@ interface InodeState {
   expected: ExpectedQueue;
   /** the cache's inode values as I64, every event carries them (only this replay sets them: execute, executeRow) */
   inodeI: InodeI;
-  /** PointerMap names of its live leaf blocks, by model address (made once per block) */
-  blocks: Map<number, string>;
+  /** its live leaf blocks, by model address (made once per block) */
+  blocks: Map<number, Block>;
   diverged: boolean;
 }
 
@@ -162,6 +168,8 @@ export class FuseReplay {
   /** the same keys by the I64 values of a batch row (the same strings) */
   private readonly keysI = new Map<I64, Map<I64, string>>();
   private lastKeyI: { connection: I64; ino: I64; key: string } | null = null;
+  /** the inode state of the last row's key (feedRow), while it is in inodes */
+  private lastSt: InodeState | null = null;
   /** per name (perEvent's index): where a row of its schema has the fields read here */
   private readonly slots: Array<Slots | undefined> = [];
   private readonly mapI: MappingI = emptyMappingI();
@@ -282,8 +290,12 @@ export class FuseReplay {
       this.unknown.set(key, this.unknown.get(key)! + 1);
       return;
     }
-    const st = this.inodes.get(key);
-    if (!st) return this.dispatch(b.event(r));
+    let st = this.lastSt;
+    if (st === null || st.key !== key) {
+      st = this.inodes.get(key) ?? null;
+      if (st === null) return this.dispatch(b.event(r));
+      this.lastSt = st;
+    }
     if (st.diverged) return;
     this.releaseFreed(st);
     if (sl.lock && !st.cache.traceLocks && st.expected.length > 0) {
@@ -372,6 +384,7 @@ export class FuseReplay {
     st.cache.clear();
     this.releaseFreed(st);
     this.inodes.delete(st.key);
+    this.lastSt = null;
     this.ended++;
     this.checked++;
   }
@@ -415,6 +428,7 @@ export class FuseReplay {
     inodeI.isize = toI64(st.cache.inode.isize);
     st.cache.enabled = true; // FUSE_I_IOMAP_CACHE: the trace shows the cache in use
     this.inodes.set(key, st);
+    this.lastSt = null;
     return st;
   }
 
@@ -514,16 +528,16 @@ export class FuseReplay {
     while (q.length && q.nameAt(q.head) === FREED) {
       const addr = q.num[q.head * WIDTH + COL.LEAF_ADDR];
       q.shift();
-      this.pointers.release(this.block(st, addr));
+      this.pointers.release(this.block(st, addr).name);
       st.blocks.delete(addr);
     }
   }
 
-  /** The PointerMap name of a model leaf block. */
-  private block(st: InodeState, addr: number): string {
-    let name = st.blocks.get(addr);
-    if (name === undefined) st.blocks.set(addr, (name = `${st.key}/${addr}`));
-    return name;
+  /** A model leaf block of the inode. */
+  private block(st: InodeState, addr: number): Block {
+    let b = st.blocks.get(addr);
+    if (b === undefined) st.blocks.set(addr, (b = { name: `${st.key}/${addr}`, pointer: '' }));
+    return b;
   }
 
   /** Compare the trace's event with the next one the model fired. */
@@ -569,8 +583,18 @@ export class FuseReplay {
   /** The leaf pointer of an event whose fields agree, then the event counts as checked. */
   private checkLeaf(st: InodeState, id: number, leafAddr: number, at: At, leaf: string): void {
     if (hasLeaf(id)) {
-      const why = this.pointers.pair(leaf, leafAddr === 0 ? null : this.block(st, leafAddr));
-      if (why) return this.diverge(st, at, `leaf identity: ${why}`);
+      if (leafAddr === 0) {
+        const why = this.pointers.pair(leaf, null);
+        if (why) return this.diverge(st, at, `leaf identity: ${why}`);
+      } else {
+        // a pointer the map has bound to this block stays bound until the block's release (releaseFreed drops the Block)
+        const blk = this.block(st, leafAddr);
+        if (blk.pointer !== leaf) {
+          const why = this.pointers.pair(leaf, blk.name);
+          if (why) return this.diverge(st, at, `leaf identity: ${why}`);
+          if (typeof leaf === 'string') blk.pointer = detach(leaf);
+        }
+      }
     }
     if (id === LOOKUP_RESULT) this.seqChecks++; // the cookie is im_seq
     this.checked++;

@@ -288,37 +288,59 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers, HEX_DIGIT) as BodyScanner;
 }
 
-/** Source that leaves the I64 of one conversion in v (p moved past its text); a pointer's text, a symbol's start. */
-function readColumnCode(kind: Decode['kind'], i: number, memo: number): string {
+/** Source that stores the I64 in w at column slot k (a number, else NaN and the bigint beside). */
+const putCode = (k: number, w: string) => `if (typeof ${w} === 'number') num[o + ${k}] = ${w}; else { num[o + ${k}] = NaN; big[o + ${k}] = ${w}; }`;
+
+/**
+ * Source that reads one conversion and stores it at once in column slot k
+ * (numbers stay doubles: no value is boxed between the read and the store):
+ * the I64 of a number, a pointer's text, a symbol's start.
+ */
+function storeColumnCode(kind: Decode['kind'], i: number, memo: number, k: number): string {
   switch (kind) {
     case 'dec':
       // a number up to 15 digits; beyond, the exact value as its I64
       return `
     { ${signedDigitsCode()}
-      v = p - from > 15 ? toI64(BigInt(t.slice(at, p))) : neg ? 0 - n : n; }`;
+      if (p - from > 15) { const w = toI64(BigInt(t.slice(at, p))); ${putCode(k, 'w')} }
+      else num[o + ${k}] = neg ? 0 - n : n; }`;
     case 'hex':
       // 14 to 16 digits as two 32-bit halves: a number below 2^53, else the last pair's bigint kept
       return `
     { const from = p;${digitsCode(16)}
-      if (p - from <= 13) v = n;
-      else if (p - from > 16) v = toI64(BigInt('0x' + t.slice(from, p)));
+      if (p - from <= 13) num[o + ${k}] = n;
+      else if (p - from > 16) { const w = toI64(BigInt('0x' + t.slice(from, p))); ${putCode(k, 'w')} }
       else {
         ${halvesCode()}
-        v = hi < 2097152 ? hi * 4294967296 + lo : hi === hi${i} && lo === lo${i} ? wide${i} : (hi${i} = hi, lo${i} = lo, wide${i} = toI64((BigInt(hi) << 32n) | BigInt(lo)));
+        if (hi < 2097152) num[o + ${k}] = hi * 4294967296 + lo;
+        else {
+          if (hi !== hi${i} || lo !== lo${i}) { hi${i} = hi; lo${i} = lo; wide${i} = toI64((BigInt(hi) << 32n) | BigInt(lo)); }
+          const w = wide${i}; ${putCode(k, 'w')}
+        }
       } }`;
-    case 'major':
-    case 'minor':
-      return `
-    { const from = p;${digitsCode(10)}
-      v = p - from > 15 ? toI64(BigInt(t.slice(from, p))) : n; }`;
     case 'sym':
       return `
-    v = p;
+    num[o + ${k}] = p;
     p = end;`;
+    case 'ptr':
+      return `
+    { let v;${readCode(kind, i, memo)}
+    str[o + ${k}] = v; }`;
+    case 'flags':
+    case 'symbolic':
+      return `
+    { let v;${readCode(kind, i, memo)}
+    ${putCode(k, 'v')} }`;
     default:
-      // pointers and renderings: the object scanner's code (their values are no bigint to convert)
-      return readCode(kind, i, memo);
+      throw new Error(`no direct store for ${kind}`);
   }
+}
+
+/** Source that leaves the I64 of a dev_t half in v (p moved past its text). */
+function readDevCode(): string {
+  return `
+    { const from = p;${digitsCode(10)}
+      v = p - from > 15 ? toI64(BigInt(t.slice(from, p))) : n; }`;
 }
 
 /** MAJOR << 20 | MINOR on I64 (the exact path's bigint order): numbers while they stay exact */
@@ -339,15 +361,19 @@ function devMinor(prev: I64, minor: I64): I64 {
 export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: Unprint; symbolic: Unprint }, slots: ReadonlyMap<string, number>): ColumnScanner | null {
   if (!scannable(ops)) return null;
   const renderings: Renderings<I64 | null>[] = [];
-  const value = new Map<string, { local: string; kind: Decode['kind'] }>();
+  // dev_t fields (MAJOR and MINOR into one slot) are combined as read and stored at the end; others are stored as read
+  const dev = new Map<string, string>();
   let body = 'let v;';
   let state = '';
-  ops.forEach((op, i) => {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
     if ('lit' in op) {
       body += litCode(op.lit);
-      return;
+      continue;
     }
     const { field, decode: d } = op.spec;
+    const k = slots.get(field);
+    if (k === undefined) return null;
     if (d.kind === 'flags' || d.kind === 'symbolic') {
       const decode = d.kind === 'flags' ? unprint.flags : unprint.symbolic;
       renderings.push(
@@ -357,21 +383,18 @@ export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: U
         }),
       );
     }
-    body += readColumnCode(d.kind, i, renderings.length - 1);
-    state += `let hi${i} = -1, lo${i} = -1, wide${i} = 0n;\n  `;
-    const prev = value.get(field)?.local ?? '0';
-    if (d.kind === 'major') body += `\n    const f${i} = devMajor(v, ${prev});`;
-    else if (d.kind === 'minor') body += `\n    const f${i} = devMinor(${prev}, v);`;
-    else body += `\n    const f${i} = v;`;
-    value.set(field, { local: `f${i}`, kind: d.kind });
-  });
-  body += `\n    if (p !== end) return false;`;
-  for (const [field, { local, kind }] of value) {
-    const k = slots.get(field);
-    if (k === undefined) return null;
-    if (kind === 'ptr') body += `\n    str[o + ${k}] = ${local};`;
-    else body += `\n    if (typeof ${local} === 'number') num[o + ${k}] = ${local}; else { num[o + ${k}] = NaN; big[o + ${k}] = ${local}; }`;
+    if (d.kind === 'major' || d.kind === 'minor') {
+      body += readDevCode();
+      const prev = dev.get(field) ?? '0';
+      body += d.kind === 'major' ? `\n    const f${i} = devMajor(v, ${prev});` : `\n    const f${i} = devMinor(${prev}, v);`;
+      dev.set(field, `f${i}`);
+      continue;
+    }
+    if (d.kind === 'hex') state += `let hi${i} = -1, lo${i} = -1, wide${i} = 0n;\n  `;
+    body += storeColumnCode(d.kind, i, renderings.length - 1, k);
   }
+  body += `\n    if (p !== end) return false;`;
+  for (const [field, local] of dev) body += `\n    ${putCode(slots.get(field)!, local)}`;
   body += `\n    return true;`;
   const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', 'HEX_DIGIT', `${state}return function scanColumns(t, b, p, end, num, big, str, o) {\n    ${body}\n  };`);
   return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor, HEX_DIGIT) as ColumnScanner;
