@@ -129,11 +129,13 @@ export class IextArena {
   allocLeaf(ksize: number): number {
     let slot = this.leafFree.pop();
     if (slot === undefined) {
+      // a slot never used is zero already: the arrays grow zero-filled
       if (this.leafTop === this.leafCap) this.growLeaves();
       slot = this.leafTop++;
+    } else {
+      const base = slot * this.recsPerLeaf;
+      this.rec.fill(0, base * REC, (base + this.recsPerLeaf) * REC);
     }
-    const base = slot * this.recsPerLeaf;
-    this.rec.fill(0, base * REC, (base + this.recsPerLeaf) * REC);
     this.prev[slot] = NULL;
     this.next[slot] = NULL;
     const serial = this.nextSerial();

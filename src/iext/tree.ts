@@ -577,7 +577,6 @@ export class IextTree {
 
   /** fuse_iext_insert_node: insert key/ptr at level, splitting upwards */
   private insertNode(key: I64, ptr: number, level: number): void {
-    this.arena.nodeGen++;
     const K = this.K;
     for (;;) {
       if (this.height < level) {
@@ -594,6 +593,8 @@ export class IextTree {
       }
       let nw = NULL;
       let node = this.findLevelI(key, level);
+      // keys and pointers change from here on (copyKey and ptrs bypass setKey): no finger after this
+      this.arena.nodeGen++;
       if (node === NULL) throw new KernelOops('fuse_iext_insert_node', `no node at level ${level} for key 0x${key.toString(16)}`);
       let pos = this.nodeInsertPos(node, key);
       let nr = this.nodeNrEntries(node, pos);

@@ -9,7 +9,7 @@
  */
 import { forkName, type Fork } from '../cache/constants.js';
 import type { Mapping, MappingI } from '../iext/record.js';
-import { type I64, hex64I, toBig } from '../util/int64.js';
+import { type I64, U64_MAX, hex64I, toBig } from '../util/int64.js';
 import { type CommandResult, type CommandResultI, dumpExtents } from './run.js';
 
 const x = hex64I;
@@ -19,6 +19,8 @@ const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const NL = 10;
 const SAFE = Number.MAX_SAFE_INTEGER;
 const ENCODER = new TextEncoder();
+/** %llx of the all-ones u64 (every hole's and delalloc's addr): no bigint to string */
+const ALL_ONES = Uint8Array.from('ffffffffffffffff', (c) => c.charCodeAt(0));
 
 /** ASCII text assembled in a byte buffer and handed to sink in chunks. */
 export class OutBytes {
@@ -118,7 +120,7 @@ function putAscii(buf: Uint8Array, p: number, s: string): number {
 
 /** %llx of a u64 I64 at p (at most 16 bytes); returns the end */
 function putHex(buf: Uint8Array, p: number, v: I64): number {
-  if (typeof v !== 'number' || v < 0 || v > SAFE) return putAscii(buf, p, hex64I(v));
+  if (typeof v !== 'number' || v < 0 || v > SAFE) return v === U64_MAX ? putBytes(buf, p, ALL_ONES) : putAscii(buf, p, hex64I(v));
   if (v < 0x1_0000_0000) return putHex32(buf, p, v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
   const hi = Math.floor(v / 0x1_0000_0000);
   p = putHex32(buf, p, hi, (35 - Math.clz32(hi)) >>> 2);
