@@ -55,6 +55,8 @@ describe('OutBytes', () => {
     fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }),
     fc.bigInt({ min: -(1n << 33n), max: 1n << 33n }),
     fc.integer({ min: 0, max: 64 }).chain((k) => fc.bigInt({ min: (1n << BigInt(k)) - 2n, max: (1n << BigInt(k)) + 2n })),
+    // the digit count changes at powers of ten; the writers print two digits a step
+    fc.integer({ min: 0, max: 19 }).chain((k) => fc.bigInt({ min: 10n ** BigInt(k) - 2n, max: 10n ** BigInt(k) + 2n })).chain((v) => fc.constantFrom(v, -v)),
   );
 
   it('prints hex and decimal as toString(16) of the u64 pattern and toString() do', () => {

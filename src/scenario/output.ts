@@ -19,13 +19,14 @@ const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const NL = 10;
 const SAFE = Number.MAX_SAFE_INTEGER;
 const ENCODER = new TextEncoder();
-/** %llx of the all-ones u64 (every hole's and delalloc's addr): no bigint to string */
-const ALL_ONES = Uint8Array.from('ffffffffffffffff', (c) => c.charCodeAt(0));
+
 
 /** ASCII text assembled in a byte buffer and handed to sink in chunks. */
 export class OutBytes {
   /** the buffer and the write position: the line writers below fill it directly */
   readonly buf: Uint8Array;
+  /** buf's bytes for the 2- and 8-byte stores of the writers below */
+  readonly dv: DataView;
   pos = 0;
 
   /**
@@ -38,6 +39,7 @@ export class OutBytes {
     private readonly lineChunks = false,
   ) {
     this.buf = new Uint8Array(Math.max(size, 256));
+    this.dv = new DataView(this.buf.buffer);
   }
 
   /** drops what is not flushed yet */
@@ -88,12 +90,12 @@ export class OutBytes {
 
   /** %llx of a u64 I64 */
   hex(v: I64): void {
-    this.pos = putHex(this.buf, this.at(16), v);
+    this.pos = putHex(this.dv, this.at(16), v);
   }
 
   /** %d / %u / %llu of an integer I64 */
   dec(v: I64): void {
-    this.pos = putDec(this.buf, this.at(20), v);
+    this.pos = putDec(this.dv, this.at(20), v);
   }
 
   /** ends a line */
@@ -104,67 +106,103 @@ export class OutBytes {
   }
 }
 
-/** ASCII s as bytes, for the constant parts of the lines */
-const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/**
+ * A constant run of at most 24 ASCII bytes, kept as the doubles whose
+ * little-endian bytes they are, so that it is stored with one to three
+ * 8-byte writes instead of a byte loop. Bytes past the run are written too (zero
+ * padding); the writers reserve LINE_MAX bytes a line, and what follows
+ * overwrites them or lies past the flushed end. No ASCII byte pattern is
+ * a NaN (the top byte is below 0x7f), so the doubles keep their bits.
+ */
+interface Ascii {
+  w0: number;
+  w1: number;
+  w2: number;
+  n: number;
+}
+const ascii = (s: string): Ascii => {
+  if (s.length > 24 || /[^\x20-\x7e]/.test(s)) throw new Error(`not a short ASCII constant: ${JSON.stringify(s)}`);
+  const v = new DataView(new ArrayBuffer(24));
+  for (let i = 0; i < s.length; i++) v.setUint8(i, s.charCodeAt(i));
+  return { w0: v.getFloat64(0, true), w1: v.getFloat64(8, true), w2: v.getFloat64(16, true), n: s.length };
+};
 
-function putBytes(buf: Uint8Array, p: number, b: Uint8Array): number {
-  for (let i = 0; i < b.length; i++) buf[p + i] = b[i];
-  return p + b.length;
+function putConst(dv: DataView, p: number, c: Ascii): number {
+  dv.setFloat64(p, c.w0, true);
+  if (c.n > 8) {
+    dv.setFloat64(p + 8, c.w1, true);
+    if (c.n > 16) dv.setFloat64(p + 16, c.w2, true);
+  }
+  return p + c.n;
 }
 
 /** ASCII text of at most a line's length (the bigint fallbacks) */
-function putAscii(buf: Uint8Array, p: number, s: string): number {
-  for (let i = 0; i < s.length; i++) buf[p + i] = s.charCodeAt(i);
+function putAscii(dv: DataView, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) dv.setUint8(p + i, s.charCodeAt(i));
   return p + s.length;
 }
 
+/** two hex digits of a byte as a little-endian u16 (the high digit first in memory) */
+const HEX2 = Uint16Array.from({ length: 256 }, (_, b) => HEX[b >> 4] | (HEX[b & 15] << 8));
+/** two decimal digits of 0..99 the same way */
+const DEC2 = Uint16Array.from({ length: 100 }, (_, n) => (48 + ((n / 10) | 0)) | ((48 + (n % 10)) << 8));
+
 /** %llx of a u64 I64 at p (at most 16 bytes); returns the end */
-function putHex(buf: Uint8Array, p: number, v: I64): number {
-  if (typeof v !== 'number' || v < 0 || v > SAFE) return v === U64_MAX ? putBytes(buf, p, ALL_ONES) : putAscii(buf, p, hex64I(v));
-  if (v < 0x1_0000_0000) return putHex32(buf, p, v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
+function putHex(dv: DataView, p: number, v: I64): number {
+  if (typeof v !== 'number' || v < 0 || v > SAFE) return v === U64_MAX ? putConst(dv, p, ALL_ONES) : putAscii(dv, p, hex64I(v));
+  if (v < 0x1_0000_0000) return putHex32(dv, p, v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
   const hi = Math.floor(v / 0x1_0000_0000);
-  p = putHex32(buf, p, hi, (35 - Math.clz32(hi)) >>> 2);
-  return putHex32(buf, p, v - hi * 0x1_0000_0000, 8);
+  p = putHex32(dv, p, hi, (35 - Math.clz32(hi)) >>> 2);
+  return putHex32(dv, p, v - hi * 0x1_0000_0000, 8);
 }
 
-/** the low `digits` hex digits of a u32 at p */
-function putHex32(buf: Uint8Array, p: number, v: number, digits: number): number {
-  const end = p + digits;
-  for (let q = end; q > p; ) {
-    buf[--q] = HEX[v & 15];
-    v >>>= 4;
+/** the low `digits` (1..8) hex digits of a u32 at p, two at a time */
+function putHex32(dv: DataView, p: number, v: number, digits: number): number {
+  let q = p + digits;
+  while (q - p >= 2) {
+    q -= 2;
+    dv.setUint16(q, HEX2[v & 255], true);
+    v >>>= 8;
   }
-  return end;
+  if (q > p) dv.setUint8(p, HEX[v & 15]);
+  return p + digits;
+}
+
+/** decimal digits of a non-negative safe integer (by comparison: no division) */
+function decDigits(v: number): number {
+  let n = 1;
+  for (let t = 10; v >= t; t *= 10) n++;
+  return n;
 }
 
 /** %d / %u / %llu of an integer I64 at p (at most 20 bytes); returns the end */
-function putDec(buf: Uint8Array, p: number, i: I64): number {
-  if (typeof i !== 'number' || i > SAFE || i < -SAFE) return putAscii(buf, p, toBig(i).toString());
+function putDec(dv: DataView, p: number, i: I64): number {
+  if (typeof i !== 'number' || i > SAFE || i < -SAFE) return putAscii(dv, p, toBig(i).toString());
   let v = i;
   if (v < 0) {
-    buf[p++] = 45; // '-'
+    dv.setUint8(p++, 45); // '-'
     v = -v;
   }
-  if (v <= 0x7fff_ffff) {
-    // int arithmetic
-    let digits = 1;
-    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
-    const end = p + digits;
-    for (let q = end; q > p; ) {
-      const d = (v / 10) | 0;
-      buf[--q] = 48 + v - d * 10;
+  const end = p + decDigits(v);
+  let q = end;
+  if (v > 0x7fff_ffff) {
+    // beyond int32: peel two digits at a time in doubles until it fits
+    while (v > 0x7fff_ffff) {
+      const d = Math.floor(v / 100);
+      q -= 2;
+      dv.setUint16(q, DEC2[v - d * 100], true);
       v = d;
     }
-    return end;
   }
-  let digits = 1;
-  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-  const end = p + digits;
-  for (let q = end; q > p; ) {
-    const d = Math.floor(v / 10);
-    buf[--q] = 48 + (v - d * 10);
+  // int arithmetic, two digits a step
+  while (v >= 100) {
+    const d = (v / 100) | 0;
+    q -= 2;
+    dv.setUint16(q, DEC2[v - d * 100], true);
     v = d;
   }
+  if (v >= 10) dv.setUint16(q - 2, DEC2[v], true);
+  else dv.setUint8(q - 1, 48 + v);
   return end;
 }
 
@@ -182,63 +220,70 @@ const T_SEQ = ascii(' seq ');
 const T_FORK = ascii('fork ');
 const T_COUNT = ascii(' count ');
 const T_HEIGHT = ascii(' height ');
-const OP_TEXT: Record<string, Uint8Array> = { add: ascii('add '), upsert: ascii('upsert '), remove: ascii('remove '), invalidate: ascii('invalidate ') };
+/** %llx of the all-ones u64 (every hole's and delalloc's addr): no bigint to string */
+const ALL_ONES = ascii('ffffffffffffffff');
+const OP_NAMES = ['add', 'upsert', 'remove', 'invalidate'];
+const OP_TEXT: Record<string, Ascii> = Object.fromEntries(OP_NAMES.map((op) => [op, ascii(`${op} `)]));
+/** "OP 0 seq ", the whole constant part of a line that returned 0 */
+const OP_RET0: Record<string, Ascii> = Object.fromEntries(OP_NAMES.map((op) => [op, ascii(`${op} 0 seq `)]));
 
 /** "OFFSET+LENGTH addr ADDR type T flags F dev D" at p */
-function putMap(buf: Uint8Array, p: number, m: MappingI): number {
-  p = putHex(buf, p, m.offset);
-  buf[p++] = PLUS;
-  p = putHex(buf, p, m.length);
-  p = putBytes(buf, p, T_ADDR);
-  p = putHex(buf, p, m.addr);
-  p = putBytes(buf, p, T_TYPE);
-  p = putDec(buf, p, m.type);
-  p = putBytes(buf, p, T_FLAGS);
-  p = putHex(buf, p, m.flags);
-  p = putBytes(buf, p, T_DEV);
-  return putDec(buf, p, m.dev);
+function putMap(dv: DataView, p: number, m: MappingI): number {
+  p = putHex(dv, p, m.offset);
+  dv.setUint8(p++, PLUS);
+  p = putHex(dv, p, m.length);
+  p = putConst(dv, p, T_ADDR);
+  p = putHex(dv, p, m.addr);
+  p = putConst(dv, p, T_TYPE);
+  p = putDec(dv, p, m.type);
+  p = putConst(dv, p, T_FLAGS);
+  p = putHex(dv, p, m.flags);
+  p = putConst(dv, p, T_DEV);
+  return putDec(dv, p, m.dev);
 }
 
 function extentLine(o: OutBytes, m: MappingI): void {
-  const buf = o.buf;
-  let p = o.at(LINE_MAX);
-  buf[p++] = SP;
-  buf[p++] = SP;
-  o.pos = putMap(buf, p, m);
+  const dv = o.dv;
+  const p = o.at(LINE_MAX);
+  dv.setUint16(p, SP | (SP << 8), true);
+  o.pos = putMap(dv, p + 2, m);
   o.nl();
 }
 
 function retLine(o: OutBytes, op: string, ret: number, seq: I64): void {
-  const buf = o.buf;
+  const dv = o.dv;
   let p = o.at(LINE_MAX);
-  p = putBytes(buf, p, OP_TEXT[op]);
-  p = putDec(buf, p, ret);
-  p = putBytes(buf, p, T_SEQ);
-  o.pos = putDec(buf, p, seq);
+  if (ret === 0) p = putConst(dv, p, OP_RET0[op]);
+  else {
+    p = putConst(dv, p, OP_TEXT[op]);
+    p = putDec(dv, p, ret);
+    p = putConst(dv, p, T_SEQ);
+  }
+  o.pos = putDec(dv, p, seq);
   o.nl();
 }
 
 function hitLine(o: OutBytes, m: MappingI, cookie: I64): void {
-  const buf = o.buf;
+  const dv = o.dv;
   let p = o.at(LINE_MAX);
-  p = putBytes(buf, p, T_HIT);
-  p = putMap(buf, p, m);
-  p = putBytes(buf, p, T_COOKIE);
-  o.pos = putDec(buf, p, cookie);
+  p = putConst(dv, p, T_HIT);
+  p = putMap(dv, p, m);
+  p = putConst(dv, p, T_COOKIE);
+  o.pos = putDec(dv, p, cookie);
   o.nl();
 }
 
 function dumpLine(o: OutBytes, fork: Fork, count: number, height: number, seq: I64): void {
-  const buf = o.buf;
+  const dv = o.dv;
   let p = o.at(LINE_MAX);
-  p = putBytes(buf, p, T_FORK);
-  p = putAscii(buf, p, forkName(fork));
-  p = putBytes(buf, p, T_COUNT);
-  p = putDec(buf, p, count);
-  p = putBytes(buf, p, T_HEIGHT);
-  p = putDec(buf, p, height);
-  p = putBytes(buf, p, T_SEQ);
-  o.pos = putDec(buf, p, seq);
+  p = putConst(dv, p, T_FORK);
+  p = putAscii(dv, p, forkName(fork));
+  p = putConst(dv, p, T_COUNT);
+  p = putDec(dv, p, count);
+  p = putConst(dv, p, T_HEIGHT);
+  p = putDec(dv, p, height);
+  p = putConst(dv, p, T_SEQ);
+  o.pos = putDec(dv, p, seq);
   o.nl();
 }
 
