@@ -243,7 +243,13 @@ export class IextTree {
   /** fuse_iext_rec_clear */
   private clearRec(i: number): void {
     const a = this.arena;
-    a.rec.fill(0, i * REC, (i + 1) * REC);
+    // four stores, not a fill() call per record; the 4th double is the type/flags and dev words (0.0 is all-zero bits)
+    const rec = a.rec;
+    const r = i * REC;
+    rec[r] = 0;
+    rec[r + 1] = 0;
+    rec[r + 2] = 0;
+    rec[r + 3] = 0;
   }
 
   // -------------------------------------------------------------- navigation
