@@ -57,6 +57,24 @@ describe('parseScenario on bytes', () => {
     expect(a).toEqual(outcome(bytes.toString('utf8')));
   });
 
+  it('reads every width of number as the LineParser does (the fast path takes a plain line, a comment sends it to the LineParser)', () => {
+    // hex of 1 to 16 digits (leading zeros too: the scanner splits a number at 7 and 13 digits), decimal of 1 to 20
+    const hex = fc.tuple(fc.integer({ min: 1, max: 16 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom('0x', '0X')).map(
+      ([n, v, x]) => x + (v & ((1n << BigInt(4 * n)) - 1n)).toString(16).padStart(n, '0'),
+    );
+    const dec = fc.tuple(fc.integer({ min: 1, max: 20 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })).map(([n, v]) => (v % 10n ** BigInt(n)).toString());
+    const n = fc.oneof(hex, dec);
+    fc.assert(
+      fc.property(fc.constantFrom('upsert read', 'add write', 'remove read', 'lookup write', 'invalidate'), n, n, n, (cmd, a, b, c) => {
+        const args = cmd === 'upsert read' || cmd === 'add write' ? `${a} ${b} ${c} 2 0 1` : `${a} ${b}`;
+        const fast = outcome(`geometry fuse\n${cmd} ${args}\n`);
+        const slow = outcome(`geometry fuse\n${cmd} ${args} # LineParser\n`);
+        expect(fast).toEqual(slow);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('names the line of a bad byte sequence, as reading the file as UTF-8 would', () => {
     const bytes = Buffer.concat([Buffer.from('geometry fuse\nadd read 0 4096 0 mapped 0 0\nadd read '), Buffer.from([0xe2, 0x82]), Buffer.from(' 1 2 mapped 0 0\n')]);
     const a = outcome(bytes) as { error: string };

@@ -208,11 +208,13 @@ class FastLine {
 
   private skipWs(): void {
     const s = this.s;
-    while (this.p < this.end) {
-      const c = s[this.p];
+    let p = this.p;
+    while (p < this.end) {
+      const c = s[p];
       if (c !== 32 && c !== 9) break;
-      this.p++;
+      p++;
     }
+    this.p = p;
   }
 
   /** the command word's first char code and length (set by word()) */
@@ -224,14 +226,16 @@ class FastLine {
     this.skipWs();
     const start = this.p;
     const s = this.s;
-    while (this.p < this.end) {
-      const c = s[this.p];
+    let p = start;
+    while (p < this.end) {
+      const c = s[p];
       if (c < 97 || c > 122) break; // a-z
-      this.p++;
+      p++;
     }
-    if (this.p === start) return false;
+    this.p = p;
+    if (p === start) return false;
     this.c0 = s[start];
-    this.wlen = this.p - start;
+    this.wlen = p - start;
     return true;
   }
 
@@ -264,7 +268,7 @@ class FastLine {
   private boundary(q: number): boolean {
     if (q >= this.end) return true;
     const c = this.s[q];
-    return c === 32 || c === 9;
+    return c === 32 || c === 9 || c === NEWLINE;
   }
 
   /** a u64 of up to 16 hex or 15 decimal digits as I64, or undefined */
@@ -299,14 +303,19 @@ class FastLine {
     if (s[p] === 48 && (s[p + 1] | 32) === 120) {
       p += 2;
       const first = p;
+      // the first 7 digits in int32 arithmetic (a dependent float multiply-add per digit is slower), up to 6 more in tail
+      let head = 0;
+      let tail = 0;
       for (; p < this.end; p++, digits++) {
-        const d = hexDigit(s[p]);
+        const d = HEX_VALUE[s[p]];
         if (d < 0) break;
-        if (digits < 13) v = v * 16 + d;
+        if (digits < 7) head = (head << 4) | d;
+        else if (digits < 13) tail = (tail << 4) | d;
       }
       if (digits === 0 || digits > 16 || !this.boundary(p)) return -1;
       this.p = p;
-      if (digits <= 13) return v;
+      if (digits <= 7) return head;
+      if (digits <= 13) return head * LOW_SCALE[digits - 7] + tail;
       // 14 to 16 digits: the low 8 digits and the rest, each exact in a double
       let hi = 0;
       let lo = 0;
@@ -328,11 +337,15 @@ class FastLine {
     return v;
   }
 
+  /** nothing but blanks up to the end of the line (end, or the newline when end is the end of the text); p is left there */
   atEnd(): boolean {
     this.skipWs();
-    return this.p >= this.end;
+    return this.p >= this.end || this.s[this.p] === NEWLINE;
   }
 }
+
+/** 16 ** k for the k low digits of a number of 8 to 13 hex digits */
+const LOW_SCALE = Float64Array.from({ length: 7 }, (_, k) => 16 ** k);
 
 /** hex digit values by char code, -1 for anything else */
 const HEX_VALUE = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1));
@@ -406,17 +419,30 @@ export function parseScenario(text: string | Uint8Array, file = '<scenario>', op
   let lineNo = 0;
   let cStart = 0; // where the line starts in str (the same line, counted in UTF-16 units)
   for (let start = 0; start <= n; ) {
+    if (str === undefined) {
+      // bytes: the fast path finds the line's end itself (no indexOf call a line); what it declines is cut out as a line
+      lineNo++;
+      f.p = start;
+      f.end = n;
+      let end: number;
+      if (fastCommand(f, lineNo, table)) end = f.p;
+      else {
+        end = bytes.indexOf(NEWLINE, start);
+        if (end < 0) end = n;
+        slowLine(sc, table, p, settings, utf8Line(bytes, start, end), lineNo);
+      }
+      start = end + 1;
+      continue;
+    }
+    // a string: its own line goes to the LineParser (the same text, not a decoding of its bytes)
     let end = bytes.indexOf(NEWLINE, start);
     if (end < 0) end = n;
-    let cEnd = 0;
-    if (str !== undefined) {
-      cEnd = str.indexOf('\n', cStart);
-      if (cEnd < 0) cEnd = str.length;
-    }
+    let cEnd = str.indexOf('\n', cStart);
+    if (cEnd < 0) cEnd = str.length;
     lineNo++;
     f.p = start;
     f.end = end;
-    if (!fastCommand(f, lineNo, table)) slowLine(sc, table, p, settings, str !== undefined ? str.slice(cStart, cEnd) : utf8Line(bytes, start, end), lineNo);
+    if (!fastCommand(f, lineNo, table)) slowLine(sc, table, p, settings, str.slice(cStart, cEnd), lineNo);
     start = end + 1;
     cStart = cEnd + 1;
   }
