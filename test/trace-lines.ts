@@ -102,6 +102,40 @@ export const eventLine = fc
     })),
   );
 
+/**
+ * Runs of lines of one task (the same prefix but for the timestamp, as a
+ * trace mostly is), some with another comm, timestamp or blanks, some
+ * damaged anywhere: the parser reuses the previous line's prefix where
+ * its bytes are the same (parse/fast-line.ts), which these exercise.
+ */
+export const sharedPrefixLines = fc
+  .tuple(
+    prefix,
+    fc.array(
+      fc.record({
+        s: fc.constantFrom(...SCHEMAS.filter((x) => x.format === 'rfc-v3')),
+        ts: prefix.map((p) => p.ts),
+        other: fc.option(prefix, { freq: 4, nil: null }),
+        damage: fc.option(fc.tuple(fc.nat(), fc.constantFrom('del', 'ins', 'set'), fc.constantFrom(...' -:[]()x0a.1\t')), { freq: 4, nil: null }),
+      }),
+      { minLength: 1, maxLength: 30 },
+    ),
+  )
+  .chain(([p0, items]) =>
+    fc.tuple(...items.map((it) => bodyOf(it.s.schema))).map((bodies) =>
+      items.map((it, k) => {
+        const p = it.other ?? p0;
+        let line = `${p.lead}${p.comm}-${p.pid}${p.gap}${p.tgid ? p.tgid + ' ' : ''}[${p.cpu}]${p.gap}${p.flags ? p.flags + ' ' : ''}${it.ts}:${p.gap}${it.s.schema.name}:${p.after}${bodies[k]}`;
+        if (it.damage) {
+          const [at, how, ch] = it.damage;
+          const i = at % (line.length + 1);
+          line = how === 'del' ? line.slice(0, i) + line.slice(i + 1) : how === 'ins' ? line.slice(0, i) + ch + line.slice(i) : line.slice(0, i) + ch + line.slice(i + 1);
+        }
+        return { line, damaged: it.damage !== null };
+      }),
+    ),
+  );
+
 /** Damage: a character changed, inserted or removed somewhere. */
 export const damaged = fc.tuple(eventLine, fc.nat(), fc.constantFrom('del', 'ins', 'set'), fc.constantFrom(...' -:[]()x0a|/\t.\r\u00a0é#', 'CPU:')).map(([l, at, how, ch]) => {
   const i = at % (l.line.length + 1);

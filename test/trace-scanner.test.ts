@@ -17,7 +17,7 @@ import { type LineResult, parseLine } from '../src/trace/parse/line.js';
 import { isClean } from '../src/trace/parse/split.js';
 import { type TraceItem, parseTraceStream } from '../src/trace/parse/stream.js';
 import type { FuseTraceFormat } from '../src/trace/revision.js';
-import { damaged, eventLine } from './trace-lines.js';
+import { damaged, eventLine, sharedPrefixLines } from './trace-lines.js';
 
 /** The fast path's answer on a line, when the text is clean (else the stream does not ask it). */
 function fast(line: string, format: FuseTraceFormat): LineResult | null {
@@ -62,6 +62,24 @@ describe('fast scanner vs the exact path', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('runs of lines with the same prefix (reused from the line before) read as parseLine reads each', () => {
+    let n = 0;
+    fc.assert(
+      fc.property(sharedPrefixLines, (lines) => {
+        for (const { line, damaged: hurt } of lines) {
+          const got = fast(line, 'rfc-v3');
+          // an undamaged clean line is always taken (the reuse never refuses what the scan takes)
+          if (!hurt && isClean(Buffer.from(line))) expect(got).not.toBeNull();
+          if (got === null) continue;
+          n++;
+          expect(got).toStrictEqual(parseLine(line, 7, 'rfc-v3'));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    expect(n).toBeGreaterThan(3000);
   });
 
   it('the stream says what parseLine says about each line, however it is chunked', async () => {

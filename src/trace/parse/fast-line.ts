@@ -57,6 +57,9 @@ const skipSpaces = (t: Uint8Array, p: number, end: number): number => {
   return p;
 };
 
+/** whether the last prefixAt found the irq-info flags column (then all it read before the timestamp ends before it) */
+let hadFlags = false;
+
 /** The prefix after comm, from the '-' at dash; false where PREFIX cannot match from this dash. */
 function prefixAt(t: Uint8Array, dash: number, end: number, out: Prefix): boolean {
   let p = skipDigits(t, dash + 1, end);
@@ -85,8 +88,15 @@ function prefixAt(t: Uint8Array, dash: number, end: number, out: Prefix): boolea
   // irq-info flags: 4 or 5 of [.a-zA-Z0-9] then whitespace (a timestamp ends in ':')
   q = p;
   while (q < end && isFlag(t[q])) q++;
-  if ((q - p === 4 || q - p === 5) && q < end && isSpace(t[q])) p = skipSpaces(t, q, end);
+  hadFlags = (q - p === 4 || q - p === 5) && q < end && isSpace(t[q]);
+  if (hadFlags) p = skipSpaces(t, q, end);
   out.tsStart = p;
+  return stampAt(t, p, end, out);
+}
+
+/** The rest of a prefix from its timestamp at p: seconds.micros, ':', the event name and its ':'. */
+function stampAt(t: Uint8Array, p: number, end: number, out: Prefix): boolean {
+  let q: number;
   // seconds.micros read as they are scanned (timestamp.ts: microsOf's usual form)
   let secs = 0;
   for (q = p; q < end && isDigit(t[q]); q++) secs = secs * 10 + (t[q] - 48);
@@ -119,6 +129,17 @@ function decimal(s: string, t: Uint8Array, from: number, to: number): number {
 
 const where: Prefix = { pidEnd: 0, cpuStart: 0, cpuEnd: 0, tsStart: 0, tsEnd: 0, micros: 0, nameStart: 0, nameEnd: 0, nameHash: 0 };
 
+/** A DataView of the last clean bytes scanned (a chunk's: made once per chunk), for the column scanners and sameAsPrev. */
+let viewOf: Uint8Array | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+function viewFor(b: Uint8Array): DataView {
+  if (b !== viewOf) {
+    viewOf = b;
+    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  return view;
+}
+
 /** Per fuse revision: the schemas of both dialects by name, found from the name's bytes. */
 const BY_NAME = new Map<FuseTraceFormat, BytesIndex<EventSchema>>();
 
@@ -150,17 +171,71 @@ let dashAt = 0;
 let bodyFrom = 0;
 let bodyTo = 0;
 
+/*
+ * The prefix up to the timestamp of the last line whose prefix may be
+ * reused: its bytes and, relative to its start, where its parts are. A line
+ * with the same bytes there has the same parts: the first '-' after comm is
+ * the same one, and what prefixAt reads before the timestamp (pid, tgid,
+ * cpu, the flags column and the blanks after it) is the same text, read the
+ * same way; only the timestamp and the name are read again (stampAt), and
+ * where they do not read, the whole prefix is scanned as before. Kept only
+ * when the dash is the first '-' after comm (no earlier dash to try) and the
+ * flags column was there (so nothing before the timestamp was decided by
+ * what follows it).
+ */
+const PREV_MAX = 128;
+const prevBytes = new Uint8Array(PREV_MAX);
+const prevView = new DataView(prevBytes.buffer);
+let prevLen = 0;
+let prevDash = 0;
+let prevPidEnd = 0;
+let prevCpuStart = 0;
+let prevCpuEnd = 0;
+
+/** Whether b[start, start + n) is the kept prefix (n = prevLen, four bytes at a time). */
+function sameAsPrev(b: Uint8Array, start: number, n: number): boolean {
+  const v = viewFor(b);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (v.getUint32(start + k, true) !== prevView.getUint32(k, true)) return false;
+  for (; k < n; k++) if (b[start + k] !== prevBytes[k]) return false;
+  return true;
+}
+
+/** Keeps the prefix prefixAt just read from dash, when it may be reused (see above). */
+function remember(b: Uint8Array, start: number, dash: number): void {
+  const n = where.tsStart - start;
+  prevLen = 0;
+  if (!hadFlags || n > PREV_MAX || b.indexOf(45, commStart) !== dash) return;
+  prevBytes.set(b.subarray(start, start + n));
+  prevLen = n;
+  prevDash = dash - start;
+  prevPidEnd = where.pidEnd - start;
+  prevCpuStart = where.cpuStart - start;
+  prevCpuEnd = where.cpuEnd - start;
+}
+
 /** The prefix, the schema and the body's bounds of a clean line (see scanLine). */
 function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat): number {
   if (start === end || b[start] === 35) return SKIP;
   commStart = skipSpaces(b, start, end);
   // "CPU:..." may be a lost-events marker
   if (end - commStart >= 4 && b[commStart] === 67 && b[commStart + 1] === 80 && b[commStart + 2] === 85 && b[commStart + 3] === 58) return EXACT;
-  // comm is PREFIX's lazy (.*?): the first '-' the rest of the prefix fits
-  let dash = commStart;
-  for (;; dash++) {
-    if (dash >= end) return EXACT;
-    if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
+  // the previous line's prefix up to its timestamp again (one task's lines): its parts are where they were
+  const n = prevLen;
+  let dash: number;
+  if (n !== 0 && end - start > n && sameAsPrev(b, start, n) && stampAt(b, start + n, end, where)) {
+    dash = start + prevDash;
+    where.pidEnd = start + prevPidEnd;
+    where.cpuStart = start + prevCpuStart;
+    where.cpuEnd = start + prevCpuEnd;
+    where.tsStart = start + n;
+  } else {
+    // comm is PREFIX's lazy (.*?): the first '-' the rest of the prefix fits
+    for (dash = commStart; ; dash++) {
+      if (dash >= end) return EXACT;
+      if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
+    }
+    remember(b, start, dash);
   }
   dashAt = dash;
   found = schemaAt(b, where.nameStart, where.nameEnd, where.nameHash, format);
@@ -208,6 +283,7 @@ export function scanLine(s: string, b: Uint8Array, start: number, end: number, l
   };
 }
 
+
 /**
  * scanLine into a batch row: 1 when the line is an event now in the
  * batch's last row, 0 for a line to skip (scanLine's 'skip'), -1 when only
@@ -222,7 +298,7 @@ export function scanLineInto(s: string, b: Uint8Array, start: number, end: numbe
   if (columns === null) return EXACT;
   // room first: nextRow may replace batch.num
   const o = batch.nextRow();
-  if (!columns(s, b, bodyFrom, bodyTo, batch.num, batch.big, batch.str, o)) return EXACT;
+  if (!columns(s, b, bodyFrom, bodyTo, batch.num, batch.big, batch.str, o, viewFor(b))) return EXACT;
   batch.addRow(schema, s, b, start, end, line, where.tsStart, where.tsEnd, where.micros);
   return EVENT;
 }

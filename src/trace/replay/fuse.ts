@@ -587,12 +587,14 @@ export class FuseReplay {
         const why = this.pointers.pair(leaf, null);
         if (why) return this.diverge(st, at, `leaf identity: ${why}`);
       } else {
-        // a pointer the map has bound to this block stays bound until the block's release (releaseFreed drops the Block)
+        // a pointer the map has bound to this block stays bound until the block's release (releaseFreed drops the
+        // Block); the row's own string is kept (the parser's pointer texts are no views into a chunk, and the
+        // same text comes back as the same string while it is in use: compared by identity)
         const blk = this.block(st, leafAddr);
         if (blk.pointer !== leaf) {
           const why = this.pointers.pair(leaf, blk.name);
           if (why) return this.diverge(st, at, `leaf identity: ${why}`);
-          if (typeof leaf === 'string') blk.pointer = detach(leaf);
+          if (typeof leaf === 'string') blk.pointer = leaf;
         }
       }
     }

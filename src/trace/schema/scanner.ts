@@ -39,7 +39,7 @@ export type BodyScanner = (t: string, b: Uint8Array, pos: number, end: number) =
  * num[o + k] (it runs to the body's end). False when the exact path must
  * decide, as the object scanner returns null (the row is then garbage).
  */
-export type ColumnScanner = (t: string, b: Uint8Array, pos: number, end: number, num: Float64Array, big: bigint[], str: string[], o: number) => boolean;
+export type ColumnScanner = (t: string, b: Uint8Array, pos: number, end: number, num: Float64Array, big: bigint[], str: string[], o: number, dv: DataView) => boolean;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 /** [0-9a-f] by byte, and each one's value (HEX_DIGIT: 255 for any other byte) */
@@ -198,7 +198,8 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
       const from = p;
       while (p < end && isHex(b[p])) p++;
       if (p === from) return null;
-      v = p - from === 16 ? pointers.get(b, from) : raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p);
+      // (the other forms detached too: a pointer text is never a view into the chunk, a replay may keep it)
+      v = p - from === 16 ? pointers.get(b, from) : detach(raw ? t.slice(from, p).padStart(16, '0') : t.slice(from, p));
     }`;
     case 'flags':
     case 'symbolic':
@@ -216,6 +217,24 @@ function readCode(kind: Decode['kind'], i: number, memo: number): string {
     v = t.slice(p, end);
     p = end;`;
   }
+}
+
+/**
+ * litCode reading four bytes at a time through dv, a DataView of b's bytes
+ * (dv.getUint32(p, true) is b[p] | b[p+1] << 8 | ...): the long literals
+ * between a fuse line's fields cost a quarter of the loads and compares.
+ */
+function litWordsCode(lit: string): string {
+  const checks: string[] = [];
+  let k = 0;
+  for (; k + 4 <= lit.length; k += 4) {
+    const word = (lit.charCodeAt(k) | (lit.charCodeAt(k + 1) << 8) | (lit.charCodeAt(k + 2) << 16) | (lit.charCodeAt(k + 3) << 24)) >>> 0;
+    checks.push(`dv.getUint32(p + ${k}, true) !== ${word}`);
+  }
+  for (; k < lit.length; k++) checks.push(`b[p + ${k}] !== ${lit.charCodeAt(k)}`);
+  return `
+    if (end - p < ${lit.length} || ${checks.join(' || ')}) return null;
+    p += ${lit.length};`;
 }
 
 /** Source that checks the literal text lit at p and moves past it. */
@@ -284,8 +303,8 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   });
   if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
-  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'HEX_DIGIT', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
-  return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers, HEX_DIGIT) as BodyScanner;
+  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'HEX_DIGIT', 'detach', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers, HEX_DIGIT, detach) as BodyScanner;
 }
 
 /** Source that stores the I64 in w at column slot k (a number, else NaN and the bigint beside). */
@@ -368,7 +387,7 @@ export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: U
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if ('lit' in op) {
-      body += litCode(op.lit);
+      body += litWordsCode(op.lit);
       continue;
     }
     const { field, decode: d } = op.spec;
@@ -396,6 +415,6 @@ export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: U
   body += `\n    if (p !== end) return false;`;
   for (const [field, local] of dev) body += `\n    ${putCode(slots.get(field)!, local)}`;
   body += `\n    return true;`;
-  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', 'HEX_DIGIT', `${state}return function scanColumns(t, b, p, end, num, big, str, o) {\n    ${body}\n  };`);
-  return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor, HEX_DIGIT) as ColumnScanner;
+  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', 'HEX_DIGIT', 'detach', `${state}return function scanColumns(t, b, p, end, num, big, str, o, dv) {\n    ${body}\n  };`);
+  return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor, HEX_DIGIT, detach) as ColumnScanner;
 }
