@@ -112,6 +112,13 @@ export interface CacheOptions {
   /** share leaf/node storage between caches (the kernel's slab) */
   arena?: IextArena;
   /**
+   * About how many records the forks will hold at most (a scenario runner
+   * knows a bound from its commands): the arena reserves leaf slots for
+   * them up front instead of growing by copies into fresh memory. Slots a
+   * run never reaches stay untouched zero pages. Ignored with opts.arena.
+   */
+  recordsHint?: number;
+  /**
    * The cache_maxbytes the server sets through FUSE_IOMAP_CONFIG (passed
    * through fuse_iomap_cache_set_maxbytes); only revisions with a size cap.
    */
@@ -122,6 +129,15 @@ export interface CacheOptions {
 
 /** The geometry a revision's record uses: v7 records have u64 offsets. */
 const unsignedGeometries = new Map<Geometry, Geometry>();
+/** An arena with leaf slots for about `records` records (leaves about 4 records full, a node per 8 leaves), or the default one. */
+function arenaFor(geometry: Geometry, records: number | undefined): IextArena {
+  if (records === undefined || !(records > 0)) return new IextArena(geometry);
+  const leaves = Math.min(Math.ceil(records / 4), MAX_HINT_LEAVES);
+  return new IextArena(geometry, leaves, Math.ceil(leaves / 8));
+}
+/** the most leaf slots a hint reserves (about 230 MB of fuse records, virtual until used); past it the arena grows as usual */
+const MAX_HINT_LEAVES = 1 << 20;
+
 function geometryFor(base: Geometry, rev: ResolvedRevision): Geometry {
   if (!rev.unsignedRecordOffsets || !base.signedOffsets) return base;
   let g = unsignedGeometries.get(base);
@@ -219,7 +235,7 @@ export class IomapCache {
     this.traceLocks = opts.traceLocks ?? false;
     this.onHazard = opts.onHazard;
     this.onAlloc = opts.onAlloc;
-    this.arena = opts.arena ?? new IextArena(this.geometry);
+    this.arena = opts.arena ?? arenaFor(this.geometry, opts.recordsHint);
     // fuse_iomap_set_fileio: zero im_read, im_seq, no write fork
     this.seqI = toI64(this.revision.initialSeq);
     this.read = this.newFork(Fork.READ);

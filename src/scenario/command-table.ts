@@ -205,6 +205,22 @@ export class CommandTable {
     return m;
   }
 
+  /**
+   * At most how many records the commands can leave in the cache: an add
+   * or upsert adds at most two (the new record, and the far part of one it
+   * splits), a remove one (a record split around the hole), an invalidate
+   * one in each fork. Kernel commands are not counted.
+   */
+  recordBound(): number {
+    let n = 0;
+    const op = this.op;
+    for (let i = 0; i < this.length; i++) {
+      const o = op[i];
+      n += o === ADD || o === UPSERT || o === INVALIDATE ? 2 : o === REMOVE ? 1 : 0;
+    }
+    return n;
+  }
+
   /** every command as its own object */
   toArray(): Command[] {
     const out: Command[] = [];

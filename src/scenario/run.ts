@@ -139,10 +139,12 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
         },
       })
     : undefined;
+  const table = commandTable(sc);
   const cache = world ? world.primary.cacheForNotify() : new IomapCache(
     { ids: { ...FIXTURE_INODE }, isize: 0n, blockSize: sc.blockSize, maxBytes: sc.maxBytes },
     {
       geometry: sc.geometry,
+      recordsHint: table?.recordBound(),
       revision,
       cacheMaxBytes: opts.cacheMaxBytes ?? sc.cacheMaxBytes,
       revisionSink: opts.revisionSink,
@@ -167,7 +169,6 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   const r: CommandResultI = { op: 'add', line: 0, fork: Fork.READ, ret: 0, seq: 0, result: 'miss', map: { ...emptyMappingI(), validityCookie: 0 }, tree: null, kernel: null };
 
   // a parsed scenario's commands straight from its table (no object per command)
-  const table = commandTable(sc);
   const commands = table ? undefined : sc.commands;
   const n = table ? table.length : commands!.length;
   for (let i = 0; i < n; i++) {
