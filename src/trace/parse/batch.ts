@@ -21,6 +21,7 @@ import type { EventSchema, Fields } from '../schema/types.js';
 import { scanLine } from './fast-line.js';
 import { type TraceEvent, parseLine } from './line.js';
 import type { TraceItem } from './stream.js';
+import type { LineText } from './split.js';
 import { microsOf } from './timestamp.js';
 
 /** Slots per row: no schema has more fields (compile.ts gives a larger one no column scanner). */
@@ -34,7 +35,7 @@ export class EventBatch {
   readonly schema: Array<EventSchema | null> = [];
   readonly item: Array<TraceItem | null> = [];
   /** the chunk text the line is in, and the same text as bytes (see split.ts: LineSink) */
-  readonly text: string[] = [];
+  readonly text: LineText[] = [];
   readonly clean: Array<Uint8Array | null> = [];
   line = new Float64Array(0);
   start = new Int32Array(0);
@@ -75,7 +76,7 @@ export class EventBatch {
   }
 
   /** Commits the row nextRow() gave, its fields written. */
-  addRow(schema: EventSchema, text: string, clean: Uint8Array, start: number, end: number, line: number, tsStart: number, tsEnd: number, micros: number): void {
+  addRow(schema: EventSchema, text: LineText, clean: Uint8Array, start: number, end: number, line: number, tsStart: number, tsEnd: number, micros: number): void {
     const r = this.length++;
     this.schema[r] = schema;
     this.item[r] = null;
@@ -119,7 +120,9 @@ export class EventBatch {
   /** Row r's timestamp in µs (see timestamp.ts). */
   micros(r: number): number {
     const us = this.ts[r];
-    return us === us ? us : microsOf(this.text[r], this.tsStart[r], this.tsEnd[r]);
+    if (us === us) return us;
+    const ts = this.text[r].slice(this.tsStart[r], this.tsEnd[r]);
+    return microsOf(ts, 0, ts.length);
   }
 
   /** Row r's line as read (a view of the chunk's text). */
@@ -137,11 +140,11 @@ export class EventBatch {
       if (f.decode.kind === 'ptr') out[f.field] = this.ptr(r, k);
       else if (f.decode.kind === 'sym') {
         // to the end of the trimmed body, which is the line's end less its spaces and tabs
-        const t = this.text[r];
+        const b = this.clean[r]!;
         const from = this.num[r * STRIDE + k];
         let to = this.end[r];
-        while (to > from && (t.charCodeAt(to - 1) === 32 || t.charCodeAt(to - 1) === 9)) to--;
-        out[f.field] = t.slice(from, to);
+        while (to > from && (b[to - 1] === 32 || b[to - 1] === 9)) to--;
+        out[f.field] = this.text[r].slice(from, to);
       } else out[f.field] = toBig(this.i64(r, k));
     }
     return out;

@@ -17,6 +17,7 @@ import { BytesIndex, hashStep } from './bytes-index.js';
 import type { EventSchema } from '../schema/types.js';
 import type { LineResult } from './line.js';
 import type { EventBatch } from './batch.js';
+import type { LineText } from './split.js';
 
 /** character classes by byte: one load instead of a chain of ranges */
 const WORD = 1;
@@ -120,7 +121,7 @@ function stampAt(t: Uint8Array, p: number, end: number, out: Prefix): boolean {
 }
 
 /** A decimal of the prefix (pid, cpu) as Number() of its text gives it. */
-function decimal(s: string, t: Uint8Array, from: number, to: number): number {
+function decimal(s: LineText, t: Uint8Array, from: number, to: number): number {
   if (to - from > 15) return Number(s.slice(from, to));
   let n = 0;
   for (let p = from; p < to; p++) n = n * 10 + (t[p] - 48);
@@ -253,7 +254,7 @@ function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat
  * can give it. b: the same clean text as bytes (b[i] is s's character i).
  * format: whose fuse texts the line has.
  */
-export function scanLine(s: string, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat): LineResult | null {
+export function scanLine(s: LineText, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat): LineResult | null {
   const h = head(b, start, end, format);
   if (h === SKIP) return { kind: 'skip' };
   if (h === EXACT) return null;
@@ -290,7 +291,7 @@ export function scanLine(s: string, b: Uint8Array, start: number, end: number, l
  * parseLine can read it (where scanLine gives null). The row's fields are
  * the column form of scanLine's (schema/scanner.ts: compileColumnScanner).
  */
-export function scanLineInto(s: string, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat, batch: EventBatch): number {
+export function scanLineInto(s: LineText, b: Uint8Array, start: number, end: number, line: number, format: FuseTraceFormat, batch: EventBatch): number {
   const h = head(b, start, end, format);
   if (h !== EVENT) return h;
   const schema = found!;

@@ -14,12 +14,38 @@ export const MAX_LINE = 64 * 1024;
 export type SplitLine = string | { tooLong: number };
 
 /**
+ * A chunk's clean lines (below) kept as their bytes: a string is made only
+ * where one is asked for (slice: one piece; whole: the chunk's text, once),
+ * so the column path, which reads the bytes, decodes nothing. Clean text is
+ * ASCII: byte i is character i, and latin1 decodes it as UTF-8 would.
+ */
+export class CleanText {
+  private text: string | null = null;
+  constructor(readonly bytes: Buffer) {}
+  /** The characters [start, end). */
+  slice(start: number, end?: number): string {
+    return this.text !== null ? this.text.slice(start, end) : this.bytes.toString('latin1', start, end ?? this.bytes.length);
+  }
+  /** The whole text (decoded once). */
+  whole(): string {
+    return (this.text ??= this.bytes.toString('latin1'));
+  }
+}
+
+/** A line's text: a string, or a chunk's clean bytes (slice() gives the same characters either way). */
+export type LineText = string | CleanText;
+
+/** The string of a LineText. */
+export const textOf = (t: LineText): string => (typeof t === 'string' ? t : t.whole());
+
+/**
  * Receives the lines of a chunk, in order: text.slice(start, end) is the
  * line. clean: when the text is clean (below), the same text as bytes,
- * clean[i] being character i of text; else null.
+ * clean[i] being character i of text; else null. A clean chunk's text is
+ * its CleanText.
  */
 export interface LineSink {
-  line(text: string, start: number, end: number, clean: Uint8Array | null): void;
+  line(text: LineText, start: number, end: number, clean: Uint8Array | null): void;
   tooLong(bytes: number): void;
 }
 
@@ -48,7 +74,7 @@ function lineOf(bytes: Buffer, sink: LineSink): void {
   sink.line(text, 0, text.length, isClean(b) ? b : null);
 }
 
-const collect = (out: SplitLine[]): LineSink => ({ line: (text, start, end) => out.push(text.slice(start, end)), tooLong: (n) => out.push({ tooLong: n }) });
+const collect = (out: SplitLine[]): LineSink => ({ line: (text, start, end) => out.push(textOf(text).slice(start, end)), tooLong: (n) => out.push({ tooLong: n }) });
 
 export class LineSplitter {
   private carry: Buffer[] = [];
@@ -74,20 +100,19 @@ export class LineSplitter {
     }
     const last = chunk.lastIndexOf(10);
     if (last >= start) {
-      // every complete line of the chunk, decoded once (clean text is ASCII: latin1 decodes it the same, faster)
+      // every complete line of the chunk: clean ones as their bytes (CleanText), the others decoded once
       const region = chunk.subarray(start, last + 1);
-      const clean = isClean(region) ? region : null;
-      const text = chunk.toString(clean ? 'latin1' : 'utf8', start, last + 1);
-      if (clean) {
-        // one byte per character: the \n are found in the text alone
-        for (let c = 0; c < text.length; ) {
-          const cnl = text.indexOf('\n', c);
+      if (isClean(region)) {
+        // one byte per character: the \n are found in the bytes
+        const text = new CleanText(region);
+        for (let c = 0; c < region.length; ) {
+          const cnl = region.indexOf(10, c);
           if (cnl - c > this.maxLine) sink.tooLong(cnl - c);
-          else sink.line(text, c, withoutCr(text, c, cnl), clean);
+          else sink.line(text, c, cnl > c && region[cnl - 1] === 13 ? cnl - 1 : cnl, region);
           c = cnl + 1;
         }
       } else {
-        this.scanMixed(chunk, start, last, text, sink);
+        this.scanMixed(chunk, start, last, chunk.toString('utf8', start, last + 1), sink);
       }
       start = last + 1;
     }

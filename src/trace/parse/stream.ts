@@ -13,7 +13,7 @@ import { EventBatch } from './batch.js';
 import { scanLine, scanLineInto } from './fast-line.js';
 import { NameCounts } from './name-counts.js';
 import { type LineResult, type TraceEvent, parseLine } from './line.js';
-import { LineSplitter, type LineSink, MAX_LINE } from './split.js';
+import { LineSplitter, type LineSink, MAX_LINE, textOf } from './split.js';
 
 export interface TraceProblem {
   file: string;
@@ -58,8 +58,10 @@ export async function* parseTraceBatches(
   // events per name counted here and added to stats.perEvent once per chunk
   const perName = new NameCounts();
   const sink: LineSink = {
-    line(text, start, end, clean) {
+    line(text0, start, end, clean) {
       n++;
+      // the events keep strings (comm, raw...): the chunk's text decoded once
+      const text = textOf(text0);
       const item = itemOf((clean && scanLine(text, clean, start, end, n, format)) || parseLine(text.slice(start, end), n, format), n, file, stats, perName);
       if (item !== null) items.push(item);
     },

@@ -254,6 +254,11 @@ export class ModelFields {
       const v = qnum[qo + c.col];
       if (c.small === null) {
         if (a === v) continue;
+        // both beyond 2^53: a model bigint in [0, 2^64) prints as itself (dec and hex alike)
+        if (a !== a && v !== v) {
+          const x = q.big[qo + c.col];
+          if (x >= 0n && x < TWO_64 && x === b.big[o + slot]) continue;
+        }
       } else if (v === v && tableI(c, v) === a) continue;
       // exactly: what the model's value prints as, read back, against the row's
       const want = canonical(c, toBig(q.i64(e, c.col)));

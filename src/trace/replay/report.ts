@@ -6,6 +6,7 @@
  * before it.
  */
 import { detach } from '../parse/detach.js';
+import type { LineText } from '../parse/split.js';
 
 export interface Divergence {
   line: number;
@@ -45,7 +46,7 @@ export interface ReplayReport {
  * (LINE: text) only when a snapshot is taken, not for every event.
  */
 export class ContextRing {
-  private readonly text: string[] = [];
+  private readonly text: LineText[] = [];
   private readonly start: number[] = [];
   private readonly end: number[] = [];
   private readonly line: number[] = [];
@@ -53,7 +54,7 @@ export class ContextRing {
   private size = 0;
   constructor(private readonly n = 8) {}
   /** Line `line` is text.slice(start, end) (a chunk's text and a range: no string per event). */
-  push(line: number, text: string, start: number, end: number): void {
+  push(line: number, text: LineText, start: number, end: number): void {
     if (this.n <= 0) return;
     const k = this.next;
     this.text[k] = text;

@@ -18,6 +18,7 @@ import { BytesIndex, hashStep } from '../parse/bytes-index.js';
 import { detach } from '../parse/detach.js';
 import { type I64, toBig, toI64 } from '../../util/int64.js';
 import type { Decode, FieldSpec, Fields } from './types.js';
+import type { LineText } from '../parse/split.js';
 
 /** One step: text that must be there, or a conversion to read. */
 export type ScanOp = { lit: string } | { spec: FieldSpec };
@@ -29,7 +30,7 @@ export type Unprint = (text: string, table: SymbolTable) => bigint | null;
  * The fields of a trimmed body at [pos, end) of t (b: the same text as
  * bytes, one per character); null when the exact path must decide.
  */
-export type BodyScanner = (t: string, b: Uint8Array, pos: number, end: number) => Fields | null;
+export type BodyScanner = (t: LineText, b: Uint8Array, pos: number, end: number) => Fields | null;
 
 /**
  * The same scan writing a batch row (parse/batch.ts) instead of an object:
@@ -39,7 +40,7 @@ export type BodyScanner = (t: string, b: Uint8Array, pos: number, end: number) =
  * num[o + k] (it runs to the body's end). False when the exact path must
  * decide, as the object scanner returns null (the row is then garbage).
  */
-export type ColumnScanner = (t: string, b: Uint8Array, pos: number, end: number, num: Float64Array, big: bigint[], str: string[], o: number, dv: DataView) => boolean;
+export type ColumnScanner = (t: LineText, b: Uint8Array, pos: number, end: number, num: Float64Array, big: bigint[], str: string[], o: number, dv: DataView) => boolean;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 /** [0-9a-f] by byte, and each one's value (HEX_DIGIT: 255 for any other byte) */
@@ -133,7 +134,9 @@ export class PointerTexts {
     if (this.his[k] === hi && this.los[k] === lo && this.texts[k] !== '') return this.texts[k];
     this.his[k] = hi;
     this.los[k] = lo;
-    return (this.texts[k] = String.fromCharCode(...b.subarray(from, from + 16)));
+    const c = (i: number) => b[from + i];
+    // sixteen arguments, no array or view made
+    return (this.texts[k] = String.fromCharCode(c(0), c(1), c(2), c(3), c(4), c(5), c(6), c(7), c(8), c(9), c(10), c(11), c(12), c(13), c(14), c(15)));
   }
 }
 
