@@ -14,11 +14,18 @@
  * wall-clock rate, each side reports events per CPU-second of this process
  * (user + system over all its calls, GC threads included), the throughput
  * when the process has a core, which other processes' load moves less.
+ *
+ * A baseline build (IOMAP_SIM_REPLAY_BASELINE=DIR, DIR another checkout's
+ * compiled dist/, e.g. of main at an earlier commit) is measured in the same
+ * Suite: its replay and this build's alternate (baseline, replay, baseline,
+ * replay), each side's rate is the mean of its two, and the row gives this
+ * build's replay rate over the baseline's, both under the same load.
+ * IOMAP_SIM_REPLAY_BASELINE_LABEL names it in the tables (default: DIR).
  */
 import Benchmark from 'benchmark';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Revision } from '../src/cache/revision.js';
 import { RFC_V3 } from '../src/cache/revision.js';
 import { V7 } from '../src/cache/revision-v7.js';
@@ -58,10 +65,15 @@ export interface ReplayRow {
   /** replay events/s / parse-only events/s, same trace, same Suite */
   ratio: number;
   divergences: number;
+  /** the baseline build's replay in the same Suite (IOMAP_SIM_REPLAY_BASELINE), and replay / baseline */
+  baseline?: Side & { dir: string };
+  vsBaseline?: number;
 }
 
 export interface ReplayResult {
   rows: ReplayRow[];
+  /** the baseline build's dist/ when one was measured */
+  baselineDir?: string;
   maxTime: number;
   target: number;
 }
@@ -90,6 +102,25 @@ function fuseTrace(commands: number, revision: Revision): Trace {
   };
 }
 
+type ReplayFn = typeof replayStream;
+interface Baseline {
+  dir: string;
+  replayStream: ReplayFn;
+  /** the baseline's own revision objects, by name */
+  revisions: Map<string, Revision>;
+}
+
+/** The baseline build's replayStream (IOMAP_SIM_REPLAY_BASELINE), or null. */
+async function loadBaseline(): Promise<Baseline | null> {
+  const dir = process.env.IOMAP_SIM_REPLAY_BASELINE;
+  if (!dir) return null;
+  const at = (p: string) => pathToFileURL(join(resolve(dir), p)).href;
+  const run = (await import(at('src/trace/replay/run.js'))) as { replayStream: ReplayFn };
+  const v3 = (await import(at('src/cache/revision.js'))) as { RFC_V3: Revision };
+  const v7 = (await import(at('src/cache/revision-v7.js'))) as { V7: Revision };
+  return { dir: process.env.IOMAP_SIM_REPLAY_BASELINE_LABEL || dir, replayStream: run.replayStream, revisions: new Map([v3.RFC_V3, v7.V7].map((r) => [r.name, r])) };
+}
+
 async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += CHUNK) yield buf.subarray(i, i + CHUNK);
 }
@@ -102,7 +133,7 @@ async function parseOnly(t: Trace): Promise<number> {
   return n;
 }
 
-function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void): Promise<ReplayRow> {
+function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: Baseline | null): Promise<ReplayRow> {
   return new Promise((done, fail) => {
     let events = -1;
     let divergences = 0;
@@ -111,8 +142,9 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void): Promis
       failure ??= e;
       d.benchmark.abort();
     };
-    // CPU time (µs) and calls per side
+    // CPU time (µs) and calls per side: parse, replay, baseline replay
     const cpu = [
+      { us: 0, calls: 0 },
       { us: 0, calls: 0 },
       { us: 0, calls: 0 },
     ];
@@ -129,10 +161,10 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void): Promis
         d.resolve();
       }, (e: unknown) => stop(d, e));
     };
-    const replay = (d: Benchmark.Deferred) => {
+    const replayWith = (side: number, run: ReplayFn, opts: ReplayOptions) => (d: Benchmark.Deferred) => {
       const c0 = process.cpuUsage();
-      return replayStream(chunks(t.text), t.name, t.opts).then((r) => {
-        spent(1, c0);
+      return run(chunks(t.text), t.name, opts).then((r) => {
+        spent(side, c0);
         divergences = Math.max(divergences, r.divergences);
         if (r.divergences || r.stats.problems) return stop(d, new Error(`${t.name}: ${r.divergences} divergences, ${r.stats.problems} unreadable lines (first: ${r.first?.line}: ${r.first?.what})`));
         d.resolve();
@@ -140,23 +172,39 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void): Promis
     };
     const suite = new Benchmark.Suite(`replay ${t.name}`);
     const options = { defer: true, minSamples: args.quick ? 2 : 8, maxTime: args.quick ? 0.3 : 4, initCount: 1 };
+    const replay = replayWith(1, replayStream, t.opts);
     suite.add('parse only', parse, options);
+    const baseOpts = base && { ...t.opts, revision: t.opts.revision && base.revisions.get(t.opts.revision.name) };
+    if (base) suite.add('replay (baseline)', replayWith(2, base.replayStream, baseOpts!), options);
     suite.add('replay', replay, options);
+    if (base) {
+      suite.add('replay (baseline) again', replayWith(2, base.replayStream, baseOpts!), options);
+      suite.add('replay again', replay, options);
+    }
     suite.on('cycle', (ev: Benchmark.Event) => log(`    replay :: ${t.name} :: ${String(ev.target)}`));
     suite.on('complete', () => {
       if (failure) return fail(failure);
-      const [p, r] = [0, 1].map((i) => (suite as unknown as Benchmark[])[i]);
-      const side = (b: Benchmark, k: number): Side => ({ hz: b.hz, rme: b.stats.rme, samples: b.stats.sample.length, eventsPerSecond: b.hz * events, eventsPerCpuSecond: (events * cpu[k].calls) / (cpu[k].us / 1e6) });
+      const marks = suite as unknown as Benchmark[];
+      const p = marks[0];
+      const side = (bs: Benchmark[], k: number): Side => {
+        // the mean of the side's benchmarks (one, or two alternating with the baseline's)
+        const hz = bs.reduce((a, b) => a + b.hz, 0) / bs.length;
+        const rme = Math.max(...bs.map((b) => b.stats.rme));
+        return { hz, rme, samples: bs.reduce((a, b) => a + b.stats.sample.length, 0), eventsPerSecond: hz * events, eventsPerCpuSecond: (events * cpu[k].calls) / (cpu[k].us / 1e6) };
+      };
+      const mine = base ? side([marks[2], marks[4]], 1) : side([marks[1]], 1);
+      const theirs = base ? side([marks[1], marks[3]], 2) : null;
       done({
         trace: t.name,
         dialect: t.dialect,
         revision: t.revision.name,
         bytes: t.text.length,
         events,
-        parse: side(p, 0),
-        replay: side(r, 1),
-        ratio: r.hz / p.hz,
+        parse: side([p], 0),
+        replay: mine,
+        ratio: mine.hz / p.hz,
         divergences,
+        ...(theirs ? { baseline: { ...theirs, dir: base!.dir }, vsBaseline: mine.hz / theirs.hz } : {}),
       });
     });
     suite.run({ async: true });
@@ -170,9 +218,10 @@ export async function runReplayBench(args: BenchArgs, log: (s: string) => void =
     fuseTrace(commands, V7),
     { name: 'xfs-live fixture', dialect: 'xfs', revision: RFC_V3, text: readFileSync(XFS_TRACE), opts: { dialect: 'xfs' } },
   ];
+  const base = await loadBaseline();
   const rows: ReplayRow[] = [];
-  for (const t of traces) rows.push(await benchTrace(t, args, log));
-  return { rows, maxTime: args.quick ? 0.3 : 4, target: TARGET_EVENTS_PER_SECOND };
+  for (const t of traces) rows.push(await benchTrace(t, args, log, base));
+  return { rows, maxTime: args.quick ? 0.3 : 4, target: TARGET_EVENTS_PER_SECOND, ...(base ? { baselineDir: base.dir } : {}) };
 }
 
 export const benchSuite = defineSuite<ReplayResult>({
@@ -183,7 +232,7 @@ export const benchSuite = defineSuite<ReplayResult>({
     return (
       `## replay: events/s, parse only and full replay of the same in-memory trace in one Suite; ratio = replay / parse (target ${fmt(r.target)} events/s)\n` +
       table(
-        ['trace', 'dialect', 'events', 'MB', 'parse events/s', '±%', 'per CPU-s', 'replay events/s', '±%', 'per CPU-s', 'replay/parse', 'divergences'],
+        ['trace', 'dialect', 'events', 'MB', 'parse events/s', '±%', 'per CPU-s', 'replay events/s', '±%', 'per CPU-s', 'replay/parse', 'divergences', ...(r.baselineDir ? ['baseline replay', 'per CPU-s', 'replay/baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -197,14 +246,15 @@ export const benchSuite = defineSuite<ReplayResult>({
           x.replay.eventsPerCpuSecond,
           ratio(x.ratio),
           String(x.divergences),
+          ...(x.baseline ? [x.baseline.eventsPerSecond, x.baseline.eventsPerCpuSecond, ratio(x.vsBaseline!)] : []),
         ]),
-      )
+      ) + (r.baselineDir ? `\nbaseline: ${r.baselineDir} (its replay alternating with this build's in each Suite)\n` : '')
     );
   },
   markdown(r) {
     return (
       mdTable(
-        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s', 'per CPU-second', 'replay / parse', `replay / target ${fmt(r.target)}`],
+        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s', 'per CPU-second', 'replay / parse', `replay / target ${fmt(r.target)}`, ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -215,8 +265,11 @@ export const benchSuite = defineSuite<ReplayResult>({
           Math.round(x.replay.eventsPerCpuSecond ?? NaN),
           ratio(x.ratio),
           ratio(x.replay.eventsPerSecond / r.target),
+          ...(x.baseline ? [Math.round(x.baseline.eventsPerSecond), ratio(x.vsBaseline!)] : []),
         ]),
-      ) + '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared).'
+      ) +
+      (r.baselineDir ? `\n\nBaseline: ${r.baselineDir}, its replay alternating with this build's in the same Suite (baseline, replay, baseline, replay; each side the mean of its two).` : '') +
+      '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared).'
     );
   },
 });
