@@ -188,6 +188,7 @@ const PREV_MAX = 128;
 const prevBytes = new Uint8Array(PREV_MAX);
 const prevView = new DataView(prevBytes.buffer);
 let prevLen = 0;
+let prevComm = 0;
 let prevDash = 0;
 let prevPidEnd = 0;
 let prevCpuStart = 0;
@@ -209,6 +210,7 @@ function remember(b: Uint8Array, start: number, dash: number): void {
   if (!hadFlags || n > PREV_MAX || b.indexOf(45, commStart) !== dash) return;
   prevBytes.set(b.subarray(start, start + n));
   prevLen = n;
+  prevComm = commStart - start;
   prevDash = dash - start;
   prevPidEnd = where.pidEnd - start;
   prevCpuStart = where.cpuStart - start;
@@ -218,19 +220,21 @@ function remember(b: Uint8Array, start: number, dash: number): void {
 /** The prefix, the schema and the body's bounds of a clean line (see scanLine). */
 function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat): number {
   if (start === end || b[start] === 35) return SKIP;
-  commStart = skipSpaces(b, start, end);
-  // "CPU:..." may be a lost-events marker
-  if (end - commStart >= 4 && b[commStart] === 67 && b[commStart + 1] === 80 && b[commStart + 2] === 85 && b[commStart + 3] === 58) return EXACT;
   // the previous line's prefix up to its timestamp again (one task's lines): its parts are where they were
+  // (comm's start and the "CPU:" test below too: they lie in those bytes)
   const n = prevLen;
   let dash: number;
   if (n !== 0 && end - start > n && sameAsPrev(b, start, n) && stampAt(b, start + n, end, where)) {
+    commStart = start + prevComm;
     dash = start + prevDash;
     where.pidEnd = start + prevPidEnd;
     where.cpuStart = start + prevCpuStart;
     where.cpuEnd = start + prevCpuEnd;
     where.tsStart = start + n;
   } else {
+    commStart = skipSpaces(b, start, end);
+    // "CPU:..." may be a lost-events marker
+    if (end - commStart >= 4 && b[commStart] === 67 && b[commStart + 1] === 80 && b[commStart + 2] === 85 && b[commStart + 3] === 58) return EXACT;
     // comm is PREFIX's lazy (.*?): the first '-' the rest of the prefix fits
     for (dash = commStart; ; dash++) {
       if (dash >= end) return EXACT;

@@ -31,7 +31,7 @@ import { decodeBody } from '../schema/compile.js';
 import { fuseSchemas } from '../schema/registry.js';
 import type { EventSchema, FieldValue, Fields } from '../schema/types.js';
 import { COL, ExpectedQueue, FREED, type InodeI, WIDTH, hasLeaf, nameId } from './expected.js';
-import { type Check, ModelFields, NOT_COMPARED } from './model-fields.js';
+import { type Agree, ModelFields, NOT_COMPARED } from './model-fields.js';
 import { PointerMap } from './pointer-map.js';
 import { ContextRing, type Divergence, type ReplayReport } from './report.js';
 
@@ -98,8 +98,8 @@ interface Slots {
   lookup: number[];
   lockFlags: number;
   leaf: number;
-  /** ModelFields' checks of the name (made on first use) */
-  checks: readonly Check[] | null | undefined;
+  /** ModelFields' checks of the name and their compiled comparison (made on first use; null: the texts decide) */
+  agree: Agree | null | undefined;
 }
 
 /** The trace event being replayed, as a divergence names it. */
@@ -241,7 +241,7 @@ export class FuseReplay {
       lookup: cf.lookup.map(at),
       lockFlags: at('lock_flags'),
       leaf: at('leaf'),
-      checks: undefined,
+      agree: undefined,
     };
     // the fast path reads what the object path reads; a schema without those fields goes that way
     // and a call's arguments are all there (else the object path, as before)
@@ -317,8 +317,12 @@ export class FuseReplay {
       return this.diverge(st, { line: b.line[r], name }, `the trace has ${name} where the model fired ${want.name}: ${this.text(want)}`);
     }
     // the entry's name is the row's: the row's schema's checks
-    const checks = sl.checks === undefined ? (sl.checks = this.fields.checksOf(name)) : sl.checks;
-    if (!this.fields.agreesEntry(q, e, b, r, checks) && this.mismatch(st, b.event(r), q.eventAt(e))) return;
+    let agree = sl.agree;
+    if (agree === undefined) {
+      const checks = this.fields.checksOf(name);
+      agree = sl.agree = checks === null ? null : this.fields.agreeOf(checks);
+    }
+    if ((agree === null || !agree(q, e, b, r)) && this.mismatch(st, b.event(r), q.eventAt(e))) return;
     const leafAddr = q.num[e * WIDTH + COL.LEAF_ADDR];
     q.shift();
     this.checkLeaf(st, id, leafAddr, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string));

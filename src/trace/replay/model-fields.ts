@@ -179,10 +179,33 @@ function tableI(c: Check, v: number): I64 | null {
   return t;
 }
 
+/**
+ * One check of a row's value a against the model's v (the columns' doubles
+ * of row r, entry e) where the fast test did not settle it: both beyond
+ * 2^53 (a model bigint in [0, 2^64) prints as itself, dec and hex alike), a
+ * table value, else exactly on bigints: what the model's value prints as,
+ * read back, against the row's.
+ */
+function slowCheck(c: Check, a: number, v: number, q: ExpectedQueue, e: number, b: EventBatch, r: number): boolean {
+  if (c.small === null) {
+    if (a === v) return true;
+    if (a !== a && v !== v) {
+      const x = q.big[e * WIDTH + c.col];
+      if (x >= 0n && x < TWO_64 && x === b.big[r * STRIDE + c.slot]) return true;
+    }
+  } else if (v === v && tableI(c, v) === a) return true;
+  const want = canonical(c, toBig(q.i64(e, c.col)));
+  return want !== null && toBig(b.i64(r, c.slot)) === want;
+}
+
+/** agreesEntry of one name's checks (ModelFields.agreeOf). */
+export type Agree = (q: ExpectedQueue, e: number, b: EventBatch, r: number) => boolean;
+
 /** The field comparison of one revision's texts. */
 export class ModelFields {
   private readonly cols: Map<string, Cols>;
   private readonly checks = new Map<string, Check[] | null>();
+  private readonly agree = new WeakMap<readonly Check[], Agree>();
 
   constructor(
     format: FuseTraceFormat,
@@ -241,30 +264,33 @@ export class ModelFields {
    * are decided exactly on bigints.
    */
   agreesEntry(q: ExpectedQueue, e: number, b: EventBatch, r: number, checks: readonly Check[] | null): boolean {
-    if (checks === null) return false;
-    const num = b.num;
-    const o = r * STRIDE;
-    const qnum = q.num;
-    const qo = e * WIDTH;
-    for (let i = 0; i < checks.length; i++) {
-      const c = checks[i];
-      const slot = c.slot;
-      if (slot < 0) return false;
-      const a = num[o + slot];
-      const v = qnum[qo + c.col];
-      if (c.small === null) {
-        if (a === v) continue;
-        // both beyond 2^53: a model bigint in [0, 2^64) prints as itself (dec and hex alike)
-        if (a !== a && v !== v) {
-          const x = q.big[qo + c.col];
-          if (x >= 0n && x < TWO_64 && x === b.big[o + slot]) continue;
-        }
-      } else if (v === v && tableI(c, v) === a) continue;
-      // exactly: what the model's value prints as, read back, against the row's
-      const want = canonical(c, toBig(q.i64(e, c.col)));
-      if (want === null || toBig(b.i64(r, slot)) !== want) return false;
+    return checks !== null && this.agreeOf(checks)(q, e, b, r);
+  }
+
+  /**
+   * agreesEntry for one name's checks as a function of its own, generated
+   * with the slots and columns as constants (no loop over the checks, no
+   * check object read while the values are equal numbers); slowCheck
+   * decides every other case, as the comment above says. Made once per
+   * checks (the replay keeps it per schema).
+   */
+  agreeOf(checks: readonly Check[]): Agree {
+    let f = this.agree.get(checks);
+    if (f !== undefined) return f;
+    if (checks.some((c) => c.slot < 0)) f = () => false;
+    else {
+      let body = 'const num = b.num, o = r * STRIDE, qn = q.num, qo = e * WIDTH;\n  let a, v;';
+      checks.forEach((c, i) => {
+        body += `\n  a = num[o + ${c.slot}]; v = qn[qo + ${c.col}];`;
+        // a table value below 4096 read back through the check's array (undefined until slowCheck filled it)
+        if (c.small === null) body += `\n  if (a !== v && !slowCheck(C[${i}], a, v, q, e, b, r)) return false;`;
+        else body += `\n  if ((v !== v || v < 0 || v >= 4096 || C[${i}].small[v] !== a) && !slowCheck(C[${i}], a, v, q, e, b, r)) return false;`;
+      });
+      body += '\n  return true;';
+      f = new Function('STRIDE', 'WIDTH', 'slowCheck', 'C', `return function agree(q, e, b, r) {\n  ${body}\n};`)(STRIDE, WIDTH, slowCheck, checks) as Agree;
     }
-    return true;
+    this.agree.set(checks, f);
+    return f;
   }
 
   /** The model's parsed fields of an event (for tests: compare with decoding its text). */

@@ -61,7 +61,7 @@ export class ContextRing {
     this.start[k] = start;
     this.end[k] = end;
     this.line[k] = line;
-    this.next = (k + 1) % this.n;
+    this.next = k + 1 === this.n ? 0 : k + 1;
     if (this.size < this.n) this.size++;
   }
   snapshot(): string[] {
