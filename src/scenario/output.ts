@@ -20,7 +20,6 @@ const NL = 10;
 const SAFE = Number.MAX_SAFE_INTEGER;
 const ENCODER = new TextEncoder();
 
-
 /** ASCII text assembled in a byte buffer and handed to sink in chunks. */
 export class OutBytes {
   /** the buffer and the write position: the line writers below fill it directly */
@@ -109,10 +108,10 @@ export class OutBytes {
 /**
  * A constant run of at most 24 ASCII bytes, kept as the doubles whose
  * little-endian bytes they are, so that it is stored with one to three
- * 8-byte writes instead of a byte loop. Bytes past the run are written too (zero
- * padding); the writers reserve LINE_MAX bytes a line, and what follows
- * overwrites them or lies past the flushed end. No ASCII byte pattern is
- * a NaN (the top byte is below 0x7f), so the doubles keep their bits.
+ * 8-byte writes instead of a byte loop. The zero padding past the run is
+ * written too: the writers reserve LINE_MAX bytes a line, and what follows
+ * overwrites it or lies past the flushed end. No ASCII byte pattern is a
+ * NaN (the top byte is below 0x7f), so the doubles keep their bits.
  */
 interface Ascii {
   w0: number;
