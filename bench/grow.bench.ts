@@ -197,6 +197,26 @@ export function summariseProfile(path: string, topN: number): { totalMs: number;
   return { totalMs: total / 1000, gcShare: (self.get('(garbage collector)') ?? 0) / total, top };
 }
 
+/**
+ * The model's and the oracle's whole output compared, and the model's final
+ * trees. In a function of its own so that the 530k lines of each and the
+ * trees are garbage before the timed runs: kept reachable, they made every
+ * full collection of the timed samples mark them again.
+ */
+function crossCheckRun(file: string): { check: GrowResult['crossCheck']; final: GrowResult['final'] } {
+  const m = modelEndToEnd(file);
+  const check = crossCheck(m.out, oracleEndToEnd(file));
+  const c = m.summary.cache;
+  const final = {
+    readHeight: c.read.height,
+    readCount: c.read.count(),
+    writeHeight: c.write ? c.write.height : null,
+    writeCount: c.write ? c.write.count() : 0,
+    seq: c.seq.toString(),
+  };
+  return { check, final };
+}
+
 export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowResult {
   const dir = mkdtempSync(join(tmpdir(), 'iomap-sim-bench-'));
   try {
@@ -207,17 +227,7 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     log(`  grow: ${GROW_COMMANDS} commands, ${statSync(file).size} bytes in ${file}`);
 
     // Untimed first: output cross-check, final tree, phase breakdown.
-    const m = modelEndToEnd(file);
-    const o = oracleEndToEnd(file);
-    const check = crossCheck(m.out, o);
-    const c = m.summary.cache;
-    const final = {
-      readHeight: c.read.height,
-      readCount: c.read.count(),
-      writeHeight: c.write ? c.write.height : null,
-      writeCount: c.write ? c.write.count() : 0,
-      seq: c.seq.toString(),
-    };
+    const { check, final } = crossCheckRun(file);
     log(`  grow: cross-check ${check.mismatches} mismatching line(s) of ${check.lines}; read fork height ${final.readHeight}, write fork height ${final.writeHeight}`);
 
     // phases: the fastest of three runs each (the first run of a process is not yet optimised)
