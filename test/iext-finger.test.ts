@@ -40,6 +40,17 @@ function lookup(t: IextTree, at: I64): { found: boolean; cur: Cursor; got: Mappi
   return { found, cur, got };
 }
 
+/** a tree of n records [i * len, + len) with addr i, each inserted where a lookup of its offset leaves the cursor */
+function appended(g: Geometry, n: number, len: number): IextTree {
+  const t = new IextTree(g, { incSeq: () => {} });
+  for (let i = 0; i < n; i++) {
+    const cur: Cursor = { leaf: NULL, pos: 0 };
+    t.lookupExtentI(i * len, cur, emptyMappingI());
+    t.insertRawI(cur, { offset: i * len, length: len, addr: i, type: 2, flags: 0, dev: 0 });
+  }
+  return t;
+}
+
 function newTree(g: Geometry): IextTree {
   return new IextTree(g, { incSeq: () => {} });
 }
@@ -115,12 +126,7 @@ describe('IextTree finger', () => {
   }
 
   it('is used while the key stays in range, and dropped when a node key changes', () => {
-    const t = new IextTree(FUSE_GEOMETRY, { incSeq: () => {} });
-    for (let i = 0; i < 2000; i++) {
-      const cur: Cursor = { leaf: NULL, pos: 0 };
-      t.lookupExtentI(i * 4096, cur, emptyMappingI());
-      t.insertRawI(cur, { offset: i * 4096, length: 4096, addr: i, type: 2, flags: 0, dev: 0 });
-    }
+    const t = appended(FUSE_GEOMETRY, 2000, 4096);
     expect(t.height).toBeGreaterThanOrEqual(3);
     const a = lookup(t, 1000 * 4096);
     expect(a.got.addr).toBe(1000);
@@ -141,12 +147,7 @@ describe('IextTree finger', () => {
   });
 
   it('answers find_level at every level as a fresh descent does, above the root too', () => {
-    const t = new IextTree(XFS_GEOMETRY, { incSeq: () => {} });
-    for (let i = 0; i < 3000; i++) {
-      const cur: Cursor = { leaf: NULL, pos: 0 };
-      t.lookupExtentI(i * 8, cur, emptyMappingI());
-      t.insertRawI(cur, { offset: i * 8, length: 8, addr: i, type: 2, flags: 0, dev: 0 });
-    }
+    const t = appended(XFS_GEOMETRY, 3000, 8);
     expect(t.height).toBeGreaterThanOrEqual(3);
     for (const key of [0n, 8n * 1500n + 3n, 8n * 2999n]) {
       for (let level = 1; level <= t.height + 2; level++) {
