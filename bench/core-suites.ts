@@ -90,14 +90,23 @@ export const memorySuite = defineSuite<MemoryResult>({
   },
 });
 
+/** The grow suite's timed runs in table order (results from before the native entry have none). */
+const growRows = (r: GrowResult) => [r.model, r.oracle, r.cli, ...(r.native ? [r.native] : []), r.nodeStartup];
+
 export const growSuite = defineSuite<GrowResult>({
   name: 'grow',
-  title: 'a generated 300k-command scenario end to end: model, oracle, CLI child, node start-up; ratio = oracle s / model s',
+  title: 'a generated 300k-command scenario end to end: model, oracle, CLI child, the seed\'s C built natively, node start-up; ratios = oracle s / model s and model s / native s',
   run: runGrowBench,
   text(r) {
     const out = [`## grow: ${r.commands} commands (${fmt(r.scenarioBytes / 1e6)} MB scenario, ${r.outLines} .out lines)`];
-    out.push(table(['run', 'mean s', '±%', 'fastest s', 'samples'], [r.model, r.oracle, r.cli, r.nodeStartup].map((f) => [f.name, f.mean, f.rme.toFixed(1), f.min, String(f.samples)])));
+    out.push(table(['run', 'mean s', '±%', 'fastest s', 'samples'], growRows(r).map((f) => [f.name, f.mean, f.rme.toFixed(1), f.min, String(f.samples)])));
     out.push(`model vs oracle (oracle s / model s): ${ratio(r.ratioModelVsOracle)} on the means, ${ratio(r.ratioModelVsOracleMin)} on the fastest samples; CLI child / model in-process: ${ratio(r.ratioCliVsModel)}`);
+    if (r.native)
+      out.push(
+        `model vs native seed C (model s / native s): ${ratio(r.ratioModelVsNative)} on the means, ${ratio(r.ratioModelVsNativeMin)} on the fastest samples; CLI child / native child ${ratio(r.ratioCliVsNative)}; ` +
+          `within 2x native: ${r.withinTwiceNative ? 'YES' : 'NO'} on the mean, ${r.withinTwiceNativeBestCase ? 'YES' : 'NO'} on the fastest sample`,
+        `model vs native output: ${r.nativeCheck.mismatches} differing line(s) of ${r.nativeCheck.lines}` + (r.nativeCheck.first ? ` (first at line ${r.nativeCheck.first.line}: model '${r.nativeCheck.first.model}' native '${r.nativeCheck.first.native}')` : ''),
+      );
     out.push(
       `target <= ${r.targetSeconds} s for the model end to end: ${r.targetMet ? 'MET' : 'NOT MET'} on the mean (${fmt(r.model.mean)} s = ${ratio(r.model.mean / r.targetSeconds)} the target), ` +
         `${r.targetMetBestCase ? 'MET' : 'NOT MET'} on the fastest sample (${fmt(r.model.min)} s = ${ratio(r.model.min / r.targetSeconds)})`,
@@ -114,7 +123,7 @@ export const growSuite = defineSuite<GrowResult>({
   },
   markdown(r) {
     const out = [
-      mdTable(['run', 'mean s', 'fastest s', '±%'], [r.model, r.oracle, r.cli, r.nodeStartup].map((f) => [f.name, f.mean, f.min, String(Math.round(f.rme))])),
+      mdTable(['run', 'mean s', 'fastest s', '±%'], growRows(r).map((f) => [f.name, f.mean, f.min, String(Math.round(f.rme))])),
       '',
       `* Model vs oracle (oracle s / model s): ${ratio(r.ratioModelVsOracle)} on the means, ${ratio(r.ratioModelVsOracleMin)} on the fastest samples; CLI child / model in-process ${ratio(r.ratioCliVsModel)}.`,
       `* Phases in-process, fastest of 3 runs each: read ${fmt(r.phases.read)} s, parse ${fmt(r.phases.parse)} s, run + format ${fmt(r.phases.runModel)} s (oracle ${fmt(r.phases.runOracle)} s).`,
@@ -122,6 +131,12 @@ export const growSuite = defineSuite<GrowResult>({
         `Model and oracle .out lines: ${r.crossCheck.mismatches} of ${r.crossCheck.lines.toLocaleString('en-US')} differ (heights aside).`,
       `* **Target <= ${r.targetSeconds} s: ${r.targetMet ? 'met' : 'not met'}** on the mean (${fmt(r.model.mean)} s, ${ratio(r.model.mean / r.targetSeconds)} the target), ${r.targetMetBestCase ? 'met' : 'not met'} on the fastest sample (${fmt(r.model.min)} s).`,
     ];
+    if (r.native)
+      out.push(
+        `* **Within 2x of the seed's C built natively: ${r.withinTwiceNative ? 'yes' : 'no'}** on the means (model / native ${ratio(r.ratioModelVsNative)}: ${fmt(r.model.mean)} s against ${fmt(r.native.mean)} s), ` +
+          `${r.withinTwiceNativeBestCase ? 'yes' : 'no'} on the fastest samples (${ratio(r.ratioModelVsNativeMin)}); CLI child / native child ${ratio(r.ratioCliVsNative)}. ` +
+          `Native build \`${r.nativeBuild}\` (bench/seed-native.ts); its .out and the model's: ${r.nativeCheck.mismatches} of ${r.nativeCheck.lines.toLocaleString('en-US')} lines differ.`,
+      );
     if (r.profile) {
       out.push('', `Top self time of the CLI under \`--cpu-prof\` (${fmt(r.profile.totalMs)} ms sampled, garbage collector ${(100 * r.profile.gcShare).toFixed(1)}%):`, '');
       out.push(mdTable(['self ms', 'share', 'function'], r.profile.top.slice(0, 10).map((h) => [String(Math.round(h.selfMs)), (100 * h.share).toFixed(1) + '%', `\`${h.where}\``])));

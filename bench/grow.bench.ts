@@ -10,9 +10,13 @@
  *             OracleCache (bigints), formatted with writeOut into a
  *             character count;
  *   - cli:    `node dist/src/cli/main.js run FILE > /dev/null` as a child;
+ *   - native: the seed's own C cache code built with cc -O2 (bench/seed-native.ts)
+ *             run on FILE as a child, `> /dev/null`: the baseline of issue 2's
+ *             "within 2x of a native C build of the same algorithm";
  *   - node:   `node -e 0`, the child's fixed start-up cost, for context.
  * The model's output is checked against the oracle's (apart from the tree
- * height, which the oracle does not have). When the model misses the
+ * height, which the oracle does not have) and against the native build's
+ * (byte for byte, heights included). When the model misses the
  * 0.4 s target, the CLI is run once more under --cpu-prof and the top
  * self-time functions are reported.
  */
@@ -31,6 +35,7 @@ import { OutBytes, formatOut, writeOut, writeOutI } from '../src/scenario/output
 import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
 import { type BenchArgs, type Figure, now, runSuite } from './common.js';
+import { buildSeedNative, runSeedNative } from './seed-native.js';
 
 export const GROW_COMMANDS = 300_000;
 export const GROW_TARGET_SECONDS = 0.4;
@@ -57,6 +62,22 @@ export interface GrowResult {
   ratioModelVsOracleMin: number;
   /** cli seconds / model in-process seconds */
   ratioCliVsModel: number;
+  /** the seed's C (cc -O2) on the same file, as a child with stdout to /dev/null */
+  native: Figure;
+  /** model seconds / native seconds, mean of the samples (issue 2: at most 2) */
+  ratioModelVsNative: number;
+  /** the same on the fastest sample of each */
+  ratioModelVsNativeMin: number;
+  /** cli child seconds / native child seconds (both end to end as processes), means */
+  ratioCliVsNative: number;
+  /** the mean model time is at most twice the mean native time */
+  withinTwiceNative: boolean;
+  /** the fastest model sample is at most twice the fastest native sample */
+  withinTwiceNativeBestCase: boolean;
+  /** the native build used (bench/seed-native.ts cache key) */
+  nativeBuild: string;
+  /** the model's .out against the native build's, byte for byte */
+  nativeCheck: { lines: number; mismatches: number; first?: { line: number; model: string; native: string } };
   targetSeconds: number;
   /** the mean model time is within the target */
   targetMet: boolean;
@@ -171,6 +192,22 @@ function crossCheck(model: string[], oracle: string[]): GrowResult['crossCheck']
   return { lines: a.length, mismatches, first };
 }
 
+/** The model's .out against the native build's: every line, exactly (the C has the same tree, heights included). */
+function nativeCrossCheck(file: string, exe: string, model: string[]): GrowResult['nativeCheck'] {
+  const r = runSeedNative(exe, file, { timeoutSeconds: 120 });
+  if (r.status !== 0) throw new Error(`grow: the native build failed on ${file}: exit ${r.status}: ${r.stderr}`);
+  const a = model.join('').split('\n');
+  const b = r.stdout.split('\n');
+  let mismatches = 0;
+  let first: GrowResult['nativeCheck']['first'];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    mismatches++;
+    first ??= { line: i + 1, model: a[i] ?? '<missing>', native: b[i] ?? '<missing>' };
+  }
+  return { lines: b.length, mismatches, first };
+}
+
 /** Self time per function of a .cpuprofile, largest first. */
 export function summariseProfile(path: string, topN: number): { totalMs: number; gcShare: number; top: HotSpot[] } {
   const p = JSON.parse(readFileSync(path, 'utf8')) as {
@@ -198,14 +235,16 @@ export function summariseProfile(path: string, topN: number): { totalMs: number;
 }
 
 /**
- * The model's and the oracle's whole output compared, and the model's final
- * trees. In a function of its own so that the 530k lines of each and the
- * trees are garbage before the timed runs: kept reachable, they made every
- * full collection of the timed samples mark them again.
+ * The model's whole output compared with the oracle's and the native
+ * build's, and the model's final trees. In a function of its own so that
+ * the 530k lines of each and the trees are garbage before the timed runs:
+ * kept reachable, they made every full collection of the timed samples
+ * mark them again.
  */
-function crossCheckRun(file: string): { check: GrowResult['crossCheck']; final: GrowResult['final'] } {
+function crossCheckRun(file: string, nativeExe: string): { check: GrowResult['crossCheck']; nativeCheck: GrowResult['nativeCheck']; final: GrowResult['final'] } {
   const m = modelEndToEnd(file);
   const check = crossCheck(m.out, oracleEndToEnd(file));
+  const nativeCheck = nativeCrossCheck(file, nativeExe, m.out);
   const c = m.summary.cache;
   const final = {
     readHeight: c.read.height,
@@ -214,7 +253,7 @@ function crossCheckRun(file: string): { check: GrowResult['crossCheck']; final: 
     writeCount: c.write ? c.write.count() : 0,
     seq: c.seq.toString(),
   };
-  return { check, final };
+  return { check, nativeCheck, final };
 }
 
 export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowResult {
@@ -227,8 +266,10 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     log(`  grow: ${GROW_COMMANDS} commands, ${statSync(file).size} bytes in ${file}`);
 
     // Untimed first: output cross-check, final tree, phase breakdown.
-    const { check, final } = crossCheckRun(file);
+    const native = buildSeedNative();
+    const { check, nativeCheck, final } = crossCheckRun(file, native.exe);
     log(`  grow: cross-check ${check.mismatches} mismatching line(s) of ${check.lines}; read fork height ${final.readHeight}, write fork height ${final.writeHeight}`);
+    log(`  grow: native build ${native.key}${native.built ? ' (compiled now)' : ''}: ${nativeCheck.mismatches} line(s) of ${nativeCheck.lines} differ from the model's`);
 
     // phases: the fastest of three runs each (the first run of a process is not yet optimised)
     let tRead = Infinity;
@@ -261,10 +302,15 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
     };
     let sink = 0;
     const opts = { maxTime: args.quick ? 1 : 3, minSamples: args.quick ? 2 : 4, initCount: 1, log };
-    const [model, oracle, cliFig, nodeFig] = runSuite('grow 300k', [
+    const runNative = () => {
+      const r = spawnSync(native.exe, [file], { stdio: ['ignore', devnull, 'pipe'] });
+      if (r.status !== 0) throw new Error(`${native.exe} ${file} exited ${r.status}: ${r.stderr}`);
+    };
+    const [model, oracle, cliFig, nativeFig, nodeFig] = runSuite('grow 300k', [
       ['model: read+parse+run+writeOut (in-process)', () => (sink += modelStreaming(file))],
       ['oracle: read+parse+run+writeOut (in-process)', () => (sink += oracleStreaming(file))],
       ['cli: node dist/src/cli/main.js run FILE > /dev/null', () => runCli([cli, 'run', file])],
+      ['native: seed C, cc -O2, FILE > /dev/null (child)', runNative],
       ['node -e 0 (child start-up)', () => runCli(['-e', '0'])],
     ], opts);
     void sink;
@@ -281,6 +327,14 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       ratioModelVsOracle: oracle.mean / model.mean,
       ratioModelVsOracleMin: oracle.min / model.min,
       ratioCliVsModel: cliFig.mean / model.mean,
+      native: nativeFig,
+      ratioModelVsNative: model.mean / nativeFig.mean,
+      ratioModelVsNativeMin: model.min / nativeFig.min,
+      ratioCliVsNative: cliFig.mean / nativeFig.mean,
+      withinTwiceNative: model.mean <= 2 * nativeFig.mean,
+      withinTwiceNativeBestCase: model.min <= 2 * nativeFig.min,
+      nativeBuild: native.key,
+      nativeCheck,
       targetSeconds: GROW_TARGET_SECONDS,
       targetMet: model.mean <= GROW_TARGET_SECONDS,
       targetMetBestCase: model.min <= GROW_TARGET_SECONDS,
