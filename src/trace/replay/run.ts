@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { EventBatch } from '../parse/batch.js';
 import type { TraceEvent } from '../parse/line.js';
 import { type ParseStats, type TraceItem, type TraceProblem, newStats, parseTraceColumns } from '../parse/stream.js';
+import { parseTraceColumnsThreaded } from '../parse/threaded.js';
 import { DEFAULT_REVISION } from '../../cache/revision.js';
 import { traceFormatOf } from '../revision.js';
 import type { Dialect } from '../schema/types.js';
@@ -21,6 +22,13 @@ export interface ReplayOptions extends Partial<FuseReplayOptions> {
   onProblem?: (p: TraceProblem) => void;
   /** called now and then with the bytes read so far */
   onProgress?: (bytes: number, events: number) => void;
+  /**
+   * parse in a worker thread (parse/threaded.ts) while this one replays:
+   * the same results, about the larger of the two costs instead of their
+   * sum on two cores; worth its start-up (tens of ms) on long traces only.
+   * Needs the compiled build (dist/).
+   */
+  parseThread?: boolean;
 }
 
 export interface Replayer {
@@ -50,7 +58,8 @@ export async function replayStream(source: AsyncIterable<Buffer | string> | Read
   const format = traceFormatOf(opts.revision ?? DEFAULT_REVISION);
   const drive = new Drive(stats, opts);
   // the columns (parse/batch.ts): the replayers read a row's fields without an event object
-  for await (const batch of parseTraceColumns(source as AsyncIterable<Buffer>, file, stats, format)) drive.batch(batch);
+  const batches = opts.parseThread ? parseTraceColumnsThreaded : parseTraceColumns;
+  for await (const batch of batches(source as AsyncIterable<Buffer>, file, stats, format)) drive.batch(batch);
   return drive.finish();
 }
 

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * parseTraceColumns with the parsing in a worker thread: this thread reads
+ * the source and hands each chunk over (copied, then transferred); the
+ * worker splits and scans it (columns-worker.ts) while this thread's
+ * consumer replays the batch before. The batches, their order, their rows
+ * and the final stats are the ones parseTraceColumns gives
+ * (test/trace-threaded.test.ts); on two cores a replay then costs about
+ * the larger of the parse and the model instead of their sum.
+ *
+ * At most MAX_AHEAD chunks are in flight, so memory stays bounded when the
+ * consumer is the slower side. Needs the compiled worker next to this file
+ * (dist/); from the TypeScript sources use parseTraceColumns.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FuseTraceFormat } from '../revision.js';
+import type { EventBatch } from './batch.js';
+import type { FromParser, ToParser } from './columns-worker.js';
+import type { ParseStats } from './stream.js';
+import { newStats } from './stream.js';
+import { PointerHalves, decodeBatch, receivingBatch } from './wire-batch.js';
+
+const WORKER_URL = new URL('./columns-worker.js', import.meta.url);
+/** chunks handed to the worker and not yet given back as batches to the consumer */
+const MAX_AHEAD = 16;
+
+/**
+ * Idle parse threads, kept for the next parse: a thread's code gets warm
+ * over its first parses as this thread's does. unref'd: an idle one never
+ * keeps the process alive.
+ */
+const idle: Worker[] = [];
+
+function takeWorker(): Worker {
+  const w = idle.pop() ?? new Worker(WORKER_URL);
+  w.ref();
+  return w;
+}
+
+function giveBack(w: Worker): void {
+  w.unref();
+  idle.push(w);
+}
+
+export async function* parseTraceColumnsThreaded(
+  source: AsyncIterable<Buffer | string>,
+  file: string,
+  stats: ParseStats = newStats(),
+  format: FuseTraceFormat = 'rfc-v3',
+): AsyncGenerator<EventBatch> {
+  const worker = takeWorker();
+  const inbox: FromParser[] = [];
+  let failure: Error | null = null;
+  let stopped = false;
+  // chunks handed over, and taken up by the worker (its 'pulled' messages)
+  let sent = 0;
+  let pulled = 0;
+  let wakeConsumer: (() => void) | null = null;
+  let wakePump: (() => void) | null = null;
+  const wake = () => {
+    wakeConsumer?.();
+    wakeConsumer = null;
+  };
+  const wakeP = () => {
+    wakePump?.();
+    wakePump = null;
+  };
+  // backlog: chunks the worker has not parsed yet plus batches the consumer has not taken
+  const behind = () => sent - pulled + inbox.length > MAX_AHEAD;
+  const onMessage = (m: FromParser) => {
+    if (m.kind === 'pulled') {
+      pulled = m.chunks;
+      return wakeP();
+    }
+    inbox.push(m);
+    wake();
+  };
+  const onError = (e: Error) => {
+    failure ??= e;
+    wake();
+  };
+  const onExit = (code: number) => {
+    if (!stopped) failure ??= new Error(`${file}: the parse thread exited with code ${code}`);
+    wake();
+  };
+  worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  worker.postMessage({ start: { file, format } } satisfies ToParser);
+
+  // this thread's side: read the source, hand each chunk over (copied: the source may reuse or share its buffer)
+  const pump = (async () => {
+    try {
+      for await (const chunk0 of source) {
+        if (stopped) return;
+        const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
+        const copy = new Uint8Array(chunk);
+        worker.postMessage({ chunk: copy } satisfies ToParser, [copy.buffer]);
+        sent++;
+        while (behind() && !stopped) await new Promise<void>((r) => (wakePump = r));
+      }
+      if (!stopped) worker.postMessage({ end: true } satisfies ToParser);
+    } catch (e) {
+      failure ??= e as Error;
+      wake();
+    }
+  })();
+
+  const batch = receivingBatch(format);
+  const pointers = new PointerHalves();
+  let done = false;
+  try {
+    while (!done) {
+      while (inbox.length === 0 && failure === null) await new Promise<void>((r) => (wakeConsumer = r));
+      if (inbox.length === 0) throw failure!;
+      const m = inbox.shift()!;
+      wakeP();
+      switch (m.kind) {
+        case 'batch':
+          stats.bytes = m.bytes;
+          stats.lines = m.lines;
+          stats.events = m.events;
+          decodeBatch(m.wire, batch, format, pointers);
+          yield batch;
+          break;
+        case 'done':
+          Object.assign(stats, m.stats);
+          done = true;
+          break;
+        case 'error':
+          throw new Error(`${file}: the parse thread failed: ${m.message}`);
+      }
+    }
+  } finally {
+    stopped = true;
+    wakeP();
+    await pump;
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    // a thread that finished its session is kept; one stopped midway (an error, a consumer that left) is not
+    if (done) giveBack(worker);
+    else await worker.terminate();
+  }
+}
