@@ -47,7 +47,22 @@ describe('iomap-sim trace', () => {
     expect(r.stdout).toContain('  context:');
   });
 
+  it('replay and diff with the parse thread: the same report and status as without it', () => {
+    for (const args of [
+      ['replay', join(FIXTURES, 'merge-21.trace'), '--blocksize', '1024', '--quiet'],
+      ['diff', join(FIXTURES, 'merge-21.trace'), '--blocksize', '4096', '--quiet'],
+      ['replay', join(FIXTURES, 'grow-52.trace'), '--quiet', '--json'],
+    ]) {
+      const off = run(...args, '--parse-thread', 'off');
+      const on = run(...args, '--parse-thread', 'on');
+      expect(off.stdout.length).toBeGreaterThan(100);
+      expect(on.stdout).toBe(off.stdout);
+      expect(on.status).toBe(off.status);
+    }
+  });
+
   it('bad usage is a UsageError', async () => {
+    await expect(replayCommand.run([join(FIXTURES, 'merge-21.trace'), '--parse-thread', 'yes'])).rejects.toThrow(/--parse-thread: 'yes' is not on, off or auto/);
     expect(() => traceCommand.run(['bogus'])).toThrow(UsageError);
     expect(() => traceCommand.run(['parse'])).toThrow(UsageError);
     await expect(replayCommand.run(['x', 'y'])).rejects.toThrow(UsageError);

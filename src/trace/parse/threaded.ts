@@ -31,8 +31,11 @@ const MAX_AHEAD = 16;
  */
 const idle: Worker[] = [];
 
+/** node's flags for the worker: this process's, less those only an entry point takes (node -e with --input-type) */
+const workerArgv = () => process.execArgv.filter((a) => !a.startsWith('--input-type'));
+
 function takeWorker(): Worker {
-  const w = idle.pop() ?? new Worker(WORKER_URL);
+  const w = idle.pop() ?? new Worker(WORKER_URL, { execArgv: workerArgv() });
   w.ref();
   return w;
 }
