@@ -8,7 +8,11 @@
  * Figures: events/s of each and replay / parse-only, the share of the
  * parser's speed the replay keeps. Traces: a generated fuse `grow` run
  * written by the model (rfc-v3 and v7 texts) and the xfs-live fixture.
- * Every replay must end with 0 divergences, or the suite fails.
+ * Every replay must end with 0 divergences, or the suite fails. The
+ * replay runs twice per trace: in one thread, and with the parse in a
+ * worker thread (replayStream's parseThread, what the CLI does for a trace
+ * of 4 MiB or more, reading it in PARSE_THREAD_CHUNK pieces), whose worker
+ * is kept and reused from call to call as it is within one process.
  *
  * The machine is shared (2 cores, other work running): beside benchmark.js's
  * wall-clock rate, each side reports events per CPU-second of this process
@@ -36,6 +40,7 @@ import { FtraceTextWriter } from '../src/trace/fuse-format.js';
 import { newStats, parseTraceColumns } from '../src/trace/parse/stream.js';
 import { type ReplayOptions, replayStream } from '../src/trace/replay/run.js';
 import { traceFormatOf } from '../src/trace/revision.js';
+import { PARSE_THREAD_CHUNK } from '../src/cli/trace-command.js';
 import { type BenchArgs, defineSuite, fmt, mdTable, ratio, table } from './common.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,7 +66,12 @@ export interface ReplayRow {
   bytes: number;
   events: number;
   parse: Side;
+  /** the replay in one thread */
   replay: Side;
+  /** the replay with the parse in a worker thread (replayStream's parseThread; the CLI's way for traces of 4 MiB or more) */
+  replayThread: Side;
+  /** replayThread events/s / replay events/s */
+  threadVsOne: number;
   /** replay events/s / parse-only events/s, same trace, same Suite */
   ratio: number;
   divergences: number;
@@ -121,8 +131,8 @@ async function loadBaseline(): Promise<Baseline | null> {
   return { dir: process.env.IOMAP_SIM_REPLAY_BASELINE_LABEL || dir, replayStream: run.replayStream, revisions: new Map([v3.RFC_V3, v7.V7].map((r) => [r.name, r])) };
 }
 
-async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
-  for (let i = 0; i < buf.length; i += CHUNK) yield buf.subarray(i, i + CHUNK);
+async function* chunks(buf: Buffer, size = CHUNK): AsyncGenerator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }
 
 /** The parser as the replay reads it: a column batch per chunk (rows the exact path read keep their item). */
@@ -142,8 +152,9 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
       failure ??= e;
       d.benchmark.abort();
     };
-    // CPU time (µs) and calls per side: parse, replay, baseline replay
+    // CPU time (µs) and calls per side: parse, replay, baseline replay, replay with the parse thread (its CPU counted too)
     const cpu = [
+      { us: 0, calls: 0 },
       { us: 0, calls: 0 },
       { us: 0, calls: 0 },
       { us: 0, calls: 0 },
@@ -161,9 +172,9 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
         d.resolve();
       }, (e: unknown) => stop(d, e));
     };
-    const replayWith = (side: number, run: ReplayFn, opts: ReplayOptions) => (d: Benchmark.Deferred) => {
+    const replayWith = (side: number, run: ReplayFn, opts: ReplayOptions, chunk = CHUNK) => (d: Benchmark.Deferred) => {
       const c0 = process.cpuUsage();
-      return run(chunks(t.text), t.name, opts).then((r) => {
+      return run(chunks(t.text, chunk), t.name, opts).then((r) => {
         spent(side, c0);
         divergences = Math.max(divergences, r.divergences);
         if (r.divergences || r.stats.problems) return stop(d, new Error(`${t.name}: ${r.divergences} divergences, ${r.stats.problems} unreadable lines (first: ${r.first?.line}: ${r.first?.what})`));
@@ -173,6 +184,8 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
     const suite = new Benchmark.Suite(`replay ${t.name}`);
     const options = { defer: true, minSamples: args.quick ? 2 : 8, maxTime: args.quick ? 0.3 : 4, initCount: 1 };
     const replay = replayWith(1, replayStream, t.opts);
+    // in the CLI's chunks for a file parsed in the worker (PARSE_THREAD_CHUNK)
+    const threaded = replayWith(3, replayStream, { ...t.opts, parseThread: true }, PARSE_THREAD_CHUNK);
     suite.add('parse only', parse, options);
     const baseOpts = base && { ...t.opts, revision: t.opts.revision && base.revisions.get(t.opts.revision.name) };
     if (base) suite.add('replay (baseline)', replayWith(2, base.replayStream, baseOpts!), options);
@@ -181,6 +194,7 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
       suite.add('replay (baseline) again', replayWith(2, base.replayStream, baseOpts!), options);
       suite.add('replay again', replay, options);
     }
+    suite.add('replay, parse thread', threaded, options);
     suite.on('cycle', (ev: Benchmark.Event) => log(`    replay :: ${t.name} :: ${String(ev.target)}`));
     suite.on('complete', () => {
       if (failure) return fail(failure);
@@ -194,6 +208,7 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
       };
       const mine = base ? side([marks[2], marks[4]], 1) : side([marks[1]], 1);
       const theirs = base ? side([marks[1], marks[3]], 2) : null;
+      const two = side([marks[marks.length - 1]], 3);
       done({
         trace: t.name,
         dialect: t.dialect,
@@ -202,6 +217,8 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
         events,
         parse: side([p], 0),
         replay: mine,
+        replayThread: two,
+        threadVsOne: two.hz / mine.hz,
         ratio: mine.hz / p.hz,
         divergences,
         ...(theirs ? { baseline: { ...theirs, dir: base!.dir }, vsBaseline: mine.hz / theirs.hz } : {}),
@@ -232,7 +249,7 @@ export const benchSuite = defineSuite<ReplayResult>({
     return (
       `## replay: events/s, parse only and full replay of the same in-memory trace in one Suite; ratio = replay / parse (target ${fmt(r.target)} events/s)\n` +
       table(
-        ['trace', 'dialect', 'events', 'MB', 'parse events/s', '±%', 'per CPU-s', 'replay events/s', '±%', 'per CPU-s', 'replay/parse', 'divergences', ...(r.baselineDir ? ['baseline replay', 'per CPU-s', 'replay/baseline'] : [])],
+        ['trace', 'dialect', 'events', 'MB', 'parse events/s', '±%', 'per CPU-s', 'replay events/s', '±%', 'per CPU-s', 'replay/parse', 'parse-thread replay', '±%', 'per CPU-s', 'thread/one', 'divergences', ...(r.baselineDir ? ['baseline replay', 'per CPU-s', 'replay/baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -245,6 +262,10 @@ export const benchSuite = defineSuite<ReplayResult>({
           x.replay.rme.toFixed(1),
           x.replay.eventsPerCpuSecond,
           ratio(x.ratio),
+          x.replayThread.eventsPerSecond,
+          x.replayThread.rme.toFixed(1),
+          x.replayThread.eventsPerCpuSecond,
+          ratio(x.threadVsOne),
           String(x.divergences),
           ...(x.baseline ? [x.baseline.eventsPerSecond, x.baseline.eventsPerCpuSecond, ratio(x.vsBaseline!)] : []),
         ]),
@@ -254,7 +275,7 @@ export const benchSuite = defineSuite<ReplayResult>({
   markdown(r) {
     return (
       mdTable(
-        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s', 'per CPU-second', 'replay / parse', `replay / target ${fmt(r.target)}`, ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
+        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s (one thread)', 'per CPU-second', 'replay / parse', 'replay events/s (parse thread)', 'per CPU-second (both threads)', 'parse thread / one', `parse-thread replay / target ${fmt(r.target)}`, ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -264,12 +285,15 @@ export const benchSuite = defineSuite<ReplayResult>({
           Math.round(x.replay.eventsPerSecond),
           Math.round(x.replay.eventsPerCpuSecond ?? NaN),
           ratio(x.ratio),
-          ratio(x.replay.eventsPerSecond / r.target),
+          Math.round(x.replayThread.eventsPerSecond),
+          Math.round(x.replayThread.eventsPerCpuSecond),
+          ratio(x.threadVsOne),
+          ratio(x.replayThread.eventsPerSecond / r.target),
           ...(x.baseline ? [Math.round(x.baseline.eventsPerSecond), ratio(x.vsBaseline!)] : []),
         ]),
       ) +
       (r.baselineDir ? `\n\nBaseline: ${r.baselineDir}, its replay alternating with this build's in the same Suite (baseline, replay, baseline, replay; each side the mean of its two).` : '') +
-      '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared).'
+      '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared; with the parse thread, both threads\' time). The parse-thread replay is what `iomap-sim replay` does for a trace of 4 MiB or more (--parse-thread auto): the same report, the parse of the next chunk in a worker while this thread replays.'
     );
   },
 });

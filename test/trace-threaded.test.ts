@@ -72,7 +72,7 @@ describe('a batch as a message', () => {
         for await (const batch of parseTraceColumns(Readable.from(chunked(textOf(set), set[1])), 'f.trace', newStats(), format)) {
           const want = rows(batch);
           const { wire, transfer } = encodeBatch(batch);
-          wide += wire.wideAt.length;
+          wide += wire.wides;
           // the batch is left as it was: encoding copies what it sends
           expect(rows(batch)).toStrictEqual(want);
           const got = decodeBatch(structuredClone(wire, { transfer }), into, format, pointers);

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_REVISION, type Revision, revisionByName, revisionNames } from '../cache/revision.js';
-import { type TraceProblem, formatProblem, newStats, openTrace, parseTraceBatches } from '../trace/parse/stream.js';
+import { type TraceProblem, formatProblem, newStats, openTrace, parseTraceBatches, traceFileSize } from '../trace/parse/stream.js';
 import { formatReport } from '../trace/replay/report.js';
 import { replayStream } from '../trace/replay/run.js';
 import { traceFormatOf } from '../trace/revision.js';
@@ -26,6 +26,8 @@ const OPTIONS = {
 
 /** Traces from this size on are parsed in a worker thread by default (its start-up, tens of ms, is then small beside the replay). */
 export const PARSE_THREAD_MIN_BYTES = 4 << 20;
+/** the read size of a file parsed in the worker (each chunk is a message to it and a batch back) */
+export const PARSE_THREAD_CHUNK = 256 << 10;
 
 /** --parse-thread on|off|auto: auto is on for a file of PARSE_THREAD_MIN_BYTES or more and for standard input */
 function parseThreadArg(v: string | undefined, file: string, size: number | null): boolean {
@@ -97,8 +99,9 @@ export async function replayFile(args: string[], mode: 'replay' | 'diff'): Promi
   const cap = num(values['cache-maxbytes'], 'cache-maxbytes');
   if (cap !== undefined && (cap > 0xffff_ffffn || !resolveCap(revision))) throw new UsageError(`--cache-maxbytes: ${cap > 0xffff_ffffn ? `${cap} is not an unsigned 32-bit integer` : `revision ${revision.name} has no per-connection cache cap`}`);
   const file = positionals[0];
-  const { stream, size } = openTrace(file);
-  const parseThread = parseThreadArg(values['parse-thread'], file, size);
+  const parseThread = parseThreadArg(values['parse-thread'], file, traceFileSize(file));
+  // with the parse thread a file is read in larger chunks: fewer messages between the threads
+  const { stream, size } = openTrace(file, parseThread ? PARSE_THREAD_CHUNK : undefined);
   let problems = 0;
   let hinted = false;
   const report = await replayStream(stream, file, {

@@ -184,15 +184,19 @@ export function formatProblem(p: TraceProblem): string {
   return `${p.file}:${p.line}: ${p.why}`;
 }
 
-/** A file (or '-' for stdin) as a byte stream, with its size when known. */
-export function openTrace(file: string): { stream: Readable; size: number | null } {
-  if (file === '-') return { stream: process.stdin, size: null };
-  let size: number | null = null;
+/** The size of a regular file, null for anything else (stdin, a pipe, a missing file). */
+export function traceFileSize(file: string): number | null {
+  if (file === '-') return null;
   try {
     const st = statSync(file);
-    if (st.isFile()) size = st.size;
+    return st.isFile() ? st.size : null;
   } catch {
-    size = null;
+    return null;
   }
-  return { stream: createReadStream(file, { highWaterMark: 1 << 16 }), size };
+}
+
+/** A file (or '-' for stdin) as a byte stream read chunkBytes at a time, with its size when known. */
+export function openTrace(file: string, chunkBytes = 1 << 16): { stream: Readable; size: number | null } {
+  if (file === '-') return { stream: process.stdin, size: null };
+  return { stream: createReadStream(file, { highWaterMark: chunkBytes }), size: traceFileSize(file) };
 }

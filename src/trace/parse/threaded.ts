@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * parseTraceColumns with the parsing in a worker thread: this thread reads
- * the source and hands each chunk over (copied, then transferred); the
+ * the source and hands each chunk over (copied into shared memory); the
  * worker splits and scans it (columns-worker.ts) while this thread's
  * consumer replays the batch before. The batches, their order, their rows
  * and the final stats are the ones parseTraceColumns gives
@@ -89,14 +89,16 @@ export async function* parseTraceColumnsThreaded(
   worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   worker.postMessage({ start: { file, format } } satisfies ToParser);
 
-  // this thread's side: read the source, hand each chunk over (copied: the source may reuse or share its buffer)
+  // this thread's side: read the source, hand each chunk over (copied once: the source may reuse its buffer)
   const pump = (async () => {
     try {
       for await (const chunk0 of source) {
         if (stopped) return;
         const chunk = typeof chunk0 === 'string' ? Buffer.from(chunk0) : chunk0;
-        const copy = new Uint8Array(chunk);
-        worker.postMessage({ chunk: copy } satisfies ToParser, [copy.buffer]);
+        // shared: the worker's rows point into these bytes and this thread reads them there (wire-batch.ts)
+        const copy = new Uint8Array(new SharedArrayBuffer(chunk.length));
+        copy.set(chunk);
+        worker.postMessage({ chunk: copy } satisfies ToParser);
         sent++;
         while (behind() && !stopped) await new Promise<void>((r) => (wakePump = r));
       }
