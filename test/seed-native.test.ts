@@ -247,10 +247,12 @@ describe('the native build of the seed (harness)', () => {
  * end and back again (fuse_iext_update_extent). For the first record of
  * the third leaf, fuse_iext_update_node finds the old key on the way there
  * but not on the way back (its search stops at keys[1] = 0x10000 > 0xe000),
- * so the parent keeps the key 0xe000 and its keys are out of order. The same
- * remove then empties the first leaf, and fuse_iext_remove_node, searching
- * by those keys, frees it but drops another entry of the parent (its
- * ASSERT(node->ptrs[pos] == victim) is compiled out): the parent still
+ * so the parent's keys are left as [0, 0x10000, 0xe000]. The same remove
+ * then empties the first leaf and merges the second into it
+ * (fuse_iext_rebalance_leaf); fuse_iext_remove_node looks for the second
+ * leaf's entry by its key 0x10000, which fuse_iext_node_pos places at slot 2
+ * in those keys: it frees the second leaf but drops the third leaf's entry
+ * (ASSERT(node->ptrs[pos] == victim) is compiled out). The parent still
  * points at the freed leaf, which the upsert of line 13 reads. In the
  * kernel that is a use-after-free (KASAN); in user space the .out depends on
  * what the allocator left in the freed block (the plain build prints
