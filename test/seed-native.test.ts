@@ -7,12 +7,16 @@
  *     FILE:LINE; the kernel hang the model reports (test/cache-lockup.test.ts)
  *     is a hang of the C too, at the same line;
  *   - the model: generated scenarios (grow at several seeds and sizes, and
- *     a mixed kind with edge values) give byte-identical .out text from
- *     the native build and from the model run as `iomap-sim run` runs it
- *     (parseScenario + runScenario + writeOutI). A difference is reported
- *     with its .out line and the scenario command that printed it.
+ *     three mixed kinds with edge values) give byte-identical .out text
+ *     from the native build and from the model run as `iomap-sim run` runs
+ *     it (parseScenario + runScenario + writeOutI), and stop at the same
+ *     line where the kernel would oops or hang. A difference is reported
+ *     with its .out line and the scenario command that printed it. Only
+ *     runs the sanitized build (ASan + UBSan) finds memory-clean are
+ *     compared; the use-after-free this turned up in the seed's C is a
+ *     test of its own.
  * Without a C compiler every test that needs one fails with a message
- * saying so (CI installs gcc through g++).
+ * saying so (.ci/run installs gcc).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
