@@ -158,6 +158,30 @@ describe('the threaded stream', () => {
     expect(again.length).toBe((await drain(parseTraceColumns(Readable.from([bytes]), 'x.trace'))).length);
   });
 
+  it('an empty source, and one of comments only: no rows, the same stats', async () => {
+    for (const chunks of [[], [Buffer.from('# tracer: nop\n#\n')], [Buffer.from('# no newline at the end')]]) {
+      const wantStats = newStats();
+      const want = await drain(parseTraceColumns(Readable.from(chunks), 'e.trace', wantStats));
+      const stats = newStats();
+      expect(await drain(parseTraceColumnsThreaded(Readable.from(chunks), 'e.trace', stats))).toStrictEqual(want);
+      expect(stats).toStrictEqual(wantStats);
+    }
+  });
+
+  it('a consumer that fails midway does not wait for a source that never ends', async () => {
+    const bytes = readFileSync(XFS).subarray(0, 200_000);
+    // a stream that gives one chunk and then nothing, ever (like an idle stdin)
+    const idle = new Readable({ read() {} });
+    idle.push(bytes);
+    const gen = parseTraceColumnsThreaded(idle, 'stdin');
+    await expect(
+      (async () => {
+        for await (const _ of gen) throw new Error('replayer failed');
+      })(),
+    ).rejects.toThrow('replayer failed');
+    expect(idle.destroyed).toBe(true);
+  });
+
   it('a source that fails rejects the stream with its error', async () => {
     async function* failing(): AsyncGenerator<Buffer> {
       yield readFileSync(XFS).subarray(0, 100_000);

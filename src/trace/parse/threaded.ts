@@ -12,6 +12,7 @@
  * consumer is the slower side. Needs the compiled worker next to this file
  * (dist/); from the TypeScript sources use parseTraceColumns.
  */
+import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { FuseTraceFormat } from '../revision.js';
 import type { EventBatch } from './batch.js';
@@ -137,10 +138,16 @@ export async function* parseTraceColumnsThreaded(
   } finally {
     stopped = true;
     wakeP();
-    await pump;
     worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    // a thread that finished its session is kept; one stopped midway (an error, a consumer that left) is not
-    if (done) giveBack(worker);
-    else await worker.terminate();
+    if (done) {
+      // the source is at its end: the pump has finished; the thread is kept for the next parse
+      await pump;
+      giveBack(worker);
+    } else {
+      // stopped midway (an error, a consumer that left): the thread goes, and a stream source is closed
+      // rather than waited for (stdin may never send another byte)
+      (source as Partial<Readable>).destroy?.();
+      await worker.terminate();
+    }
   }
 }
