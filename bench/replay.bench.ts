@@ -10,9 +10,9 @@
  * written by the model (rfc-v3 and v7 texts) and the xfs-live fixture.
  * Every replay must end with 0 divergences, or the suite fails. The
  * replay runs twice per trace: in one thread, and with the parse in a
- * worker thread (replayStream's parseThread, what the CLI does for a trace
- * of 4 MiB or more, reading it in PARSE_THREAD_CHUNK pieces), whose worker
- * is kept and reused from call to call as it is within one process.
+ * worker thread (replayStream's parseThread, what the CLI does with
+ * --parse-thread on, reading a file in PARSE_THREAD_CHUNK pieces), whose
+ * worker is kept and reused from call to call as it is within one process.
  *
  * The machine is shared (2 cores, other work running): beside benchmark.js's
  * wall-clock rate, each side reports events per CPU-second of this process
@@ -68,7 +68,7 @@ export interface ReplayRow {
   parse: Side;
   /** the replay in one thread */
   replay: Side;
-  /** the replay with the parse in a worker thread (replayStream's parseThread; the CLI's way for traces of 4 MiB or more) */
+  /** the replay with the parse in a worker thread (replayStream's parseThread; the CLI's --parse-thread on) */
   replayThread: Side;
   /** replayThread events/s / replay events/s */
   threadVsOne: number;
@@ -293,7 +293,7 @@ export const benchSuite = defineSuite<ReplayResult>({
         ]),
       ) +
       (r.baselineDir ? `\n\nBaseline: ${r.baselineDir}, its replay alternating with this build's in the same Suite (baseline, replay, baseline, replay; each side the mean of its two).` : '') +
-      '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared; with the parse thread, both threads\' time). The parse-thread replay is what `iomap-sim replay` does for a trace of 4 MiB or more (--parse-thread auto): the same report, the parse of the next chunk in a worker while this thread replays.'
+      '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared; with the parse thread, both threads\' time). The parse-thread replay is `iomap-sim replay --parse-thread on` (off by default): the same report, the parse of the next chunk in a worker while this thread replays.'
     );
   },
 });
