@@ -152,6 +152,19 @@ export class IextArena {
     this.liveLeaves--;
   }
 
+  /** kfree of a leaf something still points to: freed (identity gone, not live) but never handed out again */
+  quarantineLeaf(slot: number): void {
+    this.leafId[slot] = 0;
+    this.liveLeaves--;
+  }
+
+  /** the same for a node */
+  quarantineNode(slot: number): void {
+    this.nodeGen++;
+    this.nodeId[slot] = 0;
+    this.liveNodes--;
+  }
+
   /** kzalloc of a node: keys zero, ptrs NULL. */
   allocNode(): number {
     this.nodeGen++;

@@ -48,10 +48,18 @@ export function geometryByName(name: string): Geometry | undefined {
   return undefined;
 }
 
-/** SLUB kmalloc caches: the object size ksize() reports for a request. */
-export const KMALLOC_SIZES = [8, 16, 32, 64, 96, 128, 192, 256] as const;
+/**
+ * SLUB kmalloc caches: the object size ksize() reports for a request. A
+ * height-1 root grows past NODE_SIZE only when zero-length records stop
+ * its splits (IextTree.maxRecs): one more record each time, up to the
+ * page-sized caches.
+ */
+export const KMALLOC_SIZES = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192] as const;
 
 export function kmallocSize(request: number): number {
   for (const s of KMALLOC_SIZES) if (request <= s) return s;
-  throw new RangeError(`kmalloc request ${request} beyond the modelled caches`);
+  // beyond the largest cache kmalloc takes whole pages, a power of two of them (get_order)
+  let size = 8192;
+  while (size < request) size *= 2;
+  return size;
 }

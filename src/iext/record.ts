@@ -108,3 +108,15 @@ export class KernelLockup extends KernelOops {
     this.name = 'KernelLockup';
   }
 }
+
+/**
+ * The C reads or writes memory it no longer owns here (a kernel ASSERT
+ * that is compiled out lets it go on): what follows is undefined, so the
+ * model stops and reports it the way it reports an oops.
+ */
+export class KernelMemoryError extends KernelOops {
+  constructor(func: string, what: string) {
+    super(func, what, 'memory error');
+    this.name = 'KernelMemoryError';
+  }
+}

@@ -17,7 +17,7 @@
  */
 import { ADDR, DEV, IextArena, LEN, NULL, OFF, ONES_D, REC, REC_U, SAFE, TF } from './arena.js';
 import { type Geometry, kmallocSize } from './geometry.js';
-import { type Cursor, KernelLockup, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
+import { type Cursor, KernelLockup, KernelMemoryError, type Mapping, type MappingI, KernelOops, emptyMappingI, fromMappingI, toMappingI } from './record.js';
 import { type I64, U64_MAX, addU64, hex64I, s64I, subS64, toBig, toI64, u64I } from '../util/int64.js';
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
@@ -74,6 +74,16 @@ export class IextTree {
   // arena's nodeGen): an upsert's add then finds the leaf its remove found
   // without descending again. Only safe (number) keys use it.
   private readonly fPath: number[] = [];
+  /**
+   * Blocks fuse_iext_remove_node freed while a parent kept pointing at them
+   * (its compiled-out ASSERT(node->ptrs[pos] == victim)): kept out of the
+   * arena's free lists, so that the next read through that pointer is
+   * caught as the C's use-after-free (KernelMemoryError) instead of reading
+   * a reused slot. Leaves (level 1) and nodes, by slot.
+   */
+  private readonly danglingLeaves = new Set<number>();
+  private readonly danglingNodes = new Set<number>();
+  private dangling = 0;
   private fLo = 0;
   private fHi = -1;
   private fGen = -1;
@@ -99,9 +109,16 @@ export class IextTree {
     return this.bytes / this.recSize;
   }
 
-  /** fuse_iext_max_recs */
+  /**
+   * fuse_iext_max_recs. A height-1 root can count more records than a leaf
+   * holds: a zero-length record (fuse_iomap_cache_add's length ASSERT is
+   * compiled out) reads as the end of the leaf, so inserts stop splitting
+   * while if_bytes keeps growing, and realloc_root zeroes each slot it adds
+   * past RECS_PER_LEAF. Those slots only ever read as empty in the C; the
+   * model's leaf has RECS_PER_LEAF slots, so its scans stop there.
+   */
   maxRecs(): number {
-    return this.height === 1 ? this.count() : this.R;
+    return this.height === 1 ? Math.min(this.count(), this.R) : this.R;
   }
 
   /** fuse_iext_valid */
@@ -258,7 +275,11 @@ export class IextTree {
   findFirstLeaf(): number {
     if (this.height === 0) return NULL;
     let node = this.root;
-    for (let h = this.height; h > 1; h--) node = this.arena.ptrs[node * this.K];
+    for (let h = this.height; h > 1; h--) {
+      this.touch(node, h, 'fuse_iext_find_first_leaf');
+      node = this.arena.ptrs[node * this.K];
+    }
+    this.touch(node, 1, 'fuse_iext_find_first_leaf');
     return node;
   }
 
@@ -268,10 +289,12 @@ export class IextTree {
     const ptrs = this.arena.ptrs;
     let node = this.root;
     for (let h = this.height; h > 1; h--) {
+      this.touch(node, h, 'fuse_iext_find_last_leaf');
       let i = 1;
       for (; i < this.K; i++) if (ptrs[node * this.K + i] === NULL) break;
       node = ptrs[node * this.K + i - 1];
     }
+    this.touch(node, 1, 'fuse_iext_find_last_leaf');
     return node;
   }
 
@@ -409,6 +432,7 @@ export class IextTree {
   /** fuse_iext_find_level on an I64 u64 key */
   private findLevelI(key: I64, level: number): number {
     if (this.height === 0) return NULL;
+    if (this.dangling !== 0) return this.findLevelChecked(key, level);
     if (typeof key === 'number' && key >= this.fLo && key < this.fHi && this.fGen === this.arena.nodeGen && this.root === this.fRoot && this.height === this.fHeight && level <= this.height)
       return this.fPath[level];
     const K = this.K;
@@ -446,6 +470,23 @@ export class IextTree {
       this.fRoot = this.root;
       this.fHeight = this.height;
     }
+    return node;
+  }
+
+  /** findLevelI without the finger, each block it reads checked against the ones removeNode left dangling */
+  private findLevelChecked(key: I64, level: number): number {
+    this.fHi = -1;
+    const K = this.K;
+    const keyD = typeof key === 'number' ? key : Number(key);
+    let node = this.root;
+    for (let h = this.height; h > level; h--) {
+      this.touch(node, h, 'fuse_iext_find_level');
+      let i = 1;
+      for (; i < K; i++) if (this.keyGt(node * K + i, key, keyD)) break;
+      node = this.arena.ptrs[node * K + i - 1];
+      if (node === NULL) break;
+    }
+    this.touch(node, level, 'fuse_iext_find_level');
     return node;
   }
 
@@ -510,6 +551,32 @@ export class IextTree {
     const ev = this.hooks.onAlloc;
     if (ev) ev({ op: 'free', kind: 'node', id: this.arena.nodeId[node], addr: this.arena.nodeId[node], size: this.geometry.nodeSize });
     this.arena.freeNode(node);
+  }
+
+  /** kfree of a block a parent may still point to (removeNode): freed for the accounting, kept from reuse */
+  private freeDangling(victim: number, level: number): void {
+    const ev = this.hooks.onAlloc;
+    const a = this.arena;
+    if (level === 2) {
+      if (ev) ev({ op: 'free', kind: 'leaf', id: a.leafId[victim], addr: a.leafAddr[victim], size: a.leafKsize[victim] });
+      a.quarantineLeaf(victim);
+      this.danglingLeaves.add(victim);
+    } else {
+      if (ev) ev({ op: 'free', kind: 'node', id: a.nodeId[victim], addr: a.nodeId[victim], size: this.geometry.nodeSize });
+      a.quarantineNode(victim);
+      this.danglingNodes.add(victim);
+    }
+    this.dangling++;
+  }
+
+  /** The C reads block (at level: 1 a leaf) through a pointer: a block removeNode freed is a use-after-free. */
+  private touch(block: number, level: number, func: string): void {
+    if (block === NULL || this.dangling === 0) return;
+    if (level === 1 ? this.danglingLeaves.has(block) : this.danglingNodes.has(block))
+      throw new KernelMemoryError(
+        func,
+        `reads a ${level === 1 ? 'leaf' : 'node'} that fuse_iext_remove_node freed while its parent kept pointing at it (the parent's keys were out of order or equal, and its ASSERT(node->ptrs[pos] == victim) is compiled out): a use-after-free`,
+      );
   }
 
   /** fuse_iext_grow: add a new root node above the current root */
@@ -781,7 +848,11 @@ export class IextTree {
     if (node === NULL) throw new KernelOops('fuse_iext_remove_node', 'no parent node for the victim');
     let pos = this.nodePos(node, key);
     for (;;) {
-      if (level === 2) this.freeLeaf(victim);
+      // ASSERT(node->ptrs[pos] == victim) is compiled out: keys out of order or equal (a record past LLONG_MAX
+      // whose key update_node could not find, zero-length records) make node_pos name another slot; the C
+      // frees victim, drops that slot and keeps the pointer to the freed block, read by the next lookup there
+      if (a.ptrs[node * K + pos] !== victim) this.freeDangling(victim, level);
+      else if (level === 2) this.freeLeaf(victim);
       else this.freeNode(victim);
 
       const nr = this.nodeNrEntries(node, pos) - 1;
@@ -991,6 +1062,8 @@ export class IextTree {
   /** fuse_iext_destroy_node: children while keys[i] != KEY_INVALID */
   private destroyNode(node: number, level: number): void {
     if (node === NULL) return; // kfree(NULL)
+    if (this.dangling !== 0 && (level === 1 ? this.danglingLeaves.has(node) : this.danglingNodes.has(node)))
+      throw new KernelMemoryError('fuse_iext_destroy_node', `frees a ${level === 1 ? 'leaf' : 'node'} that fuse_iext_remove_node freed already (its parent kept pointing at it): a double free`);
     if (level > 1) {
       const a = this.arena;
       for (let i = 0; i < this.K; i++) {
@@ -1007,6 +1080,10 @@ export class IextTree {
   destroy(): void {
     this.arena.nodeGen++;
     this.destroyNode(this.root, this.height);
+    // nothing points into the old tree any more (its dangling blocks stay out of the arena's reuse)
+    this.danglingLeaves.clear();
+    this.danglingNodes.clear();
+    this.dangling = 0;
     this.bytes = 0;
     this.height = 0;
     this.root = NULL;
