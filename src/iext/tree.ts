@@ -22,6 +22,9 @@ import { type I64, U64_MAX, addU64, hex64I, s64I, subS64, toBig, toI64, u64I } f
 
 const KEY_INVALID = 0x8000_0000_0000_0000n; // FUSE_IEXT_KEY_INVALID
 const KEY_INVALID_D = 2 ** 63;
+/** IextTree.undef: a root slot krealloc did not copy (uninitialized), or one past the root's allocation */
+const UNDEF_UNINIT = 1;
+const UNDEF_PAST = 2;
 /**
  * No tree of fewer than 2^53 records reaches this height (a node keeps at
  * least half its keys). insert_node only gets here through its endless
@@ -84,6 +87,23 @@ export class IextTree {
   private readonly danglingLeaves = new Set<number>();
   private readonly danglingNodes = new Set<number>();
   private dangling = 0;
+  /**
+   * Record slots of the height-1 root (undefLeaf) that hold no defined
+   * bytes: krealloc copies only the old block's bytes, and
+   * fuse_iext_realloc_root zeroes only from if_bytes on, so when if_bytes
+   * counts more records than the old block held (zero-length records kept
+   * in if_bytes after the tree emptied or collapsed to one leaf), the slots
+   * between are uninitialized memory. A scan that reads one stops the model
+   * (KernelMemoryError). Slots 0..RECS_PER_LEAF; undefCount is 0 normally.
+   */
+  private undef: Uint8Array | null = null;
+  private undefLeaf = NULL;
+  private undefCount = 0;
+  /** the size the height-1 root was last k(z|re)alloc'd with (its defined bytes) */
+  private rootReq = 0;
+  /** the leaf that was the height-1 root when the tree grew above it, and its size */
+  private oldRoot = NULL;
+  private oldRootReq = 0;
   private fLo = 0;
   private fHi = -1;
   private fGen = -1;
@@ -124,8 +144,85 @@ export class IextTree {
   /** fuse_iext_valid */
   valid(cur: Cursor): boolean {
     if (cur.leaf === NULL) return false;
+    if (this.undefCount !== 0) return this.validChecked(cur);
     if (cur.pos < 0 || cur.pos >= this.maxRecs()) return false;
     return this.arena.rec[(cur.leaf * this.R + cur.pos) * REC + LEN] !== 0;
+  }
+
+  /** fuse_iext_valid where undefined slots exist: the C's bound is if_bytes at height 1, and slot RECS_PER_LEAF reads empty */
+  private validChecked(cur: Cursor): boolean {
+    if (cur.pos < 0 || cur.pos >= (this.height === 1 ? this.count() : this.R)) return false;
+    this.readSlot(cur.leaf, cur.pos, 'fuse_iext_valid');
+    if (cur.pos >= this.R) return false;
+    return this.arena.rec[(cur.leaf * this.R + cur.pos) * REC + LEN] !== 0;
+  }
+
+  /**
+   * The C reads slot k of leaf (fuse_iext_rec_is_empty): a slot of the
+   * height-1 root that holds no defined bytes stops the model. Only called
+   * while undefCount is not 0.
+   */
+  private readSlot(leaf: number, k: number, func: string): void {
+    if (leaf !== this.undefLeaf || k > this.R) return;
+    const u = this.undef![k];
+    if (u === UNDEF_UNINIT)
+      throw new KernelMemoryError(
+        func,
+        `reads record ${k} of the root leaf, which fuse_iext_realloc_root's krealloc left uninitialized (if_bytes counts zero-length records the old block never held, and only the bytes from if_bytes on are zeroed): what it reads depends on earlier contents of that memory`,
+      );
+    if (u === UNDEF_PAST)
+      throw new KernelMemoryError(
+        func,
+        `reads record ${k} of the root leaf, past its ${this.rootReq}-byte block (if_bytes counts zero-length records the block was not sized for, as after fuse_iext_alloc_root's one-record allocation): a heap out-of-bounds read`,
+      );
+  }
+
+  /** the C's scan bound (fuse_iext_max_recs) reached the model's leaf end: slot RECS_PER_LEAF is read too when if_bytes counts more */
+  private readSlotAtEnd(leaf: number, i: number, func: string): void {
+    if (i === this.R && this.height === 1 && this.count() > this.R) this.readSlot(leaf, i, func);
+  }
+
+  /**
+   * fuse_iext_alloc_root / fuse_iext_realloc_root: the root block is now
+   * newReq bytes, its first `copied` bytes kept from the old block, zeroed
+   * from zeroFrom on; the bytes between are uninitialized.
+   */
+  private markRootSlots(leaf: number, copied: number, zeroFrom: number, newReq: number): void {
+    if (this.undefLeaf !== leaf) this.clearUndef();
+    const undef = (this.undef ??= new Uint8Array(this.R + 1));
+    this.undefLeaf = leaf;
+    const size = this.recSize;
+    for (let k = 0; k <= this.R; k++) {
+      const lo = k * size;
+      let u = undef[k];
+      if (lo + size > newReq) u = UNDEF_PAST;
+      else if (lo >= zeroFrom) u = 0;
+      else if (lo + size > copied) u = UNDEF_UNINIT;
+      if (u !== undef[k]) {
+        this.undefCount += (u !== 0 ? 1 : 0) - (undef[k] !== 0 ? 1 : 0);
+        undef[k] = u;
+      }
+    }
+    if (this.undefCount === 0) this.undefLeaf = NULL;
+  }
+
+  /** slots from..to (inclusive) of the undefined-slots leaf now hold written records */
+  private defineSlots(leaf: number, from: number, to: number): void {
+    if (leaf !== this.undefLeaf) return;
+    const undef = this.undef!;
+    for (let k = from; k <= to && k <= this.R; k++) {
+      if (undef[k] !== 0) {
+        undef[k] = 0;
+        this.undefCount--;
+      }
+    }
+    if (this.undefCount === 0) this.undefLeaf = NULL;
+  }
+
+  private clearUndef(): void {
+    if (this.undef) this.undef.fill(0);
+    this.undefCount = 0;
+    this.undefLeaf = NULL;
   }
 
   /** fuse_iext_leaf_key: the record offset as a u64 key */
@@ -314,7 +411,13 @@ export class IextTree {
     const max = this.maxRecs();
     const rec = this.arena.rec;
     let i = 1;
-    for (; i < max; i++) if (rec[(cur.leaf * this.R + i) * REC + LEN] === 0) break;
+    if (this.undefCount !== 0) {
+      for (; i < max; i++) {
+        this.readSlot(cur.leaf, i, 'fuse_iext_last');
+        if (rec[(cur.leaf * this.R + i) * REC + LEN] === 0) break;
+      }
+      if (i === max) this.readSlotAtEnd(cur.leaf, i, 'fuse_iext_last');
+    } else for (; i < max; i++) if (rec[(cur.leaf * this.R + i) * REC + LEN] === 0) break;
     cur.pos = i - 1;
   }
 
@@ -521,6 +624,14 @@ export class IextTree {
     const max = this.maxRecs();
     const base = leaf * this.R;
     let i = start;
+    if (this.undefCount !== 0) {
+      for (; i < max; i++) {
+        this.readSlot(leaf, i, 'fuse_iext_leaf_nr_entries');
+        if (rec[(base + i) * REC + LEN] === 0) break;
+      }
+      if (i === max) this.readSlotAtEnd(leaf, i, 'fuse_iext_leaf_nr_entries');
+      return i;
+    }
     for (; i < max; i++) if (rec[(base + i) * REC + LEN] === 0) break;
     return i;
   }
@@ -535,6 +646,7 @@ export class IextTree {
   }
 
   private freeLeaf(leaf: number): void {
+    this.forgetLeaf(leaf);
     const ev = this.hooks.onAlloc;
     if (ev) ev({ op: 'free', kind: 'leaf', id: this.arena.leafId[leaf], addr: this.arena.leafAddr[leaf], size: this.arena.leafKsize[leaf] });
     this.arena.freeLeaf(leaf);
@@ -553,11 +665,18 @@ export class IextTree {
     this.arena.freeNode(node);
   }
 
+  /** a freed leaf slot may be handed out again: drop what the tree remembers of its block */
+  private forgetLeaf(leaf: number): void {
+    if (leaf === this.oldRoot) this.oldRoot = NULL;
+    if (leaf === this.undefLeaf) this.clearUndef();
+  }
+
   /** kfree of a block a parent may still point to (removeNode): freed for the accounting, kept from reuse */
   private freeDangling(victim: number, level: number): void {
     const ev = this.hooks.onAlloc;
     const a = this.arena;
     if (level === 2) {
+      this.forgetLeaf(victim);
       if (ev) ev({ op: 'free', kind: 'leaf', id: a.leafId[victim], addr: a.leafAddr[victim], size: a.leafKsize[victim] });
       a.quarantineLeaf(victim);
       this.danglingLeaves.add(victim);
@@ -585,6 +704,10 @@ export class IextTree {
     const a = this.arena;
     const K = this.K;
     const node = this.allocNode();
+    if (this.height === 1) {
+      this.oldRoot = this.root;
+      this.oldRootReq = this.rootReq;
+    }
     if (this.height === 1) this.setRecordKey(node * K, this.leafKeyI(this.root, 0));
     else this.copyKey(node * K, this.root * K);
     a.ptrs[node * K] = this.root;
@@ -728,6 +851,9 @@ export class IextTree {
     this.arena.nodeGen++;
     this.root = this.allocLeaf(this.recSize);
     this.height = 1;
+    this.rootReq = this.recSize;
+    // ASSERT(if_bytes == 0) is compiled out: zero-length records can leave if_bytes counting past the one-record block
+    if (this.bytes !== 0) this.markRootSlots(this.root, 0, 0, this.recSize);
     cur.leaf = this.root;
     cur.pos = 0;
   }
@@ -739,6 +865,10 @@ export class IextTree {
     // account for the prev/next pointers
     if (Math.trunc(newSize / this.recSize) === this.R) newSize = this.geometry.nodeSize;
     const leaf = this.root;
+    const oldReq = this.rootReq;
+    this.rootReq = newSize;
+    // krealloc copies the old block; memset zeroes from if_bytes: records between the two are uninitialized
+    if (this.undefCount !== 0 || oldReq < this.bytes) this.markRootSlots(leaf, Math.min(oldReq, newSize), this.bytes, newSize);
     const oldSize = a.leafKsize[leaf];
     const oldAddr = a.leafAddr[leaf];
     const moved = newSize > oldSize;
@@ -783,6 +913,7 @@ export class IextTree {
     const base = cur.leaf * R;
     this.moveRecs(base + cur.pos + 1, base + cur.pos, nr - cur.pos);
     this.writeRec(base + cur.pos, irec);
+    if (this.undefCount !== 0) this.defineSlots(cur.leaf, cur.pos, nr);
     this.bytes += this.recSize;
 
     if (nw !== NULL) this.insertNode(this.leafKeyI(nw, 0), nw, 2);
@@ -887,6 +1018,8 @@ export class IextTree {
         // Root with one entry left: the child becomes the root.
         this.root = a.ptrs[node * K];
         this.height--;
+        // a leaf root again: its block is the old root's (krealloc'd) or a split leaf's NODE_SIZE
+        if (this.height === 1) this.rootReq = this.root === this.oldRoot ? this.oldRootReq : this.geometry.nodeSize;
         this.freeNode(node);
       }
       return;
@@ -998,13 +1131,16 @@ export class IextTree {
     const base = cur.leaf * this.R;
     const offD = this.offsetD(offset);
     const uoffD = typeof uoff === 'number' ? uoff : Number(uoff);
+    const checked = this.undefCount !== 0;
     for (cur.pos = 0; cur.pos < max; cur.pos++) {
+      if (checked) this.readSlot(cur.leaf, cur.pos, 'fuse_iext_lookup_extent');
       if (rec[(base + cur.pos) * REC + LEN] === 0) break;
       if (this.recCmp(base + cur.pos, offset, offD, uoff, uoffD) >= 0) {
         this.readRecI(base + cur.pos, got);
         return true;
       }
     }
+    if (checked && cur.pos === max) this.readSlotAtEnd(cur.leaf, cur.pos, 'fuse_iext_lookup_extent');
     // Try looking in the next leaf for an entry > offset.
     const next = this.arena.next[cur.leaf];
     if (this.height === 1 || next === NULL) return false;
@@ -1084,6 +1220,9 @@ export class IextTree {
     this.danglingLeaves.clear();
     this.danglingNodes.clear();
     this.dangling = 0;
+    this.clearUndef();
+    this.oldRoot = NULL;
+    this.rootReq = 0;
     this.bytes = 0;
     this.height = 0;
     this.root = NULL;
