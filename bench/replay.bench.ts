@@ -69,9 +69,9 @@ export interface ReplayRow {
   /** the replay in one thread */
   replay: Side;
   /** the replay with the parse in a worker thread (replayStream's parseThread; the CLI's --parse-thread on) */
-  replayThread: Side;
-  /** replayThread events/s / replay events/s */
-  threadVsOne: number;
+  replayThread?: Side;
+  /** replayThread events/s / replay events/s (absent in results stored before the parse thread) */
+  threadVsOne?: number;
   /** replay events/s / parse-only events/s, same trace, same Suite */
   ratio: number;
   divergences: number;
@@ -262,10 +262,10 @@ export const benchSuite = defineSuite<ReplayResult>({
           x.replay.rme.toFixed(1),
           x.replay.eventsPerCpuSecond,
           ratio(x.ratio),
-          x.replayThread.eventsPerSecond,
-          x.replayThread.rme.toFixed(1),
-          x.replayThread.eventsPerCpuSecond,
-          ratio(x.threadVsOne),
+          x.replayThread?.eventsPerSecond ?? '-',
+          x.replayThread?.rme.toFixed(1) ?? '-',
+          x.replayThread?.eventsPerCpuSecond ?? '-',
+          x.threadVsOne === undefined ? '-' : ratio(x.threadVsOne),
           String(x.divergences),
           ...(x.baseline ? [x.baseline.eventsPerSecond, x.baseline.eventsPerCpuSecond, ratio(x.vsBaseline!)] : []),
         ]),
@@ -275,7 +275,7 @@ export const benchSuite = defineSuite<ReplayResult>({
   markdown(r) {
     return (
       mdTable(
-        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s (one thread)', 'per CPU-second', 'replay / parse', 'replay events/s (parse thread)', 'per CPU-second (both threads)', 'parse thread / one', `parse-thread replay / target ${fmt(r.target)}`, ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
+        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s (one thread)', 'per CPU-second', 'replay / parse', `replay / target ${fmt(r.target)}`, 'replay events/s (parse thread)', 'per CPU-second (both threads)', 'parse thread / one', ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -285,10 +285,10 @@ export const benchSuite = defineSuite<ReplayResult>({
           Math.round(x.replay.eventsPerSecond),
           Math.round(x.replay.eventsPerCpuSecond ?? NaN),
           ratio(x.ratio),
-          Math.round(x.replayThread.eventsPerSecond),
-          Math.round(x.replayThread.eventsPerCpuSecond),
-          ratio(x.threadVsOne),
-          ratio(x.replayThread.eventsPerSecond / r.target),
+          ratio(x.replay.eventsPerSecond / r.target),
+          x.replayThread ? Math.round(x.replayThread.eventsPerSecond) : '-',
+          x.replayThread ? Math.round(x.replayThread.eventsPerCpuSecond) : '-',
+          x.threadVsOne === undefined ? '-' : ratio(x.threadVsOne),
           ...(x.baseline ? [Math.round(x.baseline.eventsPerSecond), ratio(x.vsBaseline!)] : []),
         ]),
       ) +
