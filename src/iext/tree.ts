@@ -25,6 +25,11 @@ const KEY_INVALID_D = 2 ** 63;
 /** IextTree.undef: a root slot krealloc did not copy (uninitialized), or one past the root's allocation */
 const UNDEF_UNINIT = 1;
 const UNDEF_PAST = 2;
+/** why a block in IextTree.danglingLeaves/Nodes was freed while something kept pointing at it */
+const FREED_BY_REMOVE_NODE =
+  "fuse_iext_remove_node freed while its parent kept pointing at it (the parent's keys were out of order or equal, and its ASSERT(node->ptrs[pos] == victim) is compiled out)";
+const FREED_BY_REALLOC_ROOT =
+  "fuse_iext_realloc_root's krealloc freed when it moved the root, while a leaf the root no longer reaches (left by a collapse over records out of order) kept pointing at it";
 /**
  * No tree of fewer than 2^53 records reaches this height (a node keeps at
  * least half its keys). insert_node only gets here through its endless
@@ -84,8 +89,8 @@ export class IextTree {
    * caught as the C's use-after-free (KernelMemoryError) instead of reading
    * a reused slot. Leaves (level 1) and nodes, by slot.
    */
-  private readonly danglingLeaves = new Set<number>();
-  private readonly danglingNodes = new Set<number>();
+  private readonly danglingLeaves = new Map<number, string>();
+  private readonly danglingNodes = new Map<number, string>();
   private dangling = 0;
   /**
    * Record slots of the height-1 root (undefLeaf) that hold no defined
@@ -144,15 +149,20 @@ export class IextTree {
   /** fuse_iext_valid */
   valid(cur: Cursor): boolean {
     if (cur.leaf === NULL) return false;
-    if (this.undefCount !== 0) return this.validChecked(cur);
+    if ((this.undefCount | this.dangling) !== 0) return this.validChecked(cur);
     if (cur.pos < 0 || cur.pos >= this.maxRecs()) return false;
     return this.arena.rec[(cur.leaf * this.R + cur.pos) * REC + LEN] !== 0;
   }
 
-  /** fuse_iext_valid where undefined slots exist: the C's bound is if_bytes at height 1, and slot RECS_PER_LEAF reads empty */
+  /**
+   * fuse_iext_valid where undefined slots or freed leaves exist: the C's
+   * bound is if_bytes at height 1 (slot RECS_PER_LEAF reads empty), and
+   * the record it reads must be in a live block.
+   */
   private validChecked(cur: Cursor): boolean {
     if (cur.pos < 0 || cur.pos >= (this.height === 1 ? this.count() : this.R)) return false;
-    this.readSlot(cur.leaf, cur.pos, 'fuse_iext_valid');
+    this.touch(cur.leaf, 1, 'fuse_iext_valid');
+    if (this.undefCount !== 0) this.readSlot(cur.leaf, cur.pos, 'fuse_iext_valid');
     if (cur.pos >= this.R) return false;
     return this.arena.rec[(cur.leaf * this.R + cur.pos) * REC + LEN] !== 0;
   }
@@ -428,7 +438,7 @@ export class IextTree {
       return;
     }
     cur.pos++;
-    if (this.height > 1 && !this.valid(cur) && this.arena.next[cur.leaf] !== NULL) {
+    if (this.height > 1 && !this.valid(cur) && (this.touch(cur.leaf, 1, 'fuse_iext_next'), this.arena.next[cur.leaf] !== NULL)) {
       cur.leaf = this.arena.next[cur.leaf];
       cur.pos = 0;
     }
@@ -445,7 +455,7 @@ export class IextTree {
         cur.pos--;
         if (this.valid(cur)) return;
       } while (cur.pos > 0);
-      if (this.height > 1 && this.arena.prev[cur.leaf] !== NULL) {
+      if (this.height > 1 && (this.touch(cur.leaf, 1, 'fuse_iext_prev'), this.arena.prev[cur.leaf] !== NULL)) {
         cur.leaf = this.arena.prev[cur.leaf];
         cur.pos = this.R;
         continue;
@@ -624,9 +634,10 @@ export class IextTree {
     const max = this.maxRecs();
     const base = leaf * this.R;
     let i = start;
-    if (this.undefCount !== 0) {
+    if ((this.undefCount | this.dangling) !== 0) {
+      if (i < max) this.touch(leaf, 1, 'fuse_iext_leaf_nr_entries');
       for (; i < max; i++) {
-        this.readSlot(leaf, i, 'fuse_iext_leaf_nr_entries');
+        if (this.undefCount !== 0) this.readSlot(leaf, i, 'fuse_iext_leaf_nr_entries');
         if (rec[(base + i) * REC + LEN] === 0) break;
       }
       if (i === max) this.readSlotAtEnd(leaf, i, 'fuse_iext_leaf_nr_entries');
@@ -679,11 +690,11 @@ export class IextTree {
       this.forgetLeaf(victim);
       if (ev) ev({ op: 'free', kind: 'leaf', id: a.leafId[victim], addr: a.leafAddr[victim], size: a.leafKsize[victim] });
       a.quarantineLeaf(victim);
-      this.danglingLeaves.add(victim);
+      this.danglingLeaves.set(victim, FREED_BY_REMOVE_NODE);
     } else {
       if (ev) ev({ op: 'free', kind: 'node', id: a.nodeId[victim], addr: a.nodeId[victim], size: this.geometry.nodeSize });
       a.quarantineNode(victim);
-      this.danglingNodes.add(victim);
+      this.danglingNodes.set(victim, FREED_BY_REMOVE_NODE);
     }
     this.dangling++;
   }
@@ -691,11 +702,8 @@ export class IextTree {
   /** The C reads block (at level: 1 a leaf) through a pointer: a block removeNode freed is a use-after-free. */
   private touch(block: number, level: number, func: string): void {
     if (block === NULL || this.dangling === 0) return;
-    if (level === 1 ? this.danglingLeaves.has(block) : this.danglingNodes.has(block))
-      throw new KernelMemoryError(
-        func,
-        `reads a ${level === 1 ? 'leaf' : 'node'} that fuse_iext_remove_node freed while its parent kept pointing at it (the parent's keys were out of order or equal, and its ASSERT(node->ptrs[pos] == victim) is compiled out): a use-after-free`,
-      );
+    const freed = (level === 1 ? this.danglingLeaves : this.danglingNodes).get(block);
+    if (freed !== undefined) throw new KernelMemoryError(func, `reads a ${level === 1 ? 'leaf' : 'node'} that ${freed}: a use-after-free`);
   }
 
   /** fuse_iext_grow: add a new root node above the current root */
@@ -839,7 +847,10 @@ export class IextTree {
         this.splitNr = nrKeep;
       }
     }
-    if (a.next[leaf] !== NULL) a.prev[a.next[leaf]] = nw;
+    if (a.next[leaf] !== NULL) {
+      this.touch(a.next[leaf], 1, 'fuse_iext_split_leaf');
+      a.prev[a.next[leaf]] = nw;
+    }
     a.next[nw] = a.next[leaf];
     a.prev[nw] = leaf;
     a.next[leaf] = nw;
@@ -858,20 +869,48 @@ export class IextTree {
     cur.pos = 0;
   }
 
+  /**
+   * fuse_iext_realloc_root's krealloc moving the root while other leaves
+   * live: a tree that collapsed to height 1 over records out of order can
+   * keep leaves the root no longer reaches, whose prev/next still point at
+   * the root's block. The root moves to a new slot and the old one stays
+   * out of reuse as a freed block (danglingLeaves), so that a walk along
+   * those pointers stops the model where the C reads freed memory.
+   */
+  private relocateRoot(old: number): number {
+    const a = this.arena;
+    const R = this.R;
+    const nw = a.allocLeaf(a.leafKsize[old]);
+    this.moveRecs(nw * R, old * R, R);
+    a.prev[nw] = a.prev[old];
+    a.next[nw] = a.next[old];
+    a.leafId[nw] = a.leafId[old];
+    a.quarantineLeaf(old);
+    this.danglingLeaves.set(old, FREED_BY_REALLOC_ROOT);
+    this.dangling++;
+    a.nodeGen++;
+    this.root = nw;
+    if (this.undefLeaf === old) this.undefLeaf = nw;
+    if (this.oldRoot === old) this.oldRoot = nw;
+    return nw;
+  }
+
   /** fuse_iext_realloc_root: krealloc the height-1 root one record larger */
   private reallocRoot(cur: Cursor): void {
     const a = this.arena;
     let newSize = this.bytes + this.recSize;
     // account for the prev/next pointers
     if (Math.trunc(newSize / this.recSize) === this.R) newSize = this.geometry.nodeSize;
-    const leaf = this.root;
+    let leaf = this.root;
+    const oldSize = a.leafKsize[leaf];
+    const oldAddr = a.leafAddr[leaf];
+    const moved = newSize > oldSize;
+    // leaves the root no longer reaches (a collapse over records out of order) may still point at the old block
+    if (moved && a.liveLeaves > 1) leaf = this.relocateRoot(leaf);
     const oldReq = this.rootReq;
     this.rootReq = newSize;
     // krealloc copies the old block; memset zeroes from if_bytes: records between the two are uninitialized
     if (this.undefCount !== 0 || oldReq < this.bytes) this.markRootSlots(leaf, Math.min(oldReq, newSize), this.bytes, newSize);
-    const oldSize = a.leafKsize[leaf];
-    const oldAddr = a.leafAddr[leaf];
-    const moved = newSize > oldSize;
     if (moved) {
       a.leafKsize[leaf] = kmallocSize(newSize);
       a.leafAddr[leaf] = a.nextSerial();
@@ -1063,8 +1102,14 @@ export class IextTree {
       }
       return;
     }
-    if (a.prev[leaf] !== NULL) a.next[a.prev[leaf]] = a.next[leaf];
-    if (a.next[leaf] !== NULL) a.prev[a.next[leaf]] = a.prev[leaf];
+    if (a.prev[leaf] !== NULL) {
+      this.touch(a.prev[leaf], 1, 'fuse_iext_rebalance_leaf');
+      a.next[a.prev[leaf]] = a.next[leaf];
+    }
+    if (a.next[leaf] !== NULL) {
+      this.touch(a.next[leaf], 1, 'fuse_iext_rebalance_leaf');
+      a.prev[a.next[leaf]] = a.prev[leaf];
+    }
     this.removeNode(key, leaf);
   }
 
@@ -1198,8 +1243,8 @@ export class IextTree {
   /** fuse_iext_destroy_node: children while keys[i] != KEY_INVALID */
   private destroyNode(node: number, level: number): void {
     if (node === NULL) return; // kfree(NULL)
-    if (this.dangling !== 0 && (level === 1 ? this.danglingLeaves.has(node) : this.danglingNodes.has(node)))
-      throw new KernelMemoryError('fuse_iext_destroy_node', `frees a ${level === 1 ? 'leaf' : 'node'} that fuse_iext_remove_node freed already (its parent kept pointing at it): a double free`);
+    const freed = this.dangling !== 0 ? (level === 1 ? this.danglingLeaves : this.danglingNodes).get(node) : undefined;
+    if (freed !== undefined) throw new KernelMemoryError('fuse_iext_destroy_node', `frees a ${level === 1 ? 'leaf' : 'node'} that ${freed}: a double free`);
     if (level > 1) {
       const a = this.arena;
       for (let i = 0; i < this.K; i++) {
