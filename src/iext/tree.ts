@@ -917,7 +917,16 @@ export class IextTree {
     }
     const ev = this.hooks.onAlloc;
     if (ev) ev({ op: 'realloc', kind: 'leaf', id: a.leafId[leaf], addr: a.leafAddr[leaf], oldAddr, size: a.leafKsize[leaf], oldSize, moved });
-    // the bytes past if_bytes are zero already: removal clears freed slots
+    // memset(new + if_bytes, 0, new_size - if_bytes): usually zero already, but a record can sit past if_bytes
+    // behind an empty slot (a remove's scan stops at a zero-length record and clears the slot before it)
+    const R = this.R;
+    const to = Math.min(newSize / this.recSize, R);
+    for (let k = this.bytes / this.recSize; k < to; k++) this.clearRec(leaf * R + k);
+    // the leaf's prev/next pointers follow its records: NODE_SIZE covers them
+    if (this.bytes <= R * this.recSize && newSize > R * this.recSize) {
+      a.prev[leaf] = NULL;
+      a.next[leaf] = NULL;
+    }
     cur.leaf = leaf;
   }
 
