@@ -73,4 +73,23 @@ describe('cache sinkI: the I64 emission is the bigint emission', () => {
           { numRuns: 300 },
         );
       });
+
+  it('the debug walk of check_mappings stopped by a memory error leaves the same events in both streams', () => {
+    // zero-length then overlapping upserts: check_mappings' walk reads the root past its one-record block
+    const big: string[] = [];
+    const small: string[] = [];
+    const cache = new IomapCache(
+      { ids: { connection: 7, ino: 12n, nodeid: 7n }, isize: 0n, blockSize: 4096n, maxBytes: 0x7fff_ffff_ffff_ffffn },
+      { revision: RFC_V3, debug: true, traceLocks: true, sink: (e) => big.push(e.name), sinkI: (e) => small.push(e.name) },
+    );
+    cache.enabled = true;
+    const map = (offset: bigint, length: bigint) => ({ offset, length, addr: 0n, type: 0, flags: 0, dev: 0 });
+    expect(() => {
+      cache.cacheUpsert(Fork.READ, map(0n, 0n));
+      cache.cacheUpsert(Fork.READ, map(0n, 1n));
+      cache.cacheUpsert(Fork.READ, map(-1n, 1n << 63n));
+    }).toThrow(KernelOops);
+    expect(big.at(-1)).toBe('fuse_iext_check_mapping');
+    expect(small).toEqual(big);
+  });
 });

@@ -936,8 +936,13 @@ export class IomapCache {
   private checkMappingsDebug(ifp: IextTree): void {
     if (!this.debug) return;
     const fork = ifp === this.write ? Fork.WRITE : Fork.READ;
-    if (this.sink) for (const m of ifp.records()) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_check_mapping', fork, map: m });
-    if (this.sinkI) for (const m of ifp.records()) this.emitMapI('fuse_iext_check_mapping', fork, 0, toMappingI(emptyMappingI(), m));
+    // one walk for both emissions, each record's event to both before the next record is read: where the
+    // walk stops (a KernelMemoryError reading a record), the two streams hold the same events
+    if (this.sink || this.sinkI)
+      for (const m of ifp.records()) {
+        if (this.sink) this.emit({ inode: this.inode.ids, isize: this.inode.isize, name: 'fuse_iext_check_mapping', fork, map: m });
+        if (this.sinkI) this.emitMapI('fuse_iext_check_mapping', fork, 0, toMappingI(emptyMappingI(), m));
+      }
     for (const p of this.checkMappings(fork)) this.warnings.push(`FUSE IOMAP CORRUPTION ino=${this.inode.ids.ino} nr=${p.index}: ${p.what}`);
   }
 }
