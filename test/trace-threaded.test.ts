@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { EventBatch } from '../dist/src/trace/parse/batch.js';
+import { EventBatch } from '../dist/src/trace/parse/batch.js';
 import { type TraceItem, newStats, parseTraceColumns } from '../dist/src/trace/parse/stream.js';
 import { parseTraceColumnsThreaded } from '../dist/src/trace/parse/threaded.js';
-import { PointerHalves, decodeBatch, encodeBatch, receivingBatch } from '../dist/src/trace/parse/wire-batch.js';
+import { PointerHalves, decodeBatch, encodeBatch } from '../dist/src/trace/parse/wire-batch.js';
 import { type ReplayOptions, replayStream } from '../dist/src/trace/replay/run.js';
 import type { FuseTraceFormat } from '../dist/src/trace/revision.js';
 import { SHARED } from './paths.js';
@@ -67,7 +67,7 @@ describe('a batch as a message', () => {
     await fc.assert(
       fc.asyncProperty(lineSet, async (set) => {
         const format = set[0][0].format;
-        const into = receivingBatch(format);
+        const into = new EventBatch(format);
         const pointers = new PointerHalves();
         for await (const batch of parseTraceColumns(Readable.from(chunked(textOf(set), set[1])), 'f.trace', newStats(), format)) {
           const want = rows(batch);
@@ -88,7 +88,7 @@ describe('a batch as a message', () => {
 
   it('equal pointers read back as one string, as the parser gives them', async () => {
     const text = readFileSync(join(FUSE_DIR, readdirSync(FUSE_DIR).filter((f) => f.endsWith('.trace')).sort()[0]));
-    const into = receivingBatch('rfc-v3');
+    const into = new EventBatch('rfc-v3');
     const pointers = new PointerHalves();
     const seen = new Map<string, string>();
     let checked = 0;

@@ -185,7 +185,7 @@ export function formatProblem(p: TraceProblem): string {
 }
 
 /** The size of a regular file, null for anything else (stdin, a pipe, a missing file). */
-export function traceFileSize(file: string): number | null {
+function traceFileSize(file: string): number | null {
   if (file === '-') return null;
   try {
     const st = statSync(file);

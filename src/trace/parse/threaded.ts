@@ -15,14 +15,14 @@
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { FuseTraceFormat } from '../revision.js';
-import type { EventBatch } from './batch.js';
+import { EventBatch } from './batch.js';
 import type { FromParser, ToParser } from './columns-worker.js';
 import type { ParseStats } from './stream.js';
 import { newStats } from './stream.js';
-import { PointerHalves, decodeBatch, receivingBatch } from './wire-batch.js';
+import { PointerHalves, decodeBatch } from './wire-batch.js';
 
 const WORKER_URL = new URL('./columns-worker.js', import.meta.url);
-/** chunks handed to the worker and not yet given back as batches to the consumer */
+/** the most chunks the worker has not parsed yet plus batches the consumer has not taken */
 const MAX_AHEAD = 16;
 
 /**
@@ -110,7 +110,8 @@ export async function* parseTraceColumnsThreaded(
     }
   })();
 
-  const batch = receivingBatch(format);
+  // decoded into: each message's arrays replace its own
+  const batch = new EventBatch(format);
   const pointers = new PointerHalves();
   let done = false;
   try {

@@ -16,7 +16,7 @@
  * Rows only the exact path read (items), other texts, values beyond 64 bits
  * and other pointer texts are few and go by structured clone.
  */
-import { EventBatch, STRIDE } from './batch.js';
+import { type EventBatch, STRIDE } from './batch.js';
 import type { TraceItem } from './stream.js';
 import { CleanText, type LineText } from './split.js';
 import { schemasOf } from '../schema/registry.js';
@@ -345,5 +345,3 @@ export function decodeBatch(w: WireBatch, b: EventBatch, format: FuseTraceFormat
   return b;
 }
 
-/** A batch to decode messages into (its arrays are replaced by each message's). */
-export const receivingBatch = (format: FuseTraceFormat): EventBatch => new EventBatch(format);
