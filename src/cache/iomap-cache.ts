@@ -83,6 +83,14 @@ export interface CachedMappingI extends MappingI {
   validityCookie: I64;
 }
 
+/**
+ * A zeroed CachedMappingI, written as one literal: `{ ...emptyMappingI(),
+ * validityCookie: 0 }` gave each call's object a map of its own once the
+ * fields had held doubles and bigints, so code that saw the last run's
+ * object deoptimized on the next run's ("wrong map", every run).
+ */
+export const emptyCachedMappingI = (): CachedMappingI => ({ addr: 0, offset: 0, length: 0, type: 0, flags: 0, dev: 0, validityCookie: 0 });
+
 export interface CacheInode {
   ids: InodeIds;
   /** i_size (only printed by tracepoints here) */
@@ -210,7 +218,7 @@ export class IomapCache {
   private readonly luGot = emptyMappingI();
   // the bigint API's conversions
   private readonly apiMap = emptyMappingI();
-  private readonly apiMval: CachedMappingI = { ...emptyMappingI(), validityCookie: 0 };
+  private readonly apiMval: CachedMappingI = emptyCachedMappingI();
   // inode->i_sb->s_maxbytes and i_blocksize as I64, refreshed when the inode's bigints change
   private maxBytesBig = -1n;
   private maxBytesI: I64 = -1;

@@ -7,10 +7,10 @@
 import { FUSE_IOMAP_LOCK_EXCL, FUSE_IOMAP_LOCK_SHARED, Fork, LookupResult } from '../cache/constants.js';
 import type { CacheEventSink, RevisionEventSink } from '../cache/events.js';
 import type { HazardHit } from '../cache/hazards.js';
-import { type CachedMapping, type CachedMappingI, IomapCache } from '../cache/iomap-cache.js';
+import { type CachedMapping, type CachedMappingI, IomapCache, emptyCachedMappingI } from '../cache/iomap-cache.js';
 import { DEFAULT_REVISION, type Revision } from '../cache/revision.js';
 import type { AllocEvent, IextTree } from '../iext/tree.js';
-import { KernelOops, type Mapping, emptyMapping, emptyMappingI, fromMappingI } from '../iext/record.js';
+import { KernelOops, type Mapping, emptyMapping, fromMappingI } from '../iext/record.js';
 import { type I64, toBig } from '../util/int64.js';
 import { type Command, type Scenario, commandTable } from './parse.js';
 import { translateScenario } from './translate.js';
@@ -166,7 +166,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
   else cache.enabled = true;
   const lockEvents = opts.lockEvents === true;
   const { onResult, onResultI } = opts;
-  const r: CommandResultI = { op: 'add', line: 0, fork: Fork.READ, ret: 0, seq: 0, result: 'miss', map: { ...emptyMappingI(), validityCookie: 0 }, tree: null, kernel: null };
+  const r: CommandResultI = { op: 'add', line: 0, fork: Fork.READ, ret: 0, seq: 0, result: 'miss', map: emptyCachedMappingI(), tree: null, kernel: null };
 
   // a parsed scenario's commands straight from its table (no object per command)
   const commands = table ? undefined : sc.commands;

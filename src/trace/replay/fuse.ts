@@ -16,7 +16,7 @@
  */
 import { Fork } from '../../cache/constants.js';
 import type { CacheEvent } from '../../cache/events.js';
-import { type CachedMapping, type CachedMappingI, IomapCache } from '../../cache/iomap-cache.js';
+import { type CachedMapping, type CachedMappingI, IomapCache, emptyCachedMappingI } from '../../cache/iomap-cache.js';
 import { DEFAULT_REVISION, type Revision } from '../../cache/revision.js';
 import { FUSE_GEOMETRY } from '../../iext/geometry.js';
 import { emptyMapping, emptyMappingI, type Mapping, type MappingI } from '../../iext/record.js';
@@ -173,7 +173,7 @@ export class FuseReplay {
   /** per name (perEvent's index): where a row of its schema has the fields read here */
   private readonly slots: Array<Slots | undefined> = [];
   private readonly mapI: MappingI = emptyMappingI();
-  private readonly mvalI: CachedMappingI = { ...emptyMappingI(), validityCookie: 0 };
+  private readonly mvalI: CachedMappingI = emptyCachedMappingI();
   private readonly ring: ContextRing;
   private readonly perEvent = new NameCounts();
   private events = 0;
