@@ -17,7 +17,10 @@
  * parses a scenario and prints the fixtures' .out lines. Compiled with
  * `cc -O2` and the kernel's -fno-strict-overflow -fno-strict-aliasing
  * -fno-delete-null-pointer-checks, into a cache directory keyed by a hash
- * of every input, so later calls reuse the binary.
+ * of every input, so later calls reuse the binary. The trace build
+ * (BuildOptions.trace) adds the seed's own tracepoint definitions
+ * (extractSeedTraceEvents) and bench/native/trace.c, so the driver's -T FILE
+ * prints every event the code fires.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -269,6 +272,183 @@ export function extractSeedSources(seedText: string): SeedSources {
 }
 
 /**
+ * Applies hunk h to one definition (its lines, changed in place) when h only
+ * adds lines and its context, blank lines aside, lies inside it: the added
+ * lines go between the leading and the trailing context. A hunk that also
+ * removes lines there is a SeedShapeError; one whose context is elsewhere
+ * leaves the definition alone.
+ */
+function addInside(def: string[], h: Hunk): void {
+  const first = h.lines.findIndex((l) => l.startsWith('+'));
+  if (first < 0) return;
+  let last = first;
+  while (last + 1 < h.lines.length && h.lines[last + 1].startsWith('+')) last++;
+  const ctx = (ls: string[]) => ls.filter((l) => !l.startsWith('+') && !l.startsWith('-')).map((l) => l.trim()).filter(Boolean);
+  const lead = ctx(h.lines.slice(0, first));
+  const trail = ctx(h.lines.slice(last + 1));
+  if (!lead.length || !trail.length) return;
+  const norm = def.map((l) => l.trim());
+  const want = [...lead, ...trail];
+  for (let i = 0; i + want.length <= norm.length; i++) {
+    if (!want.every((w, k) => norm[i + k] === w)) continue;
+    if (h.lines.some((l) => l.startsWith('-')) || h.lines.slice(last + 1).some((l) => l.startsWith('+')))
+      throw new SeedShapeError(`the fs/fuse/fuse_trace.h hunk at seed line ${h.at} changes a tracepoint definition by more than one added block`);
+    def.splice(i + lead.length, 0, ...h.lines.slice(first, last + 1).map((l) => l.slice(1)));
+    return;
+  }
+}
+
+/**
+ * The seed's own tracepoint definitions for the trace build (-DSEED_TRACE):
+ * fs/fuse/fuse_trace.h as the series leaves it at PATCH_INVALIDATE, the
+ * first kernel with every tracepoint the build's code fires: the
+ * definitions from the fuse_trace.h hunks of the thread up to PATCH_CACHE
+ * (the newest complete definition of a name winning), then the lines the
+ * messages after it, up to PATCH_INVALIDATE, add inside them (addInside:
+ * PATCH 2/4's "null" row of FUSE_IOMAP_TYPE_STRINGS), plus the DEFINE line
+ * PATCH_INVALIDATE adds for fuse_iomap_cache_invalidate_range. Found by name: for each tracepoint the
+ * code calls, its TRACE_EVENT, or its DEFINE_EVENT (written out or through
+ * a DEFINE_*_EVENT(name) macro) and that event's class; then every *_STRINGS
+ * table those use; then the uapi FUSE_IOMAP_* values the tables name that
+ * the plain build does not define. A definition a hunk cuts off does not
+ * count; a name with none is a SeedShapeError.
+ */
+export function extractSeedTraceEvents(seedText: string, traceNames: string[]): Record<string, string> {
+  const lines = seedText.split('\n');
+  const m1 = message(lines, PATCH_CACHE);
+  const m3 = message(lines, PATCH_INVALIDATE);
+  // the new side of each fuse_trace.h hunk (context and '+' lines) up to the end of PATCH_CACHE, in thread order
+  const blocks: Array<{ at: number; lines: string[] }> = [];
+  const upTo = { start: 0, lines: lines.slice(0, m1.start + m1.lines.length) };
+  for (const d of fileDiffs(upTo))
+    if (d.path === 'fs/fuse/fuse_trace.h')
+      for (const h of d.hunks) blocks.push({ at: h.at, lines: h.lines.filter((l) => !l.startsWith('-')).map((l) => (l.startsWith('+') ? l.slice(1) : l)) });
+  if (!blocks.length) throw new SeedShapeError(`no fs/fuse/fuse_trace.h hunks up to '${PATCH_CACHE}'`);
+
+  /** the last complete definition starting at a line matching re, cut by end(lines, i) -> index after it */
+  const lastDef = (re: RegExp, end: (ls: string[], i: number) => number): string[] | undefined => {
+    let found: string[] | undefined;
+    for (const b of blocks)
+      b.lines.forEach((l, i) => {
+        if (!re.test(l.trim())) return;
+        const e = end(b.lines, i);
+        if (e > 0) found = b.lines.slice(i, e);
+      });
+    return found;
+  };
+  // a #define runs while its lines end with a backslash; -1 when the hunk ends first
+  const macroEnd = (ls: string[], i: number) => {
+    let j = i;
+    while (j < ls.length && /\\\s*$/.test(ls[j])) j++;
+    return j < ls.length ? j + 1 : -1;
+  };
+  // a macro call runs until its parentheses balance (string literals skipped), with a ';' after it
+  const callEnd = (ls: string[], i: number) => {
+    let depth = 0;
+    let opened = false;
+    for (let j = i; j < ls.length; j++) {
+      const code = ls[j].replace(/"(\\.|[^"\\])*"/g, '""');
+      for (const ch of code) {
+        if (ch === '(') {
+          depth++;
+          opened = true;
+        } else if (ch === ')') depth--;
+      }
+      if (opened && depth === 0) return j + 1;
+    }
+    return -1;
+  };
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const macro = (name: string) => lastDef(new RegExp(`^#define ${esc(name)}\\b`), macroEnd);
+  const call = (head: string) => lastDef(new RegExp(`^${head}`), callEnd);
+
+  const defs: string[][] = [];
+  const emitted = new Set<string>();
+  const emit = (key: string, text: string[]) => {
+    if (emitted.has(key)) return;
+    emitted.add(key);
+    defs.push(text);
+  };
+  // an event class: DECLARE_EVENT_CLASS(C, or TRACE_EVENT(C, (which the kernel also makes a class)
+  const eventClass = (c: string, forEvent: string) => {
+    const d = call(`DECLARE_EVENT_CLASS\\(${esc(c)},`) ?? call(`TRACE_EVENT\\(${esc(c)},`);
+    if (!d) throw new SeedShapeError(`fs/fuse/fuse_trace.h up to '${PATCH_CACHE}': no DECLARE_EVENT_CLASS or TRACE_EVENT ${c} (the class of ${forEvent})`);
+    emit(`class ${c}`, d);
+  };
+  const defineThrough = (n: string, invocations: string[], where: string) => {
+    // DEFINE_X_EVENT(n); with #define DEFINE_X_EVENT(name) DEFINE_EVENT(C, name, ...)
+    for (const inv of invocations) {
+      const m = /^(\w+)\(/.exec(inv.trim())!;
+      const def = macro(m[1]);
+      const cls = def && /DEFINE_EVENT\((\w+),\s*name,/.exec(def.join('\n'));
+      if (!def || !cls) continue;
+      eventClass(cls[1], n);
+      emit(`macro ${m[1]}`, def);
+      emit(`event ${n}`, [inv.trim()]);
+      return true;
+    }
+    throw new SeedShapeError(`${where}: no DEFINE_*_EVENT(${n}) of a DEFINE_EVENT macro`);
+  };
+  const p3Defines = fileDiffs(m3)
+    .filter((d) => d.path === 'fs/fuse/fuse_trace.h')
+    .flatMap((d) => d.hunks.flatMap((h) => h.lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1))));
+  for (const n of traceNames) {
+    if (call(`TRACE_EVENT\\(${esc(n)},`)) {
+      // TRACE_EVENT makes the class and its one event
+      eventClass(n, n);
+      continue;
+    }
+    const direct = call(`DEFINE_EVENT\\(\\w+,\\s*${esc(n)},`);
+    if (direct) {
+      eventClass(/DEFINE_EVENT\((\w+),/.exec(direct[0])![1], n);
+      emit(`event ${n}`, direct);
+      continue;
+    }
+    const inv = (ls: string[]) => ls.filter((l) => new RegExp(`^\\w+\\(${esc(n)}\\);$`).test(l.trim()));
+    const here = blocks.flatMap((b) => inv(b.lines));
+    if (here.length) defineThrough(n, here, `fs/fuse/fuse_trace.h up to '${PATCH_CACHE}'`);
+    else if (inv(p3Defines).length) defineThrough(n, inv(p3Defines), `'${PATCH_INVALIDATE}'`);
+    else throw new SeedShapeError(`no TRACE_EVENT or DEFINE_EVENT for the tracepoint ${n} in fs/fuse/fuse_trace.h up to '${PATCH_INVALIDATE}'`);
+  }
+  // the __print_flags/__print_symbolic tables, first in the file
+  const tables: string[][] = [];
+  const want = [...new Set(defs.flat().join('\n').match(/\b[A-Z][A-Z0-9_]*_STRINGS\b/g) ?? [])].sort();
+  for (const t of want) {
+    const d = macro(t);
+    if (!d) throw new SeedShapeError(`fs/fuse/fuse_trace.h up to '${PATCH_CACHE}': no #define ${t}`);
+    tables.push(d);
+  }
+  // what the messages after PATCH_CACHE, up to PATCH_INVALIDATE, add inside these definitions (PATCH 2/4: the "null" type)
+  const later = { start: m1.start + m1.lines.length, lines: lines.slice(m1.start + m1.lines.length, m3.start + m3.lines.length) };
+  for (const d of fileDiffs(later))
+    if (d.path === 'fs/fuse/fuse_trace.h') for (const h of d.hunks) for (const def of [...tables, ...defs]) addInside(def, h);
+  const tableLines = tables.flatMap((d) => [...d, '']);
+  const out = defs.flatMap((d) => [...d, '']);
+  // uapi FUSE_IOMAP_* values the tables use (the first definition in the series' include/uapi/linux/fuse.h hunks)
+  const uapi: string[] = [];
+  const names = [...new Set(tableLines.join('\n').match(/\bFUSE_IOMAP_(F|TYPE)_\w+/g) ?? [])].filter((x) => !x.endsWith('_STRINGS') && !UAPI_NAMES.includes(x)).sort();
+  for (const nm of names) {
+    let def: string | undefined;
+    let inUapi = false;
+    for (const l of lines.slice(0, m3.start + m3.lines.length)) {
+      const d = /^diff --git a\/(\S+) b\/(\S+)$/.exec(l);
+      if (d) inUapi = d[2] === 'include/uapi/linux/fuse.h';
+      if (inUapi && new RegExp(`^\\+#define ${nm}\\s`).test(l)) {
+        def = l.slice(1);
+        break;
+      }
+    }
+    if (!def) throw new SeedShapeError(`no include/uapi/linux/fuse.h hunk defines ${nm}`);
+    uapi.push(def);
+  }
+  const origin = `/* generated by iomap-sim bench/seed-native.ts from fs/fuse/fuse_trace.h of the seed (../shared/seeds/001) as '${PATCH_INVALIDATE}' leaves it; not for editing */`;
+  return {
+    'seed_trace_uapi.h': ['#ifndef SEED_TRACE_UAPI_H', '#define SEED_TRACE_UAPI_H', '/* generated by iomap-sim bench/seed-native.ts from the include/uapi/linux/fuse.h hunks of the seed; not for editing */', ...uapi, '#endif', ''].join('\n'),
+    'seed_trace_events.h': ['#ifndef SEED_TRACE_EVENTS_H', '#define SEED_TRACE_EVENTS_H', origin, '', ...tableLines, ...out, '#endif', ''].join('\n'),
+  };
+}
+
+/**
  * -O2 with the kernel's own code-generation flags that change what C means
  * (wrapping loff_t arithmetic above all); what the seed's code does not
  * declare is an error, not a guess.
@@ -300,7 +480,7 @@ export const SANITIZE_FLAGS = ['-O1', '-g', '-fno-omit-frame-pointer', '-fsaniti
 export const SANITIZER_EXIT = 86;
 
 export interface SeedNativeBuild {
-  /** the executable: `EXE [-t SECONDS] [-m MAX_MIB] FILE` prints FILE's .out lines */
+  /** the executable: `EXE [-t SECONDS] [-m MAX_MIB] [-T TRACE] FILE` prints FILE's .out lines (and, a trace build, its events to TRACE) */
   exe: string;
   /** where the extracted sources and the binary are */
   dir: string;
@@ -310,6 +490,8 @@ export interface SeedNativeBuild {
   built: boolean;
   /** the sanitized variant */
   sanitized: boolean;
+  /** the trace variant (runSeedNative's traceFile) */
+  traced: boolean;
 }
 
 export interface BuildOptions {
@@ -321,9 +503,15 @@ export interface BuildOptions {
   cacheDir?: string;
   /** build the sanitized variant (SANITIZE_FLAGS after CFLAGS) */
   sanitize?: boolean;
+  /**
+   * build the trace variant: -DSEED_TRACE, the seed's own tracepoint
+   * definitions (extractSeedTraceEvents) and bench/native/trace.c, so that
+   * the driver's -T FILE prints every event the code fires
+   */
+  trace?: boolean;
 }
 
-/** Our own C: bench/native/ (driver.c and the shim headers), path -> text. */
+/** Our own C: bench/native/ (driver.c, trace.c and the shim headers), path -> text. */
 function ownSources(root: string): Array<[string, string]> {
   const base = join(root, 'bench', 'native');
   const out: Array<[string, string]> = [];
@@ -349,13 +537,16 @@ export function buildSeedNative(opts: BuildOptions = {}): SeedNativeBuild {
   const version = spawnSync(cc, ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0)
     throw new Error(`seed-native: no working C compiler '${cc}' (${version.error?.message ?? version.stderr.trim()}): install gcc (Debian/Ubuntu: apt-get install gcc) or set CC`);
-  const src = extractSeedSources(readFileSync(seed, 'utf8'));
+  const seedText = readFileSync(seed, 'utf8');
+  const src = extractSeedSources(seedText);
+  const traced = opts.trace === true;
+  if (traced) Object.assign(src.files, extractSeedTraceEvents(seedText, src.traceNames));
   const own = ownSources(root);
   const h = createHash('sha256');
   const feed = (name: string, text: string) => h.update(`${name}\0${text.length}\0${text}\0`);
   feed('cc', cc);
   feed('cc --version', version.stdout);
-  const flags = opts.sanitize ? [...CFLAGS, ...SANITIZE_FLAGS] : CFLAGS;
+  const flags = [...CFLAGS, ...(opts.sanitize ? SANITIZE_FLAGS : []), ...(traced ? ['-DSEED_TRACE'] : [])];
   const sanitized = opts.sanitize === true;
   feed('cflags', flags.join(' '));
   for (const [n, t] of Object.entries(src.files)) feed(`gen/${n}`, t);
@@ -365,7 +556,7 @@ export function buildSeedNative(opts: BuildOptions = {}): SeedNativeBuild {
   const cacheRoot = opts.cacheDir ?? process.env.IOMAP_SIM_NATIVE_CACHE ?? join(root, 'node_modules', '.cache', 'iomap-sim', 'seed-native');
   const dir = join(cacheRoot, key);
   const exe = join(dir, 'seed-iomap-cache');
-  if (existsSync(exe)) return { exe, dir, key, built: false, sanitized };
+  if (existsSync(exe)) return { exe, dir, key, built: false, sanitized, traced };
 
   // build in a private directory, then rename it into place (concurrent builders: the first rename wins)
   mkdirSync(cacheRoot, { recursive: true });
@@ -375,7 +566,7 @@ export function buildSeedNative(opts: BuildOptions = {}): SeedNativeBuild {
     for (const [n, t] of Object.entries(src.files)) writeFileSync(join(tmp, 'gen', n), t);
     const native = join(root, 'bench', 'native');
     // run in the build directory: the sanitizers' reports name gen/iomap_cache.c:LINE
-    const args = [...flags, '-I', 'gen', '-I', join(native, 'shim'), '-o', 'seed-iomap-cache', join('gen', 'iomap_cache.c'), join(native, 'driver.c')];
+    const args = [...flags, '-I', 'gen', '-I', join(native, 'shim'), '-o', 'seed-iomap-cache', join('gen', 'iomap_cache.c'), join(native, 'driver.c'), ...(traced ? [join(native, 'trace.c')] : [])];
     const r = spawnSync(cc, args, { encoding: 'utf8', cwd: tmp });
     if (r.error || r.status !== 0) throw new Error(`seed-native: ${cc} ${args.join(' ')} failed (exit ${r.status}):\n${r.error?.message ?? ''}${r.stderr}`);
     writeFileSync(join(tmp, 'BUILD'), `${cc} ${args.join(' ')}\n${version.stdout}`);
@@ -387,7 +578,7 @@ export function buildSeedNative(opts: BuildOptions = {}): SeedNativeBuild {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  return { exe, dir, key, built: true, sanitized };
+  return { exe, dir, key, built: true, sanitized, traced };
 }
 
 export interface NativeRun {
@@ -404,12 +595,14 @@ export interface RunNativeOptions {
   timeoutSeconds?: number;
   /** the driver's -m: live allocations cap (MiB) */
   maxMiB?: number;
+  /** the driver's -T (a trace build only): where to print the events */
+  traceFile?: string;
 }
 
 /** Runs the native build on a scenario file; never hangs (the driver's -t, then a kill). */
 export function runSeedNative(exe: string, file: string, opts: RunNativeOptions = {}): NativeRun {
   const t = opts.timeoutSeconds ?? 60;
-  const args = ['-t', String(t), ...(opts.maxMiB ? ['-m', String(opts.maxMiB)] : []), file];
+  const args = ['-t', String(t), ...(opts.maxMiB ? ['-m', String(opts.maxMiB)] : []), ...(opts.traceFile ? ['-T', opts.traceFile] : []), file];
   const env = {
     ...process.env,
     ASAN_OPTIONS: `detect_leaks=0:exitcode=${SANITIZER_EXIT}:handle_segv=0:handle_sigbus=0`,

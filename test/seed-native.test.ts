@@ -26,12 +26,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KernelOops } from '../src/iext/record.js';
-import { generateGrow, prng } from '../src/scenario/generate.js';
+import { generateGrow } from '../src/scenario/generate.js';
 import { OutBytes, writeOutI } from '../src/scenario/output.js';
 import { parseScenario } from '../src/scenario/parse.js';
 import { runScenario } from '../src/scenario/run.js';
 import { buildSeedNative, extractSeedSources, runSeedNative, SANITIZER_EXIT, seedFile, type SeedNativeBuild, SeedShapeError } from '../bench/seed-native.js';
 import { CLI, FIXTURES } from './paths.js';
+import { generateMixed, type MixedKind } from './generate-mixed.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iomap-sim-seed-native-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -552,88 +553,6 @@ describe('seed bugs the native build shows', () => {
     expect(memoryErrors(g)).toBe('');
   });
 });
-
-/**
- * Mixed kinds: every command, mostly in a small hot zone of blocks (so
- * mappings overlap, split and merge), with the edges the seed handles
- * specially: unaligned lengths, zero-length removes and lookups,
- * FUSE_IOMAP_INVAL_TO_EOF, lengths past s_maxbytes (remove's
- * erase-everything shortcut), mappings ending past LLONG_MAX, removes and
- * lookups from offsets >= 2^63, types remove refuses (-EUCLEAN).
- *   mixed: blocksize 512 to 64 KiB, s_maxbytes LLONG_MAX or below;
- *   edges: blocksize 1 to 2^31, s_maxbytes from 0 to all-ones;
- *   high:  edges, and now and then a mapping at or above 2^63 (the kernel
- *          oopses or hangs on some of those: the model must stop at the same line).
- * A mapping of length 0 only in the zero kind (mixed, and now and then a
- * zero-length mapping): the C stores it as a record its leaf scans take
- * for the end of the leaf, so a height-1 root counts more records than a
- * leaf holds (IextTree.maxRecs), and it often reads past its allocation
- * or a freed leaf (see the list of seeds below).
- */
-type MixedKind = 'mixed' | 'edges' | 'high' | 'zero';
-
-function generateMixed(seed: number, commands: number, kind: MixedKind = 'mixed'): string {
-  const edges = kind !== 'mixed';
-  const rnd = prng(seed);
-  const pick = (n: number) => Math.floor(rnd() * n);
-  const one = <T>(xs: readonly T[]): T => xs[pick(xs.length)];
-  const bs = BigInt(edges ? one([1, 2, 512, 4096, 1 << 20, 2 ** 31]) : one([512, 1024, 4096, 4096, 65536]));
-  const maxBytes = edges
-    ? one([0n, 1n, bs - 1n, bs * 3n + 5n, bs * 50n, 0x7fff_ffff_ffff_ffffn - bs, 0x7fff_ffff_ffff_fffen, 0x8000_0000_0000_0000n, 0xffff_ffff_ffff_ffffn])
-    : one([0x7fff_ffff_ffff_ffffn, 0x7fff_ffff_ffff_ffffn, 0xfff_ffff_f000n, (1n << 40n) + 12345n, bs * 5000n]);
-  const LLONG_MAX = 0x7fff_ffff_ffff_ffffn;
-  const ALL = 0xffff_ffff_ffff_ffffn;
-  const hex = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16);
-  const zone = BigInt(one([16, 64, 400, 3000]));
-  const offset = (mapping: boolean): bigint => {
-    const r = rnd();
-    let off: bigint;
-    if (r < 0.8) off = BigInt(pick(Number(zone))) * bs + (rnd() < 0.05 ? BigInt(1 + pick(Number(bs) - 1)) : 0n);
-    else if (r < 0.88) off = maxBytes - BigInt(pick(4)) * bs - (rnd() < 0.5 ? 0n : BigInt(pick(Number(bs))));
-    else if (r < 0.95) off = LLONG_MAX - BigInt(pick(8)) * bs - (rnd() < 0.5 ? 0n : BigInt(pick(Number(bs))));
-    else off = mapping ? BigInt(pick(1 << 30)) * bs : ALL - BigInt(pick(8)) * bs;
-    off = BigInt.asUintN(64, off);
-    // high: now and then a mapping at or above 2^63 (SPEC 8.2 lets them in); otherwise never (maxbytes can be that high)
-    return mapping && !(kind === 'high' && r >= 0.8) ? off & LLONG_MAX : off;
-  };
-  const length = (range: boolean): bigint => {
-    const r = rnd();
-    if (r < 0.75) return BigInt(1 + pick(6)) * bs;
-    if (r < 0.82) return BigInt(1 + pick(Number(bs) * 3));
-    if (r < 0.86) return range ? 0n : BigInt(1 + pick(8)) * bs;
-    if (r < 0.92) return range ? ALL : BigInt(1 + pick(30)) * bs;
-    if (r < 0.96) return maxBytes + BigInt(pick(3)) * bs;
-    return BigInt(pick(64)) * bs + (1n << BigInt(40 + pick(23)));
-  };
-  const out = ['# generated mixed scenario', 'geometry fuse', `blocksize ${bs}`, `maxbytes ${hex(maxBytes)}`];
-  for (let i = 0; i < commands; i++) {
-    const fork = rnd() < 0.65 ? 'read' : 'write';
-    const r = rnd();
-    if (r < 0.5) {
-      const off = offset(true);
-      // never 0 (see the top of this function), except in the zero kind: now and then a zero-length mapping
-      const len = kind === 'zero' && rnd() < 0.08 ? 0n : BigInt.asUintN(64, length(false)) || bs;
-      const type = rnd() < 0.02 ? one([5, 0xfffe, 77]) : one([0, 1, 2, 2, 2, 3, 3, 4, 0xffff]);
-      const real = type === 2 || type === 3;
-      const a = rnd();
-      // linear addresses merge with equal-attribute neighbours
-      const addr = !real || a < 0.15 ? (rnd() < 0.9 ? ALL : BigInt(pick(1 << 20)) * bs) : a < 0.8 ? 0x1000_0000n + off : BigInt(pick(1 << 24)) * bs;
-      const flags = one([0, 0, 0, 2, 0x1000, pick(0x10000)]);
-      const dev = real ? one([1, 1, 2]) : one([0, 0, 1]);
-      out.push(`${rnd() < 0.3 ? 'add' : 'upsert'} ${fork} ${hex(off)} ${hex(len)} ${hex(addr)} ${type} ${flags} ${dev}`);
-    } else if (r < 0.68) {
-      out.push(`remove ${fork} ${hex(rnd() < 0.04 ? 0n : offset(false))} ${hex(length(true))}`);
-    } else if (r < 0.78) {
-      out.push(`invalidate ${hex(rnd() < 0.04 ? 0n : offset(false))} ${hex(length(true))}`);
-    } else if (r < 0.97) {
-      out.push(`lookup ${fork} ${hex(offset(false))} ${hex(length(true))}`);
-    } else {
-      out.push(`dump ${fork}`);
-    }
-  }
-  out.push('dump read', 'dump write');
-  return out.join('\n') + '\n';
-}
 
 describe('the model against the native build of the seed (differential)', () => {
   const grow: Array<[number, number]> = [

@@ -5,7 +5,13 @@
  * next to this file by bench/seed-native.ts) and prints the fixtures' .out
  * lines. One inode (FUSE_I_IOMAP_CACHE set, i_size 0), fuse geometry only.
  *
- *   seed-iomap-cache [-t SECONDS] [-m MAX_MIB] FILE
+ *   seed-iomap-cache [-t SECONDS] [-m MAX_MIB] [-T TRACE_FILE] FILE
+ *
+ * -T (the trace build only, -DSEED_TRACE): every tracepoint the seed's
+ * code fires is printed to TRACE_FILE as "NAME: BODY", in firing order,
+ * through the seed's own TP_printk (shim/seed_trace_shim.h, trace.c); the
+ * lines of the events before a stop (exit 3, or a sanitizer's report) are
+ * written out before it exits.
  *
  * The whole file is parsed before anything runs; a line this driver does
  * not support (xfs geometry, TYPE or FLAGS names, the kernel-scenario
@@ -27,6 +33,10 @@
 #include <malloc.h>
 #include "fuse_i.h"
 #include "iomap_cache.h"
+#ifdef SEED_TRACE
+#include <fcntl.h>
+#include "seed_trace_out.h"
+#endif
 
 enum op { OP_ADD, OP_UPSERT, OP_REMOVE, OP_LOOKUP, OP_INVALIDATE, OP_DUMP };
 static const char *const op_name[] = { "add", "upsert", "remove", "lookup", "invalidate", "dump" };
@@ -84,6 +94,9 @@ static void signal_report(const char *what)
 /* the sanitized build (bench/seed-native.ts SANITIZE_FLAGS): after the sanitizer's report, the scenario line */
 static void on_sanitizer_death(void)
 {
+#ifdef SEED_TRACE
+	seed_trace_flush();
+#endif
 	fprintf(stderr, "%s:%d: the seed's code made the memory error reported above\n", file_name, (int)current_line);
 }
 #endif
@@ -97,6 +110,9 @@ static void on_signal(int sig)
 		whole--;
 	if (whole && write(1, obuf, whole) < 0)
 		_exit(3);
+#ifdef SEED_TRACE
+	seed_trace_flush();
+#endif
 	if (sig == SIGALRM)
 		signal_report(running ? "the seed's code did not return within the time limit (-t): the kernel would hang here\n"
 				      : "the driver ran out of time (-t) outside the seed's code\n");
@@ -119,6 +135,9 @@ static void *account(void *p, size_t size)
 	live_bytes += malloc_usable_size(p);
 	if (live_bytes > max_live_bytes) {
 		oflush(); /* the lines of the commands before this one */
+#ifdef SEED_TRACE
+		seed_trace_flush();
+#endif
 		fprintf(stderr,
 			"%s:%d: the seed's code holds more than %zu MiB (-m): the kernel would hang here allocating without end\n",
 			file_name, (int)current_line, max_live_bytes >> 20);
@@ -127,18 +146,45 @@ static void *account(void *p, size_t size)
 	return p;
 }
 
+/*
+ * The plain trace build prints the leaf pointers: its krealloc keeps a block
+ * where the kernel's does (see below). The sanitized builds keep realloc,
+ * which always moves a block under ASan, so that a later read through the
+ * old pointer is caught wherever the kernel might have moved it.
+ */
+#if defined(SEED_TRACE) && !defined(__SANITIZE_ADDRESS__)
+#define KMALLOC_CACHES 1
+static size_t kmalloc_cache_size(size_t request);
+static void ktab_put(const void *p, size_t ksize);
+#endif
+
 void *kzalloc(size_t size, gfp_t flags)
 {
 	(void)flags;
+#ifdef KMALLOC_CACHES
+	void *p = account(calloc(1, kmalloc_cache_size(size)), size);
+
+	ktab_put(p, kmalloc_cache_size(size));
+	return p;
+#else
 	return account(calloc(1, size ? size : 1), size);
+#endif
 }
 
 void *kmalloc(size_t size, gfp_t flags)
 {
 	(void)flags;
+#ifdef KMALLOC_CACHES
+	void *p = account(malloc(kmalloc_cache_size(size)), size);
+
+	ktab_put(p, kmalloc_cache_size(size));
+	return p;
+#else
 	return account(malloc(size ? size : 1), size);
+#endif
 }
 
+#ifndef KMALLOC_CACHES
 void *krealloc(const void *p, size_t new_size, gfp_t flags)
 {
 	(void)flags;
@@ -154,6 +200,116 @@ void kfree(const void *p)
 	live_bytes -= malloc_usable_size((void *)p);
 	free((void *)p);
 }
+#else
+/*
+ * krealloc as the kernel's: in place while the new size fits the kmalloc
+ * cache of the block's first request (ksize), else a new block, the old
+ * one copied and freed. The cache sizes are SLUB's (8 to 8192 bytes, then
+ * whole pages in powers of two); a block takes all of its cache's size,
+ * and each live block's size is kept in a small table.
+ */
+static size_t kmalloc_cache_size(size_t request)
+{
+	static const size_t sizes[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192 };
+	size_t s = 8192;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (request <= sizes[i])
+			return sizes[i];
+	while (s < request)
+		s *= 2;
+	return s;
+}
+
+struct kblock {
+	const void *p;
+	size_t ksize;
+};
+static struct kblock *ktab;   /* open addressing; p NULL: empty, p KTAB_GONE: deleted */
+static size_t ktab_cap, ktab_used, ktab_live; /* used: slots taken, deleted ones included */
+#define KTAB_GONE ((const void *)1)
+
+static size_t ktab_slot(const void *p)
+{
+	return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull) & (ktab_cap - 1);
+}
+
+static void ktab_put(const void *p, size_t ksize);
+
+static void ktab_grow(void)
+{
+	struct kblock *old = ktab;
+	size_t n = ktab_cap;
+
+	/* mostly deleted slots: rehash at the same size */
+	ktab_cap = !n ? 1024 : 4 * ktab_live >= n ? 2 * n : n;
+	ktab = calloc(ktab_cap, sizeof(*ktab));
+	if (!ktab) {
+		fprintf(stderr, "%s: out of memory\n", file_name);
+		exit(4);
+	}
+	ktab_used = 0;
+	ktab_live = 0;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].p && old[i].p != KTAB_GONE)
+			ktab_put(old[i].p, old[i].ksize);
+	free(old);
+}
+
+static void ktab_put(const void *p, size_t ksize)
+{
+	size_t i;
+
+	if (2 * (ktab_used + 1) > ktab_cap)
+		ktab_grow();
+	for (i = ktab_slot(p); ktab[i].p && ktab[i].p != KTAB_GONE; i = (i + 1) & (ktab_cap - 1))
+		;
+	ktab[i].p = p;
+	ktab[i].ksize = ksize;
+	ktab_used++;
+	ktab_live++;
+}
+
+static struct kblock *ktab_find(const void *p)
+{
+	if (!ktab_cap)
+		return NULL;
+	for (size_t i = ktab_slot(p); ktab[i].p; i = (i + 1) & (ktab_cap - 1))
+		if (ktab[i].p == p)
+			return &ktab[i];
+	return NULL;
+}
+
+void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	struct kblock *b = p ? ktab_find(p) : NULL;
+	void *n;
+
+	if (b && new_size <= b->ksize)
+		return (void *)p;
+	n = kmalloc(new_size, flags);
+	if (b) {
+		memcpy(n, p, b->ksize);
+		kfree(p);
+	}
+	return n;
+}
+
+void kfree(const void *p)
+{
+	struct kblock *b;
+
+	if (!p)
+		return;
+	b = ktab_find(p);
+	if (b) {
+		b->p = KTAB_GONE; /* the slot stays taken until the next rehash */
+		ktab_live--;
+	}
+	live_bytes -= malloc_usable_size((void *)p);
+	free((void *)p);
+}
+#endif
 
 size_t ksize(const void *p)
 {
@@ -462,6 +618,11 @@ static void omap(const struct fuse_iomap *m)
 
 static struct super_block sb;
 static struct fuse_inode fi;
+#ifdef SEED_TRACE
+/* the fixtures' inode: connection 1, ino 12, nodeid 7 (../shared/fixtures/README.md) */
+static struct fuse_conn fc = { .dev = 1 };
+static struct fuse_mount fm = { .fc = &fc };
+#endif
 
 static void run(const struct scenario *sc)
 {
@@ -473,6 +634,11 @@ static void run(const struct scenario *sc)
 	inode->i_blkbits = (unsigned char)sc->blkbits;
 	inode->i_ino = 12;
 	inode->i_size = 0;
+#ifdef SEED_TRACE
+	sb.s_fs_info = &fm;
+	fi.orig_ino = 12;
+	fi.nodeid = 7;
+#endif
 	/* what fuse_iomap_set_fileio does to the cache, plus the cache bit */
 	memset(&ip->im_read, 0, sizeof(ip->im_read));
 	ip->im_seq = 0;
@@ -568,6 +734,9 @@ static void run(const struct scenario *sc)
 		ostr("\n");
 	}
 	oflush();
+#ifdef SEED_TRACE
+	seed_trace_flush();
+#endif
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -607,7 +776,7 @@ static char *read_all(const char *path, size_t *len)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: seed-iomap-cache [-t SECONDS] [-m MAX_MIB] FILE\n");
+	fprintf(stderr, "usage: seed-iomap-cache [-t SECONDS] [-m MAX_MIB] [-T TRACE_FILE] FILE\n");
 	exit(2);
 }
 
@@ -619,7 +788,7 @@ int main(int argc, char **argv)
 	char *text;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:m:T:")) != -1) {
 		char *e;
 
 		if (opt == 't') {
@@ -630,6 +799,19 @@ int main(int argc, char **argv)
 			max_live_bytes = (size_t)strtoul(optarg, &e, 10) << 20;
 			if (*e || !max_live_bytes)
 				usage();
+		} else if (opt == 'T') {
+#ifdef SEED_TRACE
+			int fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			if (fd < 0) {
+				fprintf(stderr, "%s: cannot write the trace: %s\n", optarg, strerror(errno));
+				exit(2);
+			}
+			seed_trace_open(fd);
+#else
+			fprintf(stderr, "-T: this build has no tracepoints (build it with -DSEED_TRACE: bench/seed-native.ts trace)\n");
+			exit(2);
+#endif
 		} else {
 			usage();
 		}

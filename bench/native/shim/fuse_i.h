@@ -30,7 +30,29 @@ struct fuse_inode {
 	struct inode inode;
 	unsigned long state;
 	struct fuse_iomap_cache cache;
+#ifdef SEED_TRACE
+	/* what the seed's tracepoints print of the inode */
+	uint64_t orig_ino;
+	uint64_t nodeid;
+#endif
 };
+
+#ifdef SEED_TRACE
+/* the connection's device number: "connection %u" of every event (u32, the kernel's dev_t) */
+struct fuse_conn {
+	uint32_t dev;
+};
+
+struct fuse_mount {
+	struct fuse_conn *fc;
+};
+
+/* fuse_i.h: the superblock's fuse_mount */
+static inline const struct fuse_mount *get_fuse_mount_c(const struct inode *inode)
+{
+	return inode->i_sb->s_fs_info;
+}
+#endif
 
 static inline struct fuse_inode *get_fuse_inode(struct inode *inode)
 {
