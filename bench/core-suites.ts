@@ -105,6 +105,11 @@ export const growSuite = defineSuite<GrowResult>({
       out.push(
         `model vs native seed C (model s / native s): ${ratio(r.ratioModelVsNative)} on the means, ${ratio(r.ratioModelVsNativeMin)} on the fastest samples; CLI child / native child ${ratio(r.ratioCliVsNative)}; ` +
           `within 2x native: ${r.withinTwiceNative ? 'YES' : 'NO'} on the mean, ${r.withinTwiceNativeBestCase ? 'YES' : 'NO'} on the fastest sample`,
+        ...(r.paired
+          ? [
+              `model vs native paired (${r.paired.rounds} rounds, order alternating): model ${fmt(r.paired.model.mean)} s, native ${fmt(r.paired.native.mean)} s, ${ratio(r.paired.ratio)} (fastest samples ${ratio(r.paired.ratioMin)}); within 2x native: ${r.paired.withinTwiceNative ? 'YES' : 'NO'}`,
+            ]
+          : []),
         `model vs native output: ${r.nativeCheck.mismatches} differing line(s) of ${r.nativeCheck.lines}` + (r.nativeCheck.first ? ` (first at line ${r.nativeCheck.first.line}: model '${r.nativeCheck.first.model}' native '${r.nativeCheck.first.native}')` : ''),
       );
     out.push(
@@ -135,7 +140,10 @@ export const growSuite = defineSuite<GrowResult>({
       out.push(
         `* **Within 2x of the seed's C built natively: ${r.withinTwiceNative ? 'yes' : 'no'}** on the means (model / native ${ratio(r.ratioModelVsNative)}: ${fmt(r.model.mean)} s against ${fmt(r.native.mean)} s), ` +
           `${r.withinTwiceNativeBestCase ? 'yes' : 'no'} on the fastest samples (${ratio(r.ratioModelVsNativeMin)}); CLI child / native child ${ratio(r.ratioCliVsNative)}. ` +
-          `Native build \`${r.nativeBuild}\` (bench/seed-native.ts); its .out and the model's: ${r.nativeCheck.mismatches} of ${r.nativeCheck.lines.toLocaleString('en-US')} lines differ.`,
+          `Native build \`${r.nativeBuild}\` (bench/seed-native.ts); its .out and the model's: ${r.nativeCheck.mismatches} of ${r.nativeCheck.lines.toLocaleString('en-US')} lines differ.` +
+          (r.paired
+            ? ` Paired (the two alone, ${r.paired.rounds} rounds in alternating order, so that both see the machine's same slow and fast spells): model / native ${ratio(r.paired.ratio)} (${fmt(r.paired.model.mean)} s against ${fmt(r.paired.native.mean)} s), ${ratio(r.paired.ratioMin)} on the fastest samples; within 2x: ${r.paired.withinTwiceNative ? 'yes' : 'no'}.`
+            : ''),
       );
     if (r.profile) {
       out.push('', `Top self time of the CLI under \`--cpu-prof\` (${fmt(r.profile.totalMs)} ms sampled, garbage collector ${(100 * r.profile.gcShare).toFixed(1)}%):`, '');

@@ -34,11 +34,13 @@ import { generateGrow } from '../src/scenario/generate.js';
 import { OutBytes, formatOut, writeOut, writeOutI } from '../src/scenario/output.js';
 import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
-import { type BenchArgs, type Figure, now, runSuite } from './common.js';
+import { type BenchArgs, type Figure, now, runRounds, runSuite } from './common.js';
 import { buildSeedNative, runSeedNative } from './seed-native.js';
 
 export const GROW_COMMANDS = 300_000;
 export const GROW_TARGET_SECONDS = 0.4;
+/** rounds of the paired model/native measurement (GrowResult.paired) */
+export const PAIRED_ROUNDS = 4;
 
 export interface HotSpot {
   /** function (file:line) */
@@ -74,6 +76,16 @@ export interface GrowResult {
   withinTwiceNative: boolean;
   /** the fastest model sample is at most twice the fastest native sample */
   withinTwiceNativeBestCase: boolean;
+  /**
+   * Model and native again, alone, in PAIRED_ROUNDS rounds whose order
+   * alternates (model first, then native first, ...): this machine runs
+   * both in slow and fast spells of seconds (the same native binary's run
+   * phase takes 0.12 s or 0.2 s within minutes), and a Suite that times
+   * one side for seconds and then the other can put the sides in different
+   * spells. Figures per side as runRounds gives them (hz as the geometric
+   * mean over the rounds), ratio = model s / native s.
+   */
+  paired?: { rounds: number; model: Figure; native: Figure; ratio: number; ratioMin: number; withinTwiceNative: boolean };
   /** the native build used (bench/seed-native.ts cache key) */
   nativeBuild: string;
   /** the model's .out against the native build's, byte for byte */
@@ -313,7 +325,20 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       ['native: seed C, cc -O2, FILE > /dev/null (child)', runNative],
       ['node -e 0 (child start-up)', () => runCli(['-e', '0'])],
     ], opts);
+    const rounds = args.quick ? 1 : PAIRED_ROUNDS;
+    const [pModel, pNative] = runRounds('grow 300k, model and native paired', [
+      ['model: read+parse+run+writeOut (in-process)', () => (sink += modelStreaming(file))],
+      ['native: seed C, cc -O2, FILE > /dev/null (child)', runNative],
+    ], { ...opts, maxTime: args.quick ? 0.5 : 1.5, minSamples: args.quick ? 1 : 3 }, rounds);
     void sink;
+    const paired = {
+      rounds,
+      model: pModel,
+      native: pNative,
+      ratio: pModel.mean / pNative.mean,
+      ratioMin: pModel.min / pNative.min,
+      withinTwiceNative: pModel.mean <= 2 * pNative.mean,
+    };
 
     const result: GrowResult = {
       suite: 'grow',
@@ -333,6 +358,7 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       ratioCliVsNative: cliFig.mean / nativeFig.mean,
       withinTwiceNative: model.mean <= 2 * nativeFig.mean,
       withinTwiceNativeBestCase: model.min <= 2 * nativeFig.min,
+      paired,
       nativeBuild: native.key,
       nativeCheck,
       targetSeconds: GROW_TARGET_SECONDS,
