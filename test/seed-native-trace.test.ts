@@ -83,8 +83,8 @@ interface ModelRun {
   error?: string;
 }
 
-/** The model as `iomap-sim run FILE --trace T` runs it (lock events off; .out printed and dropped), with its leaf allocations. */
-function modelTrace(text: string, name: string): ModelRun {
+/** The model as `iomap-sim run FILE --trace T [--lock-events]` runs it (.out printed and dropped), with its leaf allocations. */
+function modelTrace(text: string, name: string, lockEvents: boolean): ModelRun {
   const items: ModelItem[] = [];
   const events: TraceLine[] = [];
   let stoppedAt = 0;
@@ -92,6 +92,7 @@ function modelTrace(text: string, name: string): ModelRun {
   const out = new OutBytes(() => {});
   try {
     runScenario(parseScenario(text, name), {
+      lockEvents,
       sink: (ev) => {
         items.push({ ev });
         events.push(parseNativeTraceLine(`${ev.name}: ${formatFuseEventAs(ev, 'rfc-v3')}`, `${name} model event ${events.length + 1}`));
@@ -111,18 +112,41 @@ function modelTrace(text: string, name: string): ModelRun {
 /** the model's message where the C reads record bytes krealloc left uninitialized (as test/seed-native.test.ts) */
 const UNINITIALIZED = /^memory error in fuse_iext_\w+: reads record \d+ of the root leaf, which fuse_iext_realloc_root's krealloc left uninitialized/;
 
-/** Where a run of the C stopped: the scenario line of a sanitizer's report or of the driver's exit 3, or 0. */
+/**
+ * Where a run of the C stopped: the scenario line of a sanitizer's report or
+ * of the driver's exit 3, or 0; -1 for a sanitizer's report without the line
+ * (UBSan's, which does not call the driver's death callback).
+ */
 function cStop(r: CRun, file: string): number {
   if (r.status === 0) return 0;
   const asan = /:(\d+): the seed's code made the memory error reported above$/.exec(r.stderr.trimEnd());
-  if (r.status === SANITIZER_EXIT && asan) return Number(asan[1]);
+  if (r.status === SANITIZER_EXIT) return asan ? Number(asan[1]) : -1;
   const stop = /^[^\n]*:(\d+): the seed's code (did not return|holds more than|crashed)/.exec(r.stderr);
   if (r.status === 3 && stop) return Number(stop[1]);
   throw new Error(`trace build on ${file}: exit ${r.status}: ${r.stderr}`);
 }
 
-function compareEvents(name: string, m: ModelRun, c: CRun): number {
-  const theirs = withoutLocks(c.events);
+/** The first line of text at which the sanitized trace build stops (its runs on ever longer heads of text; 0: never). */
+function firstStopLine(name: string, text: string): number {
+  const lines = text.split('\n');
+  const stops = (n: number) => {
+    const f = join(work, `${name}-head-${n}.scenario`);
+    writeFileSync(f, lines.slice(0, n).join('\n') + '\n');
+    return cTrace(true, f).status !== 0;
+  };
+  if (!stops(lines.length)) return 0;
+  let lo = 0; // runs clean
+  let hi = lines.length; // stops
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (stops(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+function compareEvents(name: string, m: ModelRun, c: CRun, lockEvents: boolean): number {
+  const theirs = lockEvents ? c.events : withoutLocks(c.events);
   expectSameEvents(`${name} (model vs seed C)`, m.events, theirs);
   expectLeafIdentity(`${name} (model leaves vs seed C pointers)`, m.items, theirs);
   return theirs.length;
@@ -135,12 +159,13 @@ function compareEvents(name: string, m: ModelRun, c: CRun): number {
  * C reads bytes it never wrote), and the lines before it are compared.
  * Returns the number of events compared and the stop line (0: none).
  */
-function compareTrace(name: string, text: string): { events: number; stoppedAt: number } {
+function compareTrace(name: string, text: string, lockEvents = false): { events: number; stoppedAt: number } {
   const file = join(work, `${name}.scenario`);
   writeFileSync(file, text);
-  const m = modelTrace(text, name);
+  const m = modelTrace(text, name, lockEvents);
   const asan = cTrace(true, file);
-  const asanStop = cStop(asan, file);
+  let asanStop = cStop(asan, file);
+  if (asanStop < 0) asanStop = firstStopLine(name, text);
   let stop: number;
   if (m.error && UNINITIALIZED.test(m.error)) {
     // ASan does not see a read of bytes never written: it comes at or before ASan's first report
@@ -153,16 +178,18 @@ function compareTrace(name: string, text: string): { events: number; stoppedAt: 
   if (!stop) {
     const c = cTrace(false, file);
     expect(c.status, `${name}: the trace build: ${c.stderr}`).toBe(0);
-    return { events: compareEvents(name, m, c), stoppedAt: 0 };
+    return { events: compareEvents(name, m, c, lockEvents), stoppedAt: 0 };
   }
   const head = join(work, `${name}-before-${stop}.scenario`);
   const headText = text.split('\n').slice(0, stop - 1).join('\n') + '\n';
   writeFileSync(head, headText);
+  const clean = cTrace(true, head);
+  expect(clean.status, `${name}: the sanitized trace build before line ${stop}: ${clean.stderr}`).toBe(0);
   const c = cTrace(false, head);
   expect(c.status, `${name}: the trace build before line ${stop}: ${c.stderr}`).toBe(0);
-  const mh = modelTrace(headText, `${name}-before-${stop}`);
+  const mh = modelTrace(headText, `${name}-before-${stop}`, lockEvents);
   expect(mh.stoppedAt, `${name}: the model before line ${stop}`).toBe(0);
-  return { events: compareEvents(`${name} before line ${stop}`, mh, c), stoppedAt: stop };
+  return { events: compareEvents(`${name} before line ${stop}`, mh, c, lockEvents), stoppedAt: stop };
 }
 
 const fixtures = readdirSync(FIXTURES)
@@ -207,6 +234,28 @@ describe('the trace build of the seed (harness)', () => {
     expect(r.stderr).toMatch(/^-T: this build has no tracepoints/);
   });
 
+  it('where the C hangs (the fuse_iext_insert_node runaway, -m), the events before the hang are written out', () => {
+    const offsets = ['0x1ffffffffc0000', '0', ...[0, 1, 2, 3, 4, 5].map((k) => `0x${(0xffff_ffff_fff0_0000n + BigInt(k) * 0x1000n).toString(16)}`), '0'];
+    const text = ['geometry fuse', 'blocksize 4096', 'maxbytes 0x7fffffffffffffff', ...offsets.map((o) => `upsert read ${o} 0x1000 0x9000 2 0 1`), 'dump read', ''].join('\n');
+    const f = join(work, 'lockup.scenario');
+    writeFileSync(f, text);
+    const traceFile = join(work, 'lockup.trace');
+    const r = runSeedNative(build(false).exe, f, { timeoutSeconds: 20, maxMiB: 64, traceFile });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/:11: the seed's code holds more than 64 MiB/);
+    const all = readFileSync(traceFile, 'utf8').split('\n').filter(Boolean);
+    const head = join(work, 'lockup-10.scenario');
+    writeFileSync(head, text.split('\n').slice(0, 10).join('\n') + '\n');
+    const before = cTrace(false, head);
+    expect(before.status).toBe(0);
+    const n = before.events.length;
+    // (pointers aside: each run has its own addresses)
+    const text2 = (t: TraceLine) => `${t.event}: ${t.body}`;
+    expect(all.slice(0, n).map((l, i) => text2(parseNativeTraceLine(l, `lockup.trace:${i + 1}`)))).toEqual(before.events.map(text2));
+    // line 11 up to the hang: locked, the upsert's remove and add, the add's merge check; the insert never returns
+    expect(all.slice(n).map((l) => l.split(':')[0])).toEqual(['fuse_iomap_cache_lock', 'fuse_iomap_cache_remove', 'fuse_iomap_cache_add', 'fuse_iext_add_mapping', 'fuse_iext_add_mapping_left', 'fuse_iext_add_mapping_right']);
+  });
+
   for (const name of fixtures) {
     it(`fixture ${name}: the C's events are the fixture's .trace`, () => {
       const file = join(FIXTURES, `${name}.scenario`);
@@ -232,6 +281,14 @@ describe('the model against the trace build of the seed (differential)', () => {
       const { events, stoppedAt } = compareTrace(`fixture-${name}`, readFileSync(join(FIXTURES, `${name}.scenario`), 'utf8'));
       expect(stoppedAt).toBe(0);
       expect(events).toBeGreaterThan(0);
+    });
+  }
+  // the lock tracepoints the fixtures leave out (`iomap-sim run --lock-events`): the C fires them around every command too
+  for (const name of fixtures.filter((n) => /^(mixed|edge)/.test(n))) {
+    it(`fixture ${name}, lock events on: the same events`, () => {
+      const { events } = compareTrace(`fixture-${name}-locks`, readFileSync(join(FIXTURES, `${name}.scenario`), 'utf8'), true);
+      const without = compareTrace(`fixture-${name}-nolocks`, readFileSync(join(FIXTURES, `${name}.scenario`), 'utf8')).events;
+      expect(events).toBeGreaterThan(without);
     });
   }
 
