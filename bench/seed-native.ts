@@ -476,8 +476,15 @@ export const CFLAGS = [
  * (KernelOops) and stays a SIGSEGV, caught by the driver (exit 3) as in
  * the plain build (ASan's own SEGV handler is off).
  */
-export const SANITIZE_FLAGS = ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize=shift,null', '-fno-sanitize-recover=all'];
 export const SANITIZER_EXIT = 86;
+/**
+ * UBSan's reports end in abort() (abort_on_error=1 in UBSAN_OPTIONS): its
+ * own runtime never calls the death callback the driver gives ASan's, so the
+ * driver's SIGABRT handler names the scenario line and exits with
+ * SEED_SANITIZER_EXIT, as after an ASan report.
+ */
+export const UBSAN_OPTIONS = `print_stacktrace=1:halt_on_error=1:abort_on_error=1:exitcode=${SANITIZER_EXIT}`;
+export const SANITIZE_FLAGS = ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize=shift,null', '-fno-sanitize-recover=all', `-DSEED_SANITIZER_EXIT=${SANITIZER_EXIT}`];
 
 export interface SeedNativeBuild {
   /** the executable: `EXE [-t SECONDS] [-m MAX_MIB] [-T TRACE] FILE` prints FILE's .out lines (and, a trace build, its events to TRACE) */
@@ -606,7 +613,7 @@ export function runSeedNative(exe: string, file: string, opts: RunNativeOptions 
   const env = {
     ...process.env,
     ASAN_OPTIONS: `detect_leaks=0:exitcode=${SANITIZER_EXIT}:handle_segv=0:handle_sigbus=0`,
-    UBSAN_OPTIONS: `print_stacktrace=1:halt_on_error=1:exitcode=${SANITIZER_EXIT}`,
+    UBSAN_OPTIONS,
   };
   const r = spawnSync(exe, args, { encoding: 'utf8', env, maxBuffer: 1 << 30, timeout: (t + 10) * 1000, killSignal: 'SIGKILL' });
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';

@@ -115,7 +115,8 @@ const UNINITIALIZED = /^memory error in fuse_iext_\w+: reads record \d+ of the r
 /**
  * Where a run of the C stopped: the scenario line of a sanitizer's report or
  * of the driver's exit 3, or 0; -1 for a sanitizer's report without the line
- * (UBSan's, which does not call the driver's death callback).
+ * (kept as a fallback: UBSan's reports used to end without it, before the
+ * driver's SIGABRT handler and UBSAN_OPTIONS abort_on_error=1).
  */
 function cStop(r: CRun, file: string): number {
   if (r.status === 0) return 0;

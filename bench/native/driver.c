@@ -99,6 +99,14 @@ static void on_sanitizer_death(void)
 #endif
 	fprintf(stderr, "%s:%d: the seed's code made the memory error reported above\n", file_name, (int)current_line);
 }
+
+/* UBSan's report ends in abort() (UBSAN_OPTIONS abort_on_error=1): its runtime does not call the callback above */
+static void on_sanitizer_abort(int sig)
+{
+	(void)sig;
+	on_sanitizer_death();
+	_exit(SEED_SANITIZER_EXIT);
+}
 #endif
 
 static void on_signal(int sig)
@@ -824,6 +832,13 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 #if defined(__SANITIZE_ADDRESS__)
 	__sanitizer_set_death_callback(on_sanitizer_death);
+	{
+		struct sigaction ab;
+
+		memset(&ab, 0, sizeof(ab));
+		ab.sa_handler = on_sanitizer_abort;
+		sigaction(SIGABRT, &ab, NULL);
+	}
 #endif
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
