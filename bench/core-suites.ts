@@ -116,6 +116,14 @@ export const growSuite = defineSuite<GrowResult>({
       `target <= ${r.targetSeconds} s for the model end to end: ${r.targetMet ? 'MET' : 'NOT MET'} on the mean (${fmt(r.model.mean)} s = ${ratio(r.model.mean / r.targetSeconds)} the target), ` +
         `${r.targetMetBestCase ? 'MET' : 'NOT MET'} on the fastest sample (${fmt(r.model.min)} s = ${ratio(r.model.min / r.targetSeconds)})`,
     );
+    if (r.flat) {
+      const f = r.flat;
+      out.push(
+        `model without output vs flat lower bound (bench/flat-lower-bound.ts, not the model): ${fmt(f.model.mean)} s against ${fmt(f.flat.mean)} s, ${ratio(f.ratio)} (fastest samples ${ratio(f.ratioMin)}); ` +
+          `flat trees ${f.flatCheck.records} records, ${f.flatCheck.hits} lookup hits (model ${f.flatCheck.modelRecords}, ${f.flatCheck.modelHits})` +
+          (r.native ? `; flat / native ${ratio(f.flat.mean / r.native.mean)}` : ''),
+      );
+    }
     const p = r.phases;
     out.push(`phases (fastest of 3 runs): read ${fmt(p.read)} s, parse ${fmt(p.parse)} s, run+format model ${fmt(p.runModel)} s, oracle ${fmt(p.runOracle)} s`);
     out.push(`final trees: read fork ${r.final.readCount} extents height ${r.final.readHeight}, write fork ${r.final.writeCount} extents height ${r.final.writeHeight ?? '-'}, seq ${r.final.seq}`);
@@ -145,6 +153,15 @@ export const growSuite = defineSuite<GrowResult>({
             ? ` Paired (the two alone, ${r.paired.rounds} rounds in alternating order, so that both see the machine's same slow and fast spells): model / native ${ratio(r.paired.ratio)} (${fmt(r.paired.model.mean)} s against ${fmt(r.paired.native.mean)} s), ${ratio(r.paired.ratioMin)} on the fastest samples; within 2x: ${r.paired.withinTwiceNative ? 'yes' : 'no'}.`
             : ''),
       );
+    if (r.flat) {
+      const f = r.flat;
+      out.push(
+        `* Flat lower bound (\`bench/flat-lower-bound.ts\`, **not the model**: a flat B+tree doing the same commands' tree work with none of the model's fidelity, no output): read + parse + run ${fmt(f.flat.mean)} s against the model's read + parse + run without output ${fmt(f.model.mean)} s: ` +
+          `model / flat ${ratio(f.ratio)} (fastest samples ${ratio(f.ratioMin)})` +
+          (r.native ? `, flat / native ${ratio(f.flat.mean / r.native.mean)}` : '') +
+          `. Its trees hold ${f.flatCheck.records.toLocaleString('en-US')} records and its lookups hit ${f.flatCheck.hits} times (model: ${f.flatCheck.modelRecords.toLocaleString('en-US')}, ${f.flatCheck.modelHits}).`,
+      );
+    }
     if (r.profile) {
       out.push('', `Top self time of the CLI under \`--cpu-prof\` (${fmt(r.profile.totalMs)} ms sampled, garbage collector ${(100 * r.profile.gcShare).toFixed(1)}%):`, '');
       out.push(mdTable(['self ms', 'share', 'function'], r.profile.top.slice(0, 10).map((h) => [String(Math.round(h.selfMs)), (100 * h.share).toFixed(1) + '%', `\`${h.where}\``])));

@@ -13,7 +13,13 @@
  *   - native: the seed's own C cache code built with cc -O2 (bench/seed-native.ts)
  *             run on FILE as a child, `> /dev/null`: the baseline of issue 2's
  *             "within 2x of a native C build of the same algorithm";
- *   - node:   `node -e 0`, the child's fixed start-up cost, for context.
+ *   - node:   `node -e 0`, the child's fixed start-up cost, for context;
+ *   - model without output, and flat: read + parse + runScenario with no
+ *             result formatting, beside read + parse + runFlat
+ *             (bench/flat-lower-bound.ts: NOT the model, a flat B+tree
+ *             doing the same commands' tree work with none of the model's
+ *             fidelity): what the grow run costs in JS at best, and the
+ *             model's price over it.
  * The model's output is checked against the oracle's (apart from the tree
  * height, which the oracle does not have) and against the native build's
  * (byte for byte, heights included). When the model misses the
@@ -36,6 +42,7 @@ import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
 import { type BenchArgs, type Figure, now, runRounds, runSuite } from './common.js';
 import { buildSeedNative, runSeedNative } from './seed-native.js';
+import { type FlatResult, runFlat } from './flat-lower-bound.js';
 
 export const GROW_COMMANDS = 300_000;
 export const GROW_TARGET_SECONDS = 0.4;
@@ -86,6 +93,20 @@ export interface GrowResult {
    * mean over the rounds), ratio = model s / native s.
    */
   paired?: { rounds: number; model: Figure; native: Figure; ratio: number; ratioMin: number; withinTwiceNative: boolean };
+  /**
+   * read + parse + runScenario without formatting results, and read + parse +
+   * runFlat (bench/flat-lower-bound.ts, not the model) in the same Suite;
+   * ratio = model s / flat s. flatCheck: the flat trees' records and lookup
+   * hits beside the model's (close, not equal: the flat run drops overlaps
+   * within one leaf only and never rebalances).
+   */
+  flat?: {
+    model: Figure;
+    flat: Figure;
+    ratio: number;
+    ratioMin: number;
+    flatCheck: FlatResult & { modelRecords: number; modelHits: number };
+  };
   /** the native build used (bench/seed-native.ts cache key) */
   nativeBuild: string;
   /** the model's .out against the native build's, byte for byte */
@@ -97,7 +118,8 @@ export interface GrowResult {
   targetMetBestCase: boolean;
   /** one extra in-process run, timed by phase (seconds) */
   phases: { read: number; parse: number; runModel: number; runOracle: number };
-  final: { readHeight: number; readCount: number; writeHeight: number | null; writeCount: number; seq: string };
+  /** the model's final trees, and how many of its lookups hit */
+  final: { readHeight: number; readCount: number; writeHeight: number | null; writeCount: number; seq: string; hits: number };
   crossCheck: { lines: number; mismatches: number; first?: { line: number; model: string; oracle: string } };
   profile?: { totalMs: number; gcShare: number; top: HotSpot[] };
 }
@@ -130,6 +152,15 @@ function modelStreaming(file: string): number {
   runScenario(sc, { onResultI: (r) => writeOutI(r, o) });
   o.flush();
   return chars;
+}
+
+/** read + parse + run, no result formatted: the model's part of what the flat lower bound does */
+function modelRunOnly(file: string): number {
+  return runScenario(parseScenario(readFileSync(file), file), {}).commands;
+}
+
+function flatRun(file: string): FlatResult {
+  return runFlat(parseScenario(readFileSync(file), file));
 }
 
 function oracleStreaming(file: string): number {
@@ -264,6 +295,7 @@ function crossCheckRun(file: string, nativeExe: string): { check: GrowResult['cr
     writeHeight: c.write ? c.write.height : null,
     writeCount: c.write ? c.write.count() : 0,
     seq: c.seq.toString(),
+    hits: m.out.join('').match(/^hit /gm)?.length ?? 0,
   };
   return { check, nativeCheck, final };
 }
@@ -318,13 +350,17 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       const r = spawnSync(native.exe, [file], { stdio: ['ignore', devnull, 'pipe'] });
       if (r.status !== 0) throw new Error(`${native.exe} ${file} exited ${r.status}: ${r.stderr}`);
     };
-    const [model, oracle, cliFig, nativeFig, nodeFig] = runSuite('grow 300k', [
+    const flatCheck = { ...flatRun(file), modelRecords: final.readCount + final.writeCount, modelHits: final.hits };
+    const [model, oracle, cliFig, nativeFig, nodeFig, modelBare, flatFig] = runSuite('grow 300k', [
       ['model: read+parse+run+writeOut (in-process)', () => (sink += modelStreaming(file))],
       ['oracle: read+parse+run+writeOut (in-process)', () => (sink += oracleStreaming(file))],
       ['cli: node dist/src/cli/main.js run FILE > /dev/null', () => runCli([cli, 'run', file])],
       ['native: seed C, cc -O2, FILE > /dev/null (child)', runNative],
       ['node -e 0 (child start-up)', () => runCli(['-e', '0'])],
+      ['model without output: read+parse+run (in-process)', () => (sink += modelRunOnly(file))],
+      ['flat lower bound, not the model: read+parse+runFlat (in-process)', () => (sink += flatRun(file).records)],
     ], opts);
+    const flat = { model: modelBare, flat: flatFig, ratio: modelBare.mean / flatFig.mean, ratioMin: modelBare.min / flatFig.min, flatCheck };
     const rounds = args.quick ? 1 : PAIRED_ROUNDS;
     const [pModel, pNative] = runRounds('grow 300k, model and native paired', [
       ['model: read+parse+run+writeOut (in-process)', () => (sink += modelStreaming(file))],
@@ -359,6 +395,7 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       withinTwiceNative: model.mean <= 2 * nativeFig.mean,
       withinTwiceNativeBestCase: model.min <= 2 * nativeFig.min,
       paired,
+      flat,
       nativeBuild: native.key,
       nativeCheck,
       targetSeconds: GROW_TARGET_SECONDS,
