@@ -621,6 +621,36 @@ export function runSeedNative(exe: string, file: string, opts: RunNativeOptions 
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut };
 }
 
+/** What valgrind's memcheck said of a run of the plain build. */
+export interface ValgrindRun {
+  status: number | null;
+  /** reports of a branch or a value that depends on bytes never written ("uninitialised value") */
+  uninitialized: number;
+  /** valgrind's report, one entry per error, with the stacks (and, --track-origins, where the bytes came from) */
+  report: string;
+}
+
+/** valgrind's exit status when it reported an error (--error-exitcode) */
+export const VALGRIND_EXIT = 87;
+
+/**
+ * The plain build (buildSeedNative() without sanitize or trace: its
+ * krealloc is realloc, as the sanitized build's) under valgrind's memcheck,
+ * which sees what ASan does not: where the seed's code takes a branch on,
+ * or uses, bytes nothing ever wrote. Throws when valgrind is missing
+ * (`apt-get install valgrind`; .ci/run installs it).
+ */
+export function runSeedNativeUnderValgrind(exe: string, file: string, opts: RunNativeOptions = {}): ValgrindRun {
+  const t = opts.timeoutSeconds ?? 120;
+  const args = ['-q', `--error-exitcode=${VALGRIND_EXIT}`, '--track-origins=yes', exe, '-t', String(t), ...(opts.maxMiB ? ['-m', String(opts.maxMiB)] : []), file];
+  const r = spawnSync('valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 30, timeout: (t + 30) * 1000, killSignal: 'SIGKILL' });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error('valgrind is not installed: the uninitialized-read checks need it (apt-get install valgrind)');
+  if (r.error) throw r.error;
+  const report = (r.stderr ?? '').replace(/^==\d+== ?/gm, '');
+  const uninitialized = report.match(/depends on uninitialised value|Use of uninitialised value|points to uninitialised byte/g)?.length ?? 0;
+  return { status: r.status, uninitialized, report };
+}
+
 /** runSeedNative, expecting success: the .out text, or an error with the driver's message. */
 export function seedNativeOut(exe: string, file: string, opts: RunNativeOptions = {}): string {
   const r = runSeedNative(exe, file, opts);
