@@ -462,6 +462,52 @@ upsert read 7 4 0x40000007 2 0 1
 dump read
 `;
 
+/**
+ * n mapped records at i * 0x20000, 0x8000 long (flags alternate, so none
+ * merge), added in the order i * mult mod n: a tree of height 3 whose
+ * leaves and nodes are partly full.
+ */
+function stridedAdds(n: number, mult: number): string {
+  return Array.from({ length: n }, (_, k) => {
+    const off = BigInt((k * mult) % n) * 0x20000n;
+    return `add write 0x${off.toString(16)} 0x8000 0x${(0x1000_0000n + off).toString(16)} 2 ${(k * mult) % n % 2} 1`;
+  }).join('\n');
+}
+
+/*
+ * Nodes, not only leaves (USE_AFTER_FREE): found by a sweep of the model
+ * over tall trees with USE_AFTER_FREE's two ingredients (a record ending
+ * past LLONG_MAX, a remove from a negative offset), then shrunk to the two
+ * commands after the adds. The remove trims the first record of each leaf
+ * to the wrapped end and back (fuse_iext_update_extent), and each walk back
+ * in fuse_iext_update_node stops early and leaves that wrapped end as a key
+ * in the nodes above; the same remove then empties leaves, and
+ * fuse_iext_remove_node, looking them up by those keys, frees leaves and
+ * then a level-2 node while dropping another slot (its
+ * ASSERT(node->ptrs[pos] == victim) is compiled out). What reads the freed
+ * node next, still in that remove:
+ *   - NODE_UAF_ROOT: the root keeps only the freed node and collapses onto
+ *     it (if_data points at freed memory); fuse_iext_update_node's walk
+ *     from the root reads it;
+ *   - NODE_UAF_SIBLING: fuse_iext_rebalance_node reads it as the next
+ *     sibling of an under-full node (fuse_iext_node_nr_entries);
+ *   - NODE_UAF_POS: find_level returns it at level 2 and
+ *     fuse_iext_remove_node's node_pos reads it.
+ */
+const NODE_UAF_HEAD = 'geometry fuse\nblocksize 4096\nmaxbytes 0xffffffffffffffff\n';
+const NODE_UAF_ROOT = `${NODE_UAF_HEAD}${stridedAdds(120, 7)}
+upsert write 0x7fffffffffff8000 0x80000000003a8000 0 2 0 1
+remove write 0xfffffffffffc0000 0x2
+`;
+const NODE_UAF_SIBLING = `${NODE_UAF_HEAD}${stridedAdds(300, 13)}
+upsert write 0x7ffffffffffff000 0x80000000013e8000 0 2 0 1
+remove write 0xffffffffffd20000 0x2
+`;
+const NODE_UAF_POS = `${NODE_UAF_HEAD}${stridedAdds(300, 13)}
+upsert write 0x7fffffffffff5000 0x800000000127d000 0 2 0 1
+remove write 0xffffffffffc70000 0x2
+`;
+
 describe('seed bugs the native build shows', () => {
   it("fuse_iext_realloc_root's memset from if_bytes wipes a record a remove left past if_bytes, behind a zero-length one", () => {
     const f = join(work, 'realloc-memset.scenario');
@@ -546,12 +592,39 @@ describe('seed bugs the native build shows', () => {
     const m = modelOutcome(f);
     expect(m.stoppedAt).toBe(13);
     expect(m.out).toBe(nativeOutcome(f).out.split('\n').slice(0, 11).join('\n') + '\n');
-    expect(() => runScenario(parseScenario(USE_AFTER_FREE, 'uaf'), {})).toThrow(/memory error in fuse_iext_find_level: reads a leaf that fuse_iext_remove_node freed/);
+    expect(() => runScenario(parseScenario(USE_AFTER_FREE, 'uaf'), {})).toThrow(/memory error in fuse_iext_lookup_extent: reads a leaf that fuse_iext_remove_node freed/);
     // without the record that ends past LLONG_MAX the same commands are clean
     const g = join(work, 'use-after-free-without-11.scenario');
     writeFileSync(g, USE_AFTER_FREE.replace('upsert write 0x7ffffffffffff000 0x800000000000f000 0 2 0 1\n', ''));
     expect(memoryErrors(g)).toBe('');
   });
+
+  const nodeCases: Array<[string, string, number, RegExp, string]> = [
+    ['node-uaf-root', NODE_UAF_ROOT, 125, /#0 .* in fuse_iext_update_node gen\/iomap_cache\.c:\d+\n\s+#1 .* in fuse_iext_remove /, 'fuse_iext_update_node'],
+    ['node-uaf-sibling', NODE_UAF_SIBLING, 305, /#0 .* in fuse_iext_node_nr_entries gen\/iomap_cache\.c:\d+\n\s+#1 .* in fuse_iext_rebalance_node /, 'fuse_iext_rebalance_node'],
+    ['node-uaf-pos', NODE_UAF_POS, 305, /#0 .* in fuse_iext_key_cmp gen\/iomap_cache\.c:\d+\n\s+#1 .* in fuse_iext_node_pos [^\n]*\n\s+#2 .* in fuse_iext_remove_node /, 'fuse_iext_remove_node'],
+  ];
+  for (const [name, text, line, read, func] of nodeCases) {
+    it(`fuse_iext_remove_node frees a node its parent still points to; ${func} reads it (use-after-free, ${name})`, () => {
+      const f = join(work, `${name}.scenario`);
+      writeFileSync(f, text);
+      const report = memoryErrors(f);
+      expect(report).toMatch(/ERROR: AddressSanitizer: heap-use-after-free .*\n(READ of size 8 .*\n)?\s+#0 /);
+      expect(report).toMatch(read);
+      // a node (kzalloc'd by fuse_iext_alloc_node), freed by fuse_iext_remove_node
+      const freed = report.slice(report.indexOf('freed by thread'), report.indexOf('previously allocated'));
+      expect(freed).toMatch(/in fuse_iext_remove_node gen\/iomap_cache\.c[^]*in fuse_iext_rebalance_leaf [^]*in fuse_iomap_cache_remove /);
+      expect(report.slice(report.indexOf('previously allocated'))).toMatch(/in fuse_iext_alloc_node /);
+      expect(report.trimEnd().split('\n').at(-1)).toBe(`${f}:${line}: the seed's code made the memory error reported above`);
+      // the model keeps the freed node out of reuse and stops at that read, naming the C function, after the C's .out
+      const m = modelOutcome(f);
+      expect(m.error).toMatch(new RegExp(`^memory error in ${func}: reads a node that fuse_iext_remove_node freed while its parent kept pointing at it .*: a use-after-free$`));
+      expect(compare(name, text)).toEqual({ lines: line - 4, stoppedAt: line });
+      // without the record that ends past LLONG_MAX the same commands are clean, in the C and the model alike
+      const clean = text.replace(/\nupsert write 0x7f[^\n]*/, '');
+      expect(compare(`${name}-without-upsert`, clean)).toEqual({ lines: line - 4, stoppedAt: 0 });
+    });
+  }
 });
 
 describe('the model against the native build of the seed (differential)', () => {

@@ -380,7 +380,7 @@ export class IextTree {
 
   // -------------------------------------------------------------- navigation
 
-  /** fuse_iext_find_first_leaf */
+  /** fuse_iext_find_first_leaf: reads the nodes on the way, not the leaf it returns (its callers' reads check that) */
   findFirstLeaf(): number {
     if (this.height === 0) return NULL;
     let node = this.root;
@@ -388,11 +388,10 @@ export class IextTree {
       this.touch(node, h, 'fuse_iext_find_first_leaf');
       node = this.arena.ptrs[node * this.K];
     }
-    this.touch(node, 1, 'fuse_iext_find_first_leaf');
     return node;
   }
 
-  /** fuse_iext_find_last_leaf */
+  /** fuse_iext_find_last_leaf: as find_first_leaf, the leaf it returns is not read here */
   findLastLeaf(): number {
     if (this.height === 0) return NULL;
     const ptrs = this.arena.ptrs;
@@ -403,7 +402,6 @@ export class IextTree {
       for (; i < this.K; i++) if (ptrs[node * this.K + i] === NULL) break;
       node = ptrs[node * this.K + i - 1];
     }
-    this.touch(node, 1, 'fuse_iext_find_last_leaf');
     return node;
   }
 
@@ -423,6 +421,8 @@ export class IextTree {
     const max = this.maxRecs();
     const rec = this.arena.rec;
     let i = 1;
+    // its scan from record 1 is the first read of the leaf find_last_leaf returned
+    if (this.dangling !== 0 && max > 1) this.touch(cur.leaf, 1, 'fuse_iext_last');
     if (this.undefCount !== 0) {
       for (; i < max; i++) {
         this.readSlot(cur.leaf, i, 'fuse_iext_last');
@@ -588,7 +588,12 @@ export class IextTree {
     return node;
   }
 
-  /** findLevelI without the finger, each block it reads checked against the ones removeNode left dangling */
+  /**
+   * findLevelI without the finger, each node it reads checked against the
+   * blocks left dangling. The block it returns is not read here: its
+   * caller reads it next (lookup_extent, insert_node, remove_node) and
+   * checks it under its own name.
+   */
   private findLevelChecked(key: I64, level: number): number {
     this.fHi = -1;
     const K = this.K;
@@ -601,7 +606,6 @@ export class IextTree {
       node = this.arena.ptrs[node * K + i - 1];
       if (node === NULL) break;
     }
-    this.touch(node, level, 'fuse_iext_find_level');
     return node;
   }
 
@@ -731,6 +735,7 @@ export class IextTree {
 
   /** fuse_iext_update_node: replace key old by new on the path down to level */
   private updateNode(oldKey: I64, newKey: I64, level: number, ptr: number): void {
+    if (this.dangling !== 0) this.updateNodeTouch(oldKey, level);
     const K = this.K;
     const a = this.arena;
     const { keysD, ptrs } = a;
@@ -747,6 +752,24 @@ export class IextTree {
       node = ptrs[base + i - 1];
     }
     void ptr; // ASSERT(node == ptr) only
+  }
+
+  /**
+   * fuse_iext_update_node's walk where blocks dangle: each node it reads
+   * (every one above level) checked before the walk writes a key. The
+   * walk rewrites only keys it has already compared, so this descent takes
+   * its path; a NULL on it is left to the walk's own oops.
+   */
+  private updateNodeTouch(oldKey: I64, level: number): void {
+    const K = this.K;
+    const oldD = Number(oldKey);
+    let node = this.root;
+    for (let h = this.height; h > level && node !== NULL; h--) {
+      this.touch(node, h, 'fuse_iext_update_node');
+      let i = 1;
+      for (; i < K; i++) if (this.keyGt(node * K + i, oldKey, oldD)) break;
+      node = this.arena.ptrs[node * K + i - 1];
+    }
   }
 
   /** fuse_iext_split_node: returns the new node; target node/pos/nr in splitNode_/splitPos/splitNr */
@@ -805,6 +828,8 @@ export class IextTree {
       // keys and pointers change from here on (copyKey and ptrs bypass setKey): no finger after this
       this.arena.nodeGen++;
       if (node === NULL) throw new KernelOops('fuse_iext_insert_node', `no node at level ${level} for key 0x${key.toString(16)}`);
+      // node_insert_pos reads the node find_level returned
+      if (this.dangling !== 0) this.touch(node, level, 'fuse_iext_insert_node');
       let pos = this.nodeInsertPos(node, key);
       let nr = this.nodeNrEntries(node, pos);
       if (nr === K) {
@@ -985,8 +1010,8 @@ export class IextTree {
 
   // ----------------------------------------------------------------- removal
 
-  /** fuse_iext_rebalance_node: returns the node to delete, or NULL; pos via splitPos */
-  private rebalanceNode(parent: number, pos: number, node: number, nr: number): number {
+  /** fuse_iext_rebalance_node: returns the node to delete, or NULL; pos via splitPos. level: node's and its siblings' */
+  private rebalanceNode(parent: number, pos: number, node: number, nr: number, level: number): number {
     this.arena.nodeGen++;
     const a = this.arena;
     const K = this.K;
@@ -996,6 +1021,10 @@ export class IextTree {
 
     if (pos > 0) {
       const prev = a.ptrs[parent * K + pos - 1];
+      // keys out of order can put pos past the parent's entries: node_nr_entries(NULL) dereferences NULL
+      if (prev === NULL) throw new KernelOops('fuse_iext_rebalance_node', `NULL prev sibling at slot ${pos - 1} of its parent`);
+      // a sibling fuse_iext_remove_node freed while the parent kept pointing at it: node_nr_entries reads it
+      if (this.dangling !== 0) this.touch(prev, level, 'fuse_iext_rebalance_node');
       const nrPrev = this.nodeNrEntries(prev, 0);
       if (nrPrev + nr <= K) {
         for (let i = 0; i < nr; i++) {
@@ -1008,6 +1037,7 @@ export class IextTree {
 
     if (pos + 1 < this.nodeNrEntries(parent, pos)) {
       const next = a.ptrs[parent * K + pos + 1];
+      if (this.dangling !== 0) this.touch(next, level, 'fuse_iext_rebalance_node');
       const nrNext = this.nodeNrEntries(next, 0);
       if (nr + nrNext <= K) {
         // Merge next into this node: no key update needed higher up.
@@ -1030,6 +1060,8 @@ export class IextTree {
     let level = 2;
     let node = this.findLevelI(key, level);
     if (node === NULL) throw new KernelOops('fuse_iext_remove_node', 'no parent node for the victim');
+    // node_pos reads the node find_level returned
+    if (this.dangling !== 0) this.touch(node, level, 'fuse_iext_remove_node');
     let pos = this.nodePos(node, key);
     for (;;) {
       // ASSERT(node->ptrs[pos] == victim) is compiled out: keys out of order or equal (a record past LLONG_MAX
@@ -1059,8 +1091,11 @@ export class IextTree {
         // Not at the root: merge with a neighbour (or delete if empty), then go up.
         level++;
         const parent = this.findLevelI(key, level);
+        // find_level runs off into a NULL slot for a key past every entry (keys out of order): node_pos dereferences it
+        if (parent === NULL) throw new KernelOops('fuse_iext_remove_node', `no parent node at level ${level}`);
+        if (this.dangling !== 0) this.touch(parent, level, 'fuse_iext_remove_node');
         pos = this.nodePos(parent, key);
-        const v = this.rebalanceNode(parent, pos, node, nr);
+        const v = this.rebalanceNode(parent, pos, node, nr, level - 1);
         pos = this.splitPos;
         if (v !== NULL) {
           victim = v;
@@ -1140,6 +1175,8 @@ export class IextTree {
     const R = this.R;
     const leaf = cur.leaf;
     if (leaf === NULL) throw new KernelOops('fuse_iext_remove', 'NULL cursor leaf');
+    // its first read of the cursor's leaf (fuse_iext_leaf_key) comes before the tracepoint's
+    if (this.dangling !== 0) this.touch(leaf, 1, 'fuse_iext_remove');
     let key = this.leafKeyI(leaf, 0);
 
     this.hooks.trace?.('fuse_iext_remove', cur, state);
@@ -1185,6 +1222,8 @@ export class IextTree {
       cur.pos = 0;
       return false;
     }
+    // its scan reads the leaf find_level returned
+    if (this.dangling !== 0) this.touch(cur.leaf, 1, 'fuse_iext_lookup_extent');
     const max = this.maxRecs();
     const rec = this.arena.rec;
     const base = cur.leaf * this.R;
@@ -1243,11 +1282,15 @@ export class IextTree {
     this.hooks.incSeq();
     const i = cur.leaf * this.R + cur.pos;
     if (cur.pos === 0) {
+      // fuse_iext_get of the old record: the C's first read of the cursor's leaf here
+      if (this.dangling !== 0) this.touch(cur.leaf, 1, 'fuse_iext_update_extent');
       const old = this.arena.offI(i);
       const nwOff = s64I(nw.offset);
       if (nwOff !== old) this.updateNode(u64I(old), u64I(nwOff), 1, cur.leaf);
     }
     this.hooks.trace?.('fuse_iext_pre_update', cur, state);
+    // fuse_iext_set writes the record (after the tracepoint's own read)
+    if (this.dangling !== 0) this.touch(cur.leaf, 1, 'fuse_iext_update_extent');
     this.writeRec(i, nw);
     this.hooks.trace?.('fuse_iext_post_update', cur, state);
   }
@@ -1258,7 +1301,9 @@ export class IextTree {
   private destroyNode(node: number, level: number): void {
     if (node === NULL) return; // kfree(NULL)
     const freed = this.dangling !== 0 ? (level === 1 ? this.danglingLeaves : this.danglingNodes).get(node) : undefined;
-    if (freed !== undefined) throw new KernelMemoryError('fuse_iext_destroy_node', `frees a ${level === 1 ? 'leaf' : 'node'} that ${freed}: a double free`);
+    // a node's keys are read (its children's walk) before its kfree: that read is the first fault
+    if (freed !== undefined)
+      throw new KernelMemoryError('fuse_iext_destroy_node', level === 1 ? `frees a leaf that ${freed}: a double free` : `reads a node that ${freed}: a use-after-free`);
     if (level > 1) {
       const a = this.arena;
       for (let i = 0; i < this.K; i++) {
