@@ -27,7 +27,8 @@ import { OutBytes, writeOutI } from '../src/scenario/output.js';
 import { parseScenario } from '../src/scenario/parse.js';
 import { runScenario } from '../src/scenario/run.js';
 import { formatFuseEventAs } from '../src/trace/fuse-format.js';
-import { buildSeedNative, extractSeedSources, extractSeedTraceEvents, runSeedNative, runSeedNativeUnderValgrind, SANITIZER_EXIT, seedFile, type SeedNativeBuild } from '../bench/seed-native.js';
+import { buildSeedNative, extractSeedSources, extractSeedTraceEvents, runSeedNative, SANITIZER_EXIT, seedFile, type SeedNativeBuild } from '../bench/seed-native.js';
+import { expectUninitializedReadAt } from './memcheck.js';
 import { generateMixed, type MixedKind } from './generate-mixed.js';
 import { FIXTURES } from './paths.js';
 import { expectLeafIdentity, expectSameEvents, type ModelItem, parseNativeTraceLine, parseTraceLine, seedLabels, type TraceLine } from './trace-compare.js';
@@ -134,32 +135,6 @@ function compareEvents(name: string, m: ModelRun, c: CRun, lockEvents: boolean):
 }
 
 /**
- * Where the model stops at a read of bytes the C never wrote, valgrind's
- * memcheck must see the C do it on that very line: the scenario cut before
- * it runs clean (so the events compared before the line depend on no old
- * memory), cut after it the C branches on or uses bytes from krealloc that
- * nothing wrote. (Two ASan fills of fresh memory are a weaker oracle: such a
- * read often changes nothing the C prints, as when the record it counts is
- * a zero-length one no walk shows.)
- */
-function expectUninitializedReadAt(name: string, text: string, stop: number): void {
-  const lines = text.split('\n');
-  const exe = buildSeedNative().exe;
-  const head = join(work, `${name}-memcheck-before-${stop}.scenario`);
-  writeFileSync(head, lines.slice(0, stop - 1).join('\n') + '\n');
-  const before = runSeedNativeUnderValgrind(exe, head, { maxMiB: 256 });
-  expect(before.uninitialized, `${name}: valgrind on the C before line ${stop}:\n${before.report}`).toBe(0);
-  expect(before.status, `${name}: the C before line ${stop} under valgrind:\n${before.report}`).toBe(0);
-  const upTo = join(work, `${name}-memcheck-to-${stop}.scenario`);
-  writeFileSync(upTo, lines.slice(0, stop).join('\n') + '\n');
-  const at = runSeedNativeUnderValgrind(exe, upTo, { maxMiB: 256 });
-  expect(at.uninitialized, `${name}: valgrind should see the C read bytes nothing wrote at line ${stop}:\n${at.report}`).toBeGreaterThan(0);
-  // where valgrind could follow the bytes back (a copy of copied bytes loses it), they come from a krealloc
-  for (const origin of at.report.split(/\n(?=\S)/).filter((e) => e.includes('Uninitialised value was created')))
-    expect(origin, `${name}: where the bytes the C read at line ${stop} came from`).toMatch(/created by a heap allocation[\s\S]*: krealloc /);
-}
-
-/**
  * The model's trace against the C's on one scenario: the whole run when
  * both return; otherwise both must stop at the same line (the sanitized
  * trace build says where the C makes a memory error, the model where the
@@ -177,7 +152,7 @@ function compareTrace(name: string, text: string, lockEvents = false): { events:
     // ASan does not see a read of bytes never written: it comes at or before ASan's first report
     if (asanStop) expect(m.stoppedAt).toBeLessThanOrEqual(asanStop);
     stop = m.stoppedAt;
-    expectUninitializedReadAt(name, text, stop);
+    expectUninitializedReadAt(work, name, text, stop);
   } else {
     expect(m.stoppedAt, `${name}: where the seed's C (${asanStop || 'returned'}) and the model (${m.stoppedAt || 'returned'}: ${m.error ?? ''}) stop`).toBe(asanStop);
     stop = asanStop;
