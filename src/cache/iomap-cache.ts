@@ -10,7 +10,7 @@
  * methods ending in I are that implementation, and the public methods of
  * the same name without the I take and give bigints and only convert.
  */
-import { IextArena, NULL } from '../iext/arena.js';
+import { DEV, IextArena, LEN, NULL, OFF, REC, REC_U, TF } from '../iext/arena.js';
 import { FUSE_GEOMETRY, type Geometry } from '../iext/geometry.js';
 import {
   type Cursor,
@@ -134,6 +134,9 @@ export interface CacheOptions {
   /** events only some revisions fire (fuse_iomap_cache_cleanup, _alloc, _enable) */
   revisionSink?: RevisionEventSink;
 }
+
+/** sums of safe numbers up to this are exact */
+const SAFE_END = Number.MAX_SAFE_INTEGER;
 
 /** The geometry a revision's record uses: v7 records have u64 offsets. */
 const unsignedGeometries = new Map<Geometry, Geometry>();
@@ -752,10 +755,80 @@ export class IomapCache {
   /** fuse_iomap_cache_upsert on I64 (map is not modified) */
   cacheUpsertI(fork: Fork, map: MappingI): number {
     if (this.rev.skipPureOverwriteIntoUnusedWriteFork && fork === Fork.WRITE && map.type === this.pureOverwrite && !this.write) return 0;
+    if (this.sink === undefined && this.sinkI === undefined && this.upsertIntoHole(fork, map)) return 0;
     const err = this.cacheRemoveI(fork, map.offset, map.length);
     if (err) return err;
     if (this.cacheMaxBytes !== null) this.cleanup(fork);
     return this.cacheAddI(fork, map);
+  }
+
+  /**
+   * fuse_iomap_cache_upsert of a mapping into a hole, the commonest upsert:
+   * cacheRemoveI finds nothing to delete there, and cacheAddI finds the
+   * hole and adds. The remove's and the lookup's steps run in one pass
+   * over the tree's record indexes, without copying records out (the
+   * tree's safe-value paths); add_mapping then runs from the cursor the
+   * lookup left, as addMapping (a neighbour of the same dev, type and
+   * flags) or as a plain insert. Only where every value is a safe number
+   * (no step needs the exact 64-bit paths), nothing listens (no events to
+   * fire) and the tree is fastReady(). It reads before it writes, and
+   * returns false before its first write when the range is not a hole
+   * that add accepts, for cacheRemoveI and cacheAddI to run as usual
+   * from the same state. test/cache-upsert-hole.test.ts checks the trees
+   * against runs with a listener, which never take this path.
+   */
+  private upsertIntoHole(fork: Fork, map: MappingI): boolean {
+    const off = map.offset;
+    const len = map.length;
+    if (typeof off !== 'number' || typeof len !== 'number' || off < 0 || len <= 0 || off + len > SAFE_END) return false;
+    if (this.debug || this.unsignedOffsets || this.cacheMaxBytes !== null) return false;
+    const ifp = this.forkPtr(fork);
+    if (ifp === null || !ifp.fastReady()) return false;
+    // cacheRemoveI's erase-everything shortcut
+    if (off === 0 && len >= this.maxBytes()) return false;
+    const rec = ifp.arena.rec;
+    const end = off + len;
+
+    // fuse_iomap_cache_remove: lookup_extent_before(end) must find nothing
+    // ending after off: the record at or after end - 1 starts at or after
+    // end, and the one before it ends at or before off
+    const icur = this.rmCur;
+    const at = ifp.lookupIndexD(end - 1, icur);
+    if (icur.leaf === NULL) return false;
+    if (at >= 0 && rec[at * REC + OFF] <= end - 1) return false;
+    const before = ifp.prevIndex(icur);
+    if (before >= 0) {
+      const bo = rec[before * REC + OFF];
+      const bEnd = bo + rec[before * REC + LEN];
+      if (bo < 0 || bEnd > SAFE_END || bEnd > off) return false;
+    }
+
+    // fuse_iomap_cache_add: lookup_extent(off) must land before a record
+    // that starts at or after end (or none), as add's hole check wants
+    const cur = this.addCur;
+    const right = ifp.lookupIndexD(off, cur);
+    if (cur.leaf === NULL) return false;
+    if (right >= 0 && rec[right * REC + OFF] < end) return false;
+    // fuse_iext_add_mapping: a neighbour it may merge with takes its own
+    // path from this cursor; without one it inserts (fuse_iext_insert: its
+    // tracepoint has no listener here)
+    const pcur = this.luCur;
+    pcur.leaf = cur.leaf;
+    pcur.pos = cur.pos;
+    const left = ifp.prevIndex(pcur);
+    if ((left >= 0 && this.mayMergeAt(ifp, left, map)) || (right >= 0 && this.mayMergeAt(ifp, right, map))) this.addMapping(ifp, cur, map);
+    else if (!ifp.insertInLeaf(cur, map)) ifp.insertRawI(cur, map);
+    return true;
+  }
+
+  /**
+   * The record at index i and map could pass fuse_iomap_can_merge (either
+   * order): same dev, type and flags. A cheap over-estimate; the exact
+   * test is add_mapping's, on the path that merges.
+   */
+  private mayMergeAt(ifp: IextTree, i: number, map: MappingI): boolean {
+    const tf = ifp.arena.recU[i * REC_U + TF];
+    return ifp.arena.recU[i * REC_U + DEV] === map.dev && (tf & 0xffff) === (map.type & 0xffff) && tf >>> 16 === (map.flags & 0xffff);
   }
 
   /**

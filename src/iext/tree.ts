@@ -1203,6 +1203,89 @@ export class IextTree {
     else if (nr === 0) this.freeLastLeaf();
   }
 
+  // ------------------------------------------------------- safe-value paths
+
+  /**
+   * The tree holds nothing that needs a checked read (no freed block a
+   * pointer still reaches, no undefined root slot) and has nodes (no
+   * height-1 root to krealloc): the index paths below may run.
+   */
+  fastReady(): boolean {
+    return (this.dangling | this.undefCount) === 0 && this.height > 1;
+  }
+
+  /**
+   * fuse_iext_lookup_extent for an offset that is a safe non-negative
+   * number, on a fastReady() tree: the cursor ends where lookupExtentI
+   * leaves it, and the found record's index is returned instead of a
+   * copy of it (-1: none).
+   */
+  lookupIndexD(off: number, cur: Cursor): number {
+    const leaf = this.findLevelI(off, 1);
+    cur.leaf = leaf;
+    if (leaf === NULL) {
+      cur.pos = 0;
+      return -1;
+    }
+    const rec = this.arena.rec;
+    const R = this.R;
+    const base = leaf * R;
+    let pos = 0;
+    for (; pos < R; pos++) {
+      const r = (base + pos) * REC;
+      const ld = rec[r + LEN];
+      if (ld === 0) break;
+      const od = rec[r + OFF];
+      // fuse_iext_rec_cmp >= 0: starts after off, or ends after it (the sum exact below 2^53)
+      if (od > off || (od >= 0 && od + ld <= SAFE ? od + ld > off : this.recCmp(base + pos, off, off, off, off) >= 0)) {
+        cur.pos = pos;
+        return base + pos;
+      }
+    }
+    cur.pos = pos;
+    const next = this.arena.next[leaf];
+    if (next === NULL) return -1;
+    cur.leaf = next;
+    cur.pos = 0;
+    return rec[next * R * REC + LEN] !== 0 ? next * R : -1;
+  }
+
+  /** fuse_iext_prev then fuse_iext_get_extent on a fastReady() tree: the record's index, or -1 */
+  prevIndex(cur: Cursor): number {
+    const rec = this.arena.rec;
+    const R = this.R;
+    for (;;) {
+      do {
+        cur.pos--;
+        if (cur.pos >= 0 && cur.pos < R && rec[(cur.leaf * R + cur.pos) * REC + LEN] !== 0) return cur.leaf * R + cur.pos;
+      } while (cur.pos > 0);
+      const prev = this.arena.prev[cur.leaf];
+      if (prev === NULL) return -1;
+      cur.leaf = prev;
+      cur.pos = R;
+    }
+  }
+
+  /**
+   * fuse_iext_insert_raw where it needs neither a leaf split nor a key
+   * update above (fastReady(), the leaf not full, the cursor not on slot 0
+   * of a leaf with records) and irec's offset, length and addr are safe
+   * numbers (addr also the all-ones bigint): the sequence bump, the
+   * memmove and the write. Returns false, having done nothing, otherwise.
+   */
+  insertInLeaf(cur: Cursor, irec: MappingI): boolean {
+    const R = this.R;
+    if (cur.leaf === NULL) return false;
+    const nr = this.leafNrEntries(cur.leaf, cur.pos);
+    if (nr === R || (cur.pos === 0 && nr > 0)) return false;
+    this.hooks.incSeq();
+    const base = cur.leaf * R;
+    this.moveRecs(base + cur.pos + 1, base + cur.pos, nr - cur.pos);
+    this.writeRec(base + cur.pos, irec);
+    this.bytes += this.recSize;
+    return true;
+  }
+
   // ----------------------------------------------------------------- lookups
 
   /**

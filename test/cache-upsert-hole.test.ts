@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IomapCache.upsertIntoHole: with nobody listening, an upsert into a hole
+ * runs the remove's and the lookup's steps over record indexes, then
+ * add_mapping from the cursor they leave. With a listener every upsert
+ * runs cacheRemoveI and cacheAddI. Both must give the same return values,
+ * sequence values and trees (every node key and pointer, every leaf's
+ * identity, address and records), command after command; the fast path
+ * must also really run.
+ */
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { Fork } from '../src/cache/constants.js';
+import { IomapCache } from '../src/cache/iomap-cache.js';
+import { V7 } from '../src/cache/revision-v7.js';
+import type { Revision } from '../src/cache/revision.js';
+import { NULL } from '../src/iext/arena.js';
+import { emptyMappingI } from '../src/iext/record.js';
+import type { IextTree } from '../src/iext/tree.js';
+import { generateGrow } from '../src/scenario/generate.js';
+import { OutBytes, writeOutI } from '../src/scenario/output.js';
+import { parseScenario } from '../src/scenario/parse.js';
+import { runScenario } from '../src/scenario/run.js';
+import { toBig, toI64 } from '../src/util/int64.js';
+import { generateMixed } from './generate-mixed.js';
+
+const RUNS = Math.max(1, Math.ceil((Number(process.env.IOMAP_SIM_PROP_RUNS ?? 10000) || 10000) / 20));
+
+/** the whole tree: nodes with their keys and children, leaves with identity, address and records */
+function shape(t: IextTree | null): string {
+  if (!t) return 'nofork';
+  const a = t.arena;
+  const out: string[] = [`h${t.height} n${t.count()}`];
+  const walk = (block: number, level: number, ind: string): void => {
+    if (level === 1) {
+      const recs: string[] = [];
+      for (let i = 0; i < t.R; i++) {
+        const j = block * t.R + i;
+        recs.push(`${toBig(a.offI(j)).toString(16)}+${toBig(a.lenI(j)).toString(16)}@${toBig(a.addrI(j)).toString(16)}/${a.typeFlags(j)}/${a.dev(j)}`);
+      }
+      out.push(`${ind}leaf ${t.leafId(block)} addr ${t.leafAddr(block)} prev ${a.prev[block] === NULL ? '-' : t.leafId(a.prev[block])} next ${a.next[block] === NULL ? '-' : t.leafId(a.next[block])}: ${recs.join(' ')}`);
+      return;
+    }
+    const keys: string[] = [];
+    for (let i = 0; i < t.K; i++) keys.push(toBig(a.keyI(block * t.K + i)).toString(16));
+    out.push(`${ind}node ${a.nodeId[block]}: ${keys.join(' ')}`);
+    for (let i = 0; i < t.K; i++) {
+      const child = a.ptrs[block * t.K + i];
+      if (child !== NULL) walk(child, level - 1, ind + ' ');
+    }
+  };
+  if (t.height > 0) walk(t.root, t.height, '');
+  return out.join('\n');
+}
+
+type Cmd = { op: 'upsert' | 'add'; fork: Fork; off: bigint; len: bigint; addr: bigint; type: number; flags: number; dev: number } | { op: 'remove'; fork: Fork; off: bigint; len: bigint };
+
+const BS = 4096n;
+const inode = () => ({ ids: { connection: 1, ino: 12n, nodeid: 7n }, isize: 0n, blockSize: BS, maxBytes: 0x7fff_ffff_ffff_ffffn });
+
+/** mostly blocks 0..600 (holes, overlaps, neighbours that merge), some offsets near 2^53, 2^63 and negative */
+const offArb = fc.oneof(
+  { weight: 12, arbitrary: fc.integer({ min: 0, max: 600 }).map((b) => BigInt(b) * BS) },
+  { weight: 1, arbitrary: fc.bigInt({ min: (1n << 53n) - 3n * BS, max: (1n << 53n) + BS }) },
+  { weight: 1, arbitrary: fc.bigInt({ min: (1n << 63n) - 8n * BS, max: (1n << 63n) - 1n }) },
+  { weight: 1, arbitrary: fc.bigInt({ min: -8n * BS, max: -1n }) },
+);
+const lenArb = fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 1, max: 4 }).map((b) => BigInt(b) * BS) }, { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 1n << 54n }) });
+const addrArb = fc.oneof(fc.constant(0xffff_ffff_ffff_ffffn), fc.integer({ min: 0, max: 2000 }).map((b) => BigInt(b) * BS), fc.bigInt({ min: (1n << 53n) - BS, max: (1n << 53n) + BS }));
+const forkArb = fc.constantFrom(Fork.READ, Fork.READ, Fork.READ, Fork.WRITE);
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({ op: fc.constant('upsert' as const), fork: forkArb, off: offArb, len: lenArb, addr: addrArb, type: fc.constantFrom(0, 1, 2, 2, 3, 0xffff), flags: fc.constantFrom(0, 0, 1), dev: fc.constantFrom(0, 0, 1) }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('add' as const), fork: forkArb, off: offArb, len: lenArb, addr: addrArb, type: fc.constantFrom(1, 2), flags: fc.constant(0), dev: fc.constant(0) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('remove' as const), fork: forkArb, off: offArb, len: lenArb }) },
+);
+
+/** one command on c; the result as text (a thrown kernel error included) */
+function apply(c: IomapCache, cmd: Cmd): string {
+  try {
+    if (cmd.op === 'remove') return `ret ${c.cacheRemoveI(cmd.fork, toI64(cmd.off), toI64(cmd.len))}`;
+    const m = emptyMappingI();
+    m.offset = toI64(BigInt.asIntN(64, cmd.off));
+    m.length = toI64(cmd.len);
+    m.addr = toI64(cmd.addr);
+    m.type = cmd.type;
+    m.flags = cmd.flags;
+    m.dev = cmd.dev;
+    return `ret ${cmd.op === 'add' ? c.cacheAddI(cmd.fork, m) : c.cacheUpsertI(cmd.fork, m)}`;
+  } catch (e) {
+    return `threw ${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+function both(revision?: Revision): [IomapCache, IomapCache] {
+  const quiet = new IomapCache(inode(), { revision });
+  const heard = new IomapCache(inode(), { revision, sinkI: () => {} });
+  quiet.enabled = heard.enabled = true;
+  return [quiet, heard];
+}
+
+describe('upsert into a hole, fast path against the general one', () => {
+  for (const [name, revision] of [['rfc-v3', undefined], ['v7', V7]] as const) {
+    it(`gives the same results, sequence values and trees after every command (${name}, fast-check)`, () => {
+      fc.assert(
+        fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 300 }), (cmds) => {
+          const [quiet, heard] = both(revision);
+          for (const cmd of cmds) {
+            expect(apply(quiet, cmd)).toBe(apply(heard, cmd));
+            expect(quiet.seqI).toBe(heard.seqI);
+            expect(shape(quiet.read)).toBe(shape(heard.read));
+            expect(shape(quiet.write)).toBe(shape(heard.write));
+          }
+        }),
+        { numRuns: RUNS, seed: 0x5eed },
+      );
+    });
+  }
+
+  /** a scenario's .out and final trees, with or without a listener, and how many upserts ran cacheRemoveI */
+  function run(text: string, listen: boolean) {
+    const spy = vi.spyOn(IomapCache.prototype, 'cacheRemoveI');
+    let out = '';
+    const o = new OutBytes((b, n) => (out += Buffer.from(b.subarray(0, n)).toString('latin1')));
+    let error = '';
+    let trees = '';
+    try {
+      const { cache } = runScenario(parseScenario(text, 'gen'), { onResultI: (r) => writeOutI(r, o), sink: listen ? () => {} : undefined });
+      trees = shape(cache.read) + '\n' + shape(cache.write);
+    } catch (e) {
+      error = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    o.flush();
+    const removes = spy.mock.calls.length;
+    spy.mockRestore();
+    return { out, error, trees, removes };
+  }
+
+  it('runs a 20,000-command grow scenario alike, and takes the fast path for most of its upserts', () => {
+    const text = generateGrow({ commands: 20_000, seed: 7 });
+    const upserts = text.match(/^upsert /gm)!.length;
+    const removes = text.match(/^remove /gm)!.length;
+    const quiet = run(text, false);
+    const heard = run(text, true);
+    expect(quiet.error).toBe('');
+    expect(quiet.out).toBe(heard.out);
+    expect(quiet.trees).toBe(heard.trees);
+    // with a listener every upsert and remove runs cacheRemoveI (invalidates too); without one, the
+    // upserts into holes that add accepts do not: most of a grow run's
+    expect(heard.removes).toBeGreaterThanOrEqual(upserts + removes);
+    expect(heard.removes - quiet.removes).toBeGreaterThan(upserts / 2);
+    expect(heard.removes - quiet.removes).toBeLessThan(upserts);
+  });
+
+  for (const kind of ['mixed', 'edges', 'high', 'zero'] as const) {
+    it(`runs generated ${kind} scenarios alike (.out, trees, where a run stops)`, () => {
+      for (let seed = 900; seed < 930; seed++) {
+        const text = generateMixed(seed, 800, kind);
+        const quiet = run(text, false);
+        const heard = run(text, true);
+        expect(quiet.out, `${kind} seed ${seed}`).toBe(heard.out);
+        expect(quiet.error, `${kind} seed ${seed}`).toBe(heard.error);
+        expect(quiet.trees, `${kind} seed ${seed}`).toBe(heard.trees);
+      }
+    });
+  }
+});
