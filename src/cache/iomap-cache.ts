@@ -10,7 +10,7 @@
  * methods ending in I are that implementation, and the public methods of
  * the same name without the I take and give bigints and only convert.
  */
-import { DEV, IextArena, LEN, NULL, OFF, REC, REC_U, TF } from '../iext/arena.js';
+import { ADDR, DEV, IextArena, LEN, NULL, OFF, REC, REC_U, TF } from '../iext/arena.js';
 import { FUSE_GEOMETRY, type Geometry } from '../iext/geometry.js';
 import {
   type Cursor,
@@ -550,6 +550,12 @@ export class IomapCache {
 
     // Fast shortcut if the caller wants to erase everything.
     const maxBytes = this.maxBytes();
+    // (a range over a hole deletes nothing: found on record indexes when nothing listens)
+    if (
+      this.sink === undefined && this.sinkI === undefined && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
+      (start !== 0 || len < maxBytes) && !this.debug && !this.unsignedOffsets && ifp.fastReady() && this.holeAt(ifp, start, start + len)
+    )
+      return 0;
     if (start === 0 && len >= (maxBytes >= 0 ? maxBytes : u64I(maxBytes))) {
       this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${hex64I(len)} erased ${ifp.count()} record(s) at seq ${this.seqI}`);
       ifp.destroy();
@@ -788,20 +794,8 @@ export class IomapCache {
     if (off === 0 && len >= this.maxBytes()) return false;
     const rec = ifp.arena.rec;
     const end = off + len;
-
-    // fuse_iomap_cache_remove: lookup_extent_before(end) must find nothing
-    // ending after off: the record at or after end - 1 starts at or after
-    // end, and the one before it ends at or before off
-    const icur = this.rmCur;
-    const at = ifp.lookupIndexD(end - 1, icur);
-    if (icur.leaf === NULL) return false;
-    if (at >= 0 && rec[at * REC + OFF] <= end - 1) return false;
-    const before = ifp.prevIndex(icur);
-    if (before >= 0) {
-      const bo = rec[before * REC + OFF];
-      const bEnd = bo + rec[before * REC + LEN];
-      if (bo < 0 || bEnd > SAFE_END || bEnd > off) return false;
-    }
+    // fuse_iomap_cache_remove finds nothing to delete
+    if (!this.holeAt(ifp, off, end)) return false;
 
     // fuse_iomap_cache_add: lookup_extent(off) must land before a record
     // that starts at or after end (or none), as add's hole check wants
@@ -816,19 +810,95 @@ export class IomapCache {
     pcur.leaf = cur.leaf;
     pcur.pos = cur.pos;
     const left = ifp.prevIndex(pcur);
-    if ((left >= 0 && this.mayMergeAt(ifp, left, map)) || (right >= 0 && this.mayMergeAt(ifp, right, map))) this.addMapping(ifp, cur, map);
-    else if (!ifp.insertInLeaf(cur, map)) ifp.insertRawI(cur, map);
+    const lm = left >= 0 ? this.mergeAt(ifp, left, map, true) : 0;
+    const rm = right >= 0 ? this.mergeAt(ifp, right, map, false) : 0;
+    if (lm < 0 || rm < 0) {
+      this.addMapping(ifp, cur, map);
+      return true;
+    }
+    let state = this.forkToState(ifp);
+    if (left >= 0) state |= FUSE_IEXT_LEFT_VALID;
+    if (right >= 0) state |= FUSE_IEXT_RIGHT_VALID;
+    // can_merge3 holds: every length is a safe number
+    if (lm > 0) state |= FUSE_IEXT_LEFT_CONTIG;
+    if (rm > 0) state |= FUSE_IEXT_RIGHT_CONTIG;
+    switch (state & (FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG)) {
+      case FUSE_IEXT_LEFT_CONTIG | FUSE_IEXT_RIGHT_CONTIG: {
+        // the three lengths add up to right's end minus left's offset: a safe number
+        const l = ifp.readRecI(left, this.amLeft);
+        l.length = (l.length as number) + len + rec[right * REC + LEN];
+        ifp.remove(cur, state);
+        ifp.prev(cur);
+        ifp.updateExtentI(state, cur, l);
+        break;
+      }
+      case FUSE_IEXT_LEFT_CONTIG:
+        // the cursor moves back onto left (pcur); its offset stays: no key update
+        ifp.setLengthAt(pcur, rec[left * REC + LEN] + len);
+        break;
+      case FUSE_IEXT_RIGHT_CONTIG: {
+        const r = ifp.readRecI(right, this.amRight);
+        r.offset = off;
+        r.addr = map.addr;
+        r.length = (r.length as number) + len;
+        ifp.updateExtentI(state, cur, r);
+        break;
+      }
+      default:
+        if (!ifp.insertInLeaf(cur, map)) ifp.insertRawI(cur, map);
+    }
     return true;
   }
 
   /**
-   * The record at index i and map could pass fuse_iomap_can_merge (either
-   * order): same dev, type and flags. A cheap over-estimate; the exact
-   * test is add_mapping's, on the path that merges.
+   * fuse_iomap_cache_remove of [off, end) (safe non-negative numbers, a
+   * fastReady() tree, signed record offsets) would delete nothing:
+   * lookup_extent_before(end) finds no record ending after off. The
+   * record at or after end - 1 starts at or after end, and the one
+   * before it ends at or before off. Reads only (the remove's cursor in
+   * rmCur); false also where a value is beyond the safe numbers.
    */
-  private mayMergeAt(ifp: IextTree, i: number, map: MappingI): boolean {
-    const tf = ifp.arena.recU[i * REC_U + TF];
-    return ifp.arena.recU[i * REC_U + DEV] === map.dev && (tf & 0xffff) === (map.type & 0xffff) && tf >>> 16 === (map.flags & 0xffff);
+  private holeAt(ifp: IextTree, off: number, end: number): boolean {
+    const rec = ifp.arena.rec;
+    const icur = this.rmCur;
+    const at = ifp.lookupIndexD(end - 1, icur);
+    if (icur.leaf === NULL) return false;
+    if (at >= 0 && rec[at * REC + OFF] <= end - 1) return false;
+    const before = ifp.prevIndex(icur);
+    if (before < 0) return true;
+    const bo = rec[before * REC + OFF];
+    const bEnd = bo + rec[before * REC + LEN];
+    return bo >= 0 && bEnd <= SAFE_END && bEnd <= off;
+  }
+
+  /**
+   * fuse_iomap_can_merge of the record at index i and map (left: the
+   * record before map, else after it), on doubles: 1 yes, 0 no, -1 when a
+   * value is not a safe non-negative number and add_mapping must decide.
+   */
+  private mergeAt(ifp: IextTree, i: number, map: MappingI, left: boolean): number {
+    const a = ifp.arena;
+    const tf = a.recU[i * REC_U + TF];
+    // dev, type and flags first: most neighbours differ there
+    if (a.recU[i * REC_U + DEV] !== map.dev || (tf & 0xffff) !== map.type || tf >>> 16 !== map.flags) return 0;
+    const rec = a.rec;
+    const ro = rec[i * REC + OFF];
+    const rl = rec[i * REC + LEN];
+    const ra = rec[i * REC + ADDR];
+    if (ro < 0 || ro + rl > SAFE_END || (ra > SAFE_END && ra !== Infinity)) return -1;
+    const off = map.offset as number;
+    const len = map.length as number;
+    const addr = map.addr;
+    // offsets adjacent (u64 sums, exact below 2^53)
+    if (left ? ro + rl !== off : off + len !== ro) return 0;
+    // fuse_iomap_addrs_adjacent(first, second)
+    if (map.type === FUSE_IOMAP_TYPE_MAPPED || map.type === FUSE_IOMAP_TYPE_UNWRITTEN) {
+      if (typeof addr !== 'number' || ra === Infinity) return -1;
+      const firstEnd = left ? ra + rl : addr + len;
+      if (firstEnd > SAFE_END) return -1;
+      return firstEnd === (left ? addr : ra) ? 1 : 0;
+    }
+    return ra === Infinity && addr === FUSE_IOMAP_NULL_ADDR ? 1 : 0;
   }
 
   /**

@@ -1286,6 +1286,17 @@ export class IextTree {
     return true;
   }
 
+  /**
+   * fuse_iext_update_extent of the record under the cursor to a longer
+   * length only, on a fastReady() tree with nobody listening (no
+   * tracepoints): its offset stays, so no key changes above; the sequence
+   * bump and the store. len is a safe number.
+   */
+  setLengthAt(cur: Cursor, len: number): void {
+    this.hooks.incSeq();
+    this.arena.rec[(cur.leaf * this.R + cur.pos) * REC + LEN] = len;
+  }
+
   // ----------------------------------------------------------------- lookups
 
   /**
@@ -1445,6 +1456,18 @@ export class IextTree {
     const cur: Cursor = { leaf: NULL, pos: 0 };
     const m = emptyMappingI();
     this.first(cur);
+    if (this.fastReady()) {
+      // the same walk on indexes: fuse_iext_next leaves a leaf at its first
+      // empty slot, and the walk ends at a leaf whose slot 0 is empty
+      const rec = this.arena.rec;
+      const next = this.arena.next;
+      const R = this.R;
+      for (let leaf = cur.leaf; leaf !== NULL; leaf = next[leaf]) {
+        if (rec[leaf * R * REC + LEN] === 0) return;
+        for (let i = leaf * R, end = i + R; i < end && rec[i * REC + LEN] !== 0; i++) fn(this.readRecI(i, m));
+      }
+      return;
+    }
     while (this.getExtentI(cur, m)) {
       fn(m);
       this.next(cur);

@@ -60,6 +60,11 @@ class I64Column {
   }
 }
 
+/** a scratch command of get(): the fields of every kind, those of other kinds unused */
+function scratch<T extends Command>(op: T['op']): T {
+  return { op, line: 0, fork: 0 as Fork, map: emptyMappingI(), offset: 0 as I64, length: 0 as I64, pos: 0 as I64, count: 0 as I64 } as unknown as T;
+}
+
 export class CommandTable {
   length = 0;
   private cap: number;
@@ -75,12 +80,14 @@ export class CommandTable {
   private tf: Uint32Array;
   private dev: Uint32Array;
   private readonly objects = new Map<number, Command>();
-  // get()'s scratch commands, one per kind
-  private readonly mapCmd: MapCmd = { op: 'upsert', line: 0, fork: 0 as Fork, map: emptyMappingI() };
-  private readonly rangeCmd: RangeCmd = { op: 'remove', line: 0, fork: 0 as Fork, offset: 0, length: 0 };
-  private readonly lookupCmd: LookupCmd = { op: 'lookup', line: 0, fork: 0 as Fork, pos: 0, count: 0 };
-  private readonly invalCmd: InvalCmd = { op: 'invalidate', line: 0, offset: 0, length: 0 };
-  private readonly dumpCmd: DumpCmd = { op: 'dump', line: 0, fork: 0 as Fork };
+  // get()'s scratch commands, one per kind, all of one shape (every kind's
+  // fields, in one order): the runner reads cmd.op, cmd.line and cmd.fork
+  // from each, and five shapes made those reads megamorphic
+  private readonly mapCmd = scratch<MapCmd>('upsert');
+  private readonly rangeCmd = scratch<RangeCmd>('remove');
+  private readonly lookupCmd = scratch<LookupCmd>('lookup');
+  private readonly invalCmd = scratch<InvalCmd>('invalidate');
+  private readonly dumpCmd = scratch<DumpCmd>('dump');
 
   constructor(capacity = 1024) {
     const n = (this.cap = Math.max(16, capacity));
@@ -226,7 +233,7 @@ export class CommandTable {
     const out: Command[] = [];
     for (let i = 0; i < this.length; i++) {
       const c = this.get(i);
-      out.push(c.op === 'add' || c.op === 'upsert' ? { ...c, map: { ...c.map } } : c.op === 'kernel' ? c : { ...c });
+      out.push(ownCommand(c));
     }
     return out;
   }
@@ -246,5 +253,24 @@ export class CommandTable {
     this.tf = grow(this.tf, new Uint32Array(n));
     this.dev = grow(this.dev, new Uint32Array(n));
     this.cap = n;
+  }
+}
+
+/** a command of get() as an object of its own, with its kind's fields only */
+function ownCommand(c: Command): Command {
+  switch (c.op) {
+    case 'add':
+    case 'upsert':
+      return { op: c.op, line: c.line, fork: c.fork, map: { ...c.map } };
+    case 'remove':
+      return { op: c.op, line: c.line, fork: c.fork, offset: c.offset, length: c.length };
+    case 'lookup':
+      return { op: c.op, line: c.line, fork: c.fork, pos: c.pos, count: c.count };
+    case 'invalidate':
+      return { op: c.op, line: c.line, offset: c.offset, length: c.length };
+    case 'dump':
+      return { op: c.op, line: c.line, fork: c.fork };
+    default:
+      return c;
   }
 }
