@@ -143,3 +143,27 @@ export const damaged = fc.tuple(eventLine, fc.nat(), fc.constantFrom('del', 'ins
   return { format: l.format, line };
 });
 
+
+/** Event names of which another is a prefix (the guess of one must not take the other). */
+const PREFIXED = ['fuse_iext_add_mapping', 'fuse_iext_del_mapping', 'fuse_iomap_cache_lookup', 'fuse_iomap_cache_add', 'xfs_iext_insert', 'xfs_iext_remove'];
+
+/**
+ * Runs of lines of names that share prefixes (fuse_iext_add_mapping and
+ * _add_mapping_left, fuse_iomap_cache_lookup and _lookup_result...), in
+ * both fuse texts and xfs's, in random order and formats, some with the
+ * name cut short, lengthened or in capitals: the parser tries first the
+ * name that followed the previous line's last time (parse/fast-line.ts),
+ * and these make that guess wrong often.
+ */
+export const guessedNameLines = fc.array(
+  fc
+    .tuple(fc.constantFrom(...SCHEMAS.filter((x) => PREFIXED.some((n) => x.schema.name.startsWith(n)))), fc.constantFrom(null, null, null, 'cut', 'longer', 'caps'))
+    .chain(([s, damage]) =>
+      bodyOf(s.schema).map((body) => {
+        const n = s.schema.name;
+        const name = damage === 'cut' ? n.slice(0, -1) : damage === 'longer' ? n + '_x' : damage === 'caps' ? n.toUpperCase() : n;
+        return { format: s.format, line: `         fuse2fs-4242    [000] .....     100.000001: ${name}: ${body}`, damaged: damage !== null };
+      }),
+    ),
+  { minLength: 1, maxLength: 40 },
+);

@@ -111,6 +111,16 @@ function stampAt(t: Uint8Array, p: number, end: number, out: Prefix): boolean {
   q = skipSpaces(t, p + 1, end);
   if (q === p + 1) return false;
   p = q;
+  // the name the last schema was followed by last time, where these bytes are it and its ':'
+  // (what the loop below would find: a name is \w+): no hash, no lookup
+  const guess = guessed;
+  if (guess !== undefined && isName(t, p, end, guess)) {
+    out.nameStart = p;
+    out.nameEnd = p + guess.name.length;
+    hit = guess;
+    return true;
+  }
+  hit = undefined;
   let h = 0;
   while (q < end && isWord(t[q])) h = hashStep(h, t[q++]);
   out.nameHash = h;
@@ -148,18 +158,59 @@ const BY_NAME = new Map<FuseTraceFormat, BytesIndex<EventSchema>>();
 let lastFormat: FuseTraceFormat | null = null;
 let lastIndex: BytesIndex<EventSchema> | undefined;
 
-function schemaAt(t: Uint8Array, from: number, to: number, hash: number, format: FuseTraceFormat): EventSchema | undefined {
-  if (format !== lastFormat) {
-    let index = BY_NAME.get(format);
-    if (!index) {
-      index = new BytesIndex();
-      for (const schema of schemasOf(format).values()) index.add(schema.name, schema);
-      BY_NAME.set(format, index);
-    }
-    lastFormat = format;
-    lastIndex = index;
+/** Makes format's index the one schemaAt reads (and forgets the guesses, which are schemas of the last one). */
+function useFormat(format: FuseTraceFormat): void {
+  let index = BY_NAME.get(format);
+  if (!index) {
+    index = new BytesIndex();
+    for (const schema of schemasOf(format).values()) index.add(schema.name, schema);
+    BY_NAME.set(format, index);
   }
+  lastFormat = format;
+  lastIndex = index;
+  following.length = 0;
+  guessed = undefined;
+  hit = undefined;
+}
+
+function schemaAt(t: Uint8Array, from: number, to: number, hash: number): EventSchema | undefined {
   return lastIndex!.get(t, from, to, hash);
+}
+
+/*
+ * A trace repeats its sequences of events (a cache call, then the events
+ * it fires), so the name after an event of schema S is most often the one
+ * that came after S last time: following[S.id]. head() tries that guess
+ * first (stampAt: the line's bytes compared with the name and its ':',
+ * four at a time), and hashes and looks the name up only where it is not
+ * the guess. A guess is a hint checked on the bytes: never a wrong schema.
+ */
+const following: Array<EventSchema | undefined> = [];
+/** the guess for the line being read, and the schema it turned out to be (undefined: not the guess) */
+let guessed: EventSchema | undefined;
+let hit: EventSchema | undefined;
+/** each schema's name and ':' as little-endian 32-bit words (the last one padded), by schema id */
+const nameWords: Array<Uint32Array | undefined> = [];
+
+function wordsOf(schema: EventSchema): Uint32Array {
+  const text = schema.name + ':';
+  const w = new Uint32Array((text.length + 3) >> 2);
+  for (let i = 0; i < text.length; i++) w[i >> 2] |= text.charCodeAt(i) << ((i & 3) * 8);
+  return (nameWords[schema.id] = w);
+}
+
+/** Whether t[p..] starts with schema's name and a ':'. */
+function isName(t: Uint8Array, p: number, end: number, schema: EventSchema): boolean {
+  const n = schema.name.length + 1;
+  if (end - p < n) return false;
+  const w = nameWords[schema.id] ?? wordsOf(schema);
+  const v = viewFor(t);
+  const full = n >> 2;
+  for (let k = 0; k < full; k++) if (v.getUint32(p + 4 * k, true) !== w[k]) return false;
+  // the last 1 to 3 bytes
+  let last = w[full];
+  for (let i = full * 4; i < n; i++, last >>>= 8) if (t[p + i] !== (last & 255)) return false;
+  return true;
 }
 
 /** What head() found: an event line of a known schema (its parts in where, dash, body), a line to skip, or one for the exact path. */
@@ -220,6 +271,9 @@ function remember(b: Uint8Array, start: number, dash: number): void {
 /** The prefix, the schema and the body's bounds of a clean line (see scanLine). */
 function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat): number {
   if (start === end || b[start] === 35) return SKIP;
+  if (format !== lastFormat) useFormat(format);
+  const prev = found;
+  guessed = prev === undefined ? undefined : following[prev.id];
   // the previous line's prefix up to its timestamp again (one task's lines): its parts are where they were
   // (comm's start and the "CPU:" test below too: they lie in those bytes)
   const n = prevLen;
@@ -243,7 +297,11 @@ function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat
     remember(b, start, dash);
   }
   dashAt = dash;
-  found = schemaAt(b, where.nameStart, where.nameEnd, where.nameHash, format);
+  if (hit !== undefined) found = hit;
+  else {
+    found = schemaAt(b, where.nameStart, where.nameEnd, where.nameHash);
+    if (prev !== undefined && found !== undefined) following[prev.id] = found;
+  }
   if (!found) return EXACT;
   // the body, trimmed (clean text's only whitespace: spaces and tabs)
   bodyFrom = skipSpaces(b, where.nameEnd + 1, end);

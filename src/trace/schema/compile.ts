@@ -79,36 +79,64 @@ function compileFormat(format: string, args: RawSchema['args'], event: string, t
 /** ids of the schemas compiled so far */
 let schemaIds = 0;
 
+/**
+ * A compiled schema. One class, so that every schema has the same shape:
+ * the parser and the replays read a line's schema's name, id, dialect,
+ * slots and scanners on every event, and with one shape those reads stay
+ * monomorphic (an object literal with getters gave each schema a shape of
+ * its own, and every such read a megamorphic lookup).
+ */
+class CompiledSchema implements EventSchema {
+  readonly id: number;
+  readonly name: string;
+  readonly dialect: Dialect;
+  readonly definition: string;
+  readonly format: string;
+  readonly fields: readonly FieldSpec[];
+  readonly matchers: readonly RegExp[];
+  readonly matcherFields: ReadonlyArray<readonly FieldSpec[]>;
+  /** a slot per field, in the order decodeBody first sets them (a dev_t's MAJOR and MINOR share one) */
+  readonly slots = new Map<string, number>();
+  // compiled on first use: a command that never reads a trace (iomap-sim run) skips it
+  private compiledScanner: BodyScanner | null | undefined = undefined;
+  private compiledColumns: ColumnScanner | null | undefined = undefined;
+
+  constructor(
+    raw: RawSchema,
+    dialect: Dialect,
+    private readonly ops: readonly ScanOp[],
+    main: RegExp,
+    mainFields: readonly FieldSpec[],
+    variants: ReadonlyArray<{ re: RegExp; fields: readonly FieldSpec[] }>,
+  ) {
+    this.id = schemaIds++;
+    this.name = raw.name;
+    this.dialect = dialect;
+    this.definition = raw.definition;
+    this.format = raw.format;
+    this.fields = mainFields;
+    this.matchers = [main, ...variants.map((v) => v.re)];
+    this.matcherFields = [mainFields, ...variants.map((v) => v.fields)];
+    for (const f of mainFields) if (!this.slots.has(f.field)) this.slots.set(f.field, this.slots.size);
+  }
+
+  /** the format's own text only: a variant is tried after it by the exact path */
+  get scanner(): BodyScanner | null {
+    if (this.compiledScanner === undefined) this.compiledScanner = compileScanner(this.ops, { flags: unprintFlags, symbolic: unprintSymbolic });
+    return this.compiledScanner;
+  }
+
+  get columns(): ColumnScanner | null {
+    if (this.compiledColumns === undefined) this.compiledColumns = compileColumnScanner(this.ops, { flags: unprintFlags, symbolic: unprintSymbolic }, this.slots);
+    return this.compiledColumns;
+  }
+}
+
 /** tables: the __print_flags / __print_symbolic tables of the kernel revision the format belongs to */
 export function compileSchema(raw: RawSchema, dialect: Dialect, tables: Readonly<Record<string, SymbolTable>> = TABLES): EventSchema {
   const main = compileFormat(raw.format, raw.args, raw.name, tables);
   const variants = (raw.variants ?? []).map((v) => compileFormat(v, raw.args, raw.name, tables));
-  // compiled on first use: a command that never reads a trace (iomap-sim run) skips it
-  let scanner: BodyScanner | null | undefined;
-  let columns: ColumnScanner | null | undefined;
-  // a slot per field, in the order decodeBody first sets them (a dev_t's MAJOR and MINOR share one)
-  const slots = new Map<string, number>();
-  for (const f of main.fields) if (!slots.has(f.field)) slots.set(f.field, slots.size);
-  return {
-    id: schemaIds++,
-    name: raw.name,
-    dialect,
-    definition: raw.definition,
-    format: raw.format,
-    fields: main.fields,
-    matchers: [main.re, ...variants.map((v) => v.re)],
-    matcherFields: [main.fields, ...variants.map((v) => v.fields)],
-    // the format's own text only: a variant is tried after it by the exact path
-    get scanner() {
-      if (scanner === undefined) scanner = compileScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic });
-      return scanner;
-    },
-    slots,
-    get columns() {
-      if (columns === undefined) columns = compileColumnScanner(main.ops, { flags: unprintFlags, symbolic: unprintSymbolic }, slots);
-      return columns;
-    },
-  };
+  return new CompiledSchema(raw, dialect, main.ops, main.re, main.fields, variants);
 }
 
 /** The inverse of __print_flags: names back to their masks; null if a name is not in the table. */

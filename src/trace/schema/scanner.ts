@@ -250,6 +250,21 @@ function litCode(lit: string): string {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** generated functions made so far in this module instance (see ownSource) */
+let generated = 0;
+
+/**
+ * A comment that makes a generated scanner's source text its own: V8
+ * shares compiled code and feedback between functions made from the same
+ * text (its compilation cache), so two schemas with the same format (the
+ * fuse_iext_class events), or a second build of this module loaded beside
+ * this one (a benchmark's baseline), would otherwise run one shared, less
+ * specialised code (and a baseline build would slow this one down).
+ */
+function ownSource(): string {
+  return `/* ${import.meta.url} #${++generated} */\n`;
+}
+
 /**
  * The scanner of a format split into ops, or null when some conversion
  * could run into the text after it (then only the regex can decide).
@@ -306,7 +321,7 @@ export function compileScanner(ops: readonly ScanOp[], unprint: { flags: Unprint
   });
   if (ops.some((op) => 'spec' in op && !IDENT.test(op.spec.field))) return null;
   body += `\n    if (p !== end) return null;\n    return { ${order.map((f) => `${f}: ${value.get(f)}`).join(', ')} };`;
-  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'HEX_DIGIT', 'detach', `${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
+  const make = new Function('SMALL', 'isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'HEX_DIGIT', 'detach', `${ownSource()}${state}return function scan(t, b, p, end) {\n    ${body}\n  };`);
   return make(SMALL, isHex, isFlagChar, hashStep, renderings, pointers, HEX_DIGIT, detach) as BodyScanner;
 }
 
@@ -418,6 +433,6 @@ export function compileColumnScanner(ops: readonly ScanOp[], unprint: { flags: U
   body += `\n    if (p !== end) return false;`;
   for (const [field, local] of dev) body += `\n    ${putCode(slots.get(field)!, local)}`;
   body += `\n    return true;`;
-  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', 'HEX_DIGIT', 'detach', `${state}return function scanColumns(t, b, p, end, num, big, str, o, dv) {\n    ${body}\n  };`);
+  const make = new Function('isHex', 'isFlagChar', 'hashStep', 'renderings', 'pointers', 'toI64', 'devMajor', 'devMinor', 'HEX_DIGIT', 'detach', `${ownSource()}${state}return function scanColumns(t, b, p, end, num, big, str, o, dv) {\n    ${body}\n  };`);
   return make(isHex, isFlagChar, hashStep, renderings, pointers, toI64, devMajor, devMinor, HEX_DIGIT, detach) as ColumnScanner;
 }
