@@ -550,7 +550,7 @@ export class IomapCache {
 
     // Fast shortcut if the caller wants to erase everything.
     const maxBytes = this.maxBytes();
-    // (a range over a hole deletes nothing: found on record indexes when nothing listens)
+    // a range over a hole deletes nothing: found on record indexes when nothing listens (holeAt)
     if (
       this.sink === undefined && this.sinkI === undefined && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
       (start !== 0 || len < maxBytes) && !this.debug && !this.unsignedOffsets && ifp.fastReady() && this.holeAt(ifp, start, start + len)
@@ -724,6 +724,7 @@ export class IomapCache {
       // after it is dead code; v7: ir_bytes -1 -> 0 ("mark this fork in use")
       ifp = this.write = this.newFork(Fork.WRITE);
     }
+    if (this.sink === undefined && this.sinkI === undefined && this.addIntoHole(ifp, nw)) return 0;
 
     const icur = this.addCur;
     const got = this.addGot;
@@ -761,7 +762,6 @@ export class IomapCache {
   /** fuse_iomap_cache_upsert on I64 (map is not modified) */
   cacheUpsertI(fork: Fork, map: MappingI): number {
     if (this.rev.skipPureOverwriteIntoUnusedWriteFork && fork === Fork.WRITE && map.type === this.pureOverwrite && !this.write) return 0;
-    if (this.sink === undefined && this.sinkI === undefined && this.upsertIntoHole(fork, map)) return 0;
     const err = this.cacheRemoveI(fork, map.offset, map.length);
     if (err) return err;
     if (this.cacheMaxBytes !== null) this.cleanup(fork);
@@ -769,36 +769,27 @@ export class IomapCache {
   }
 
   /**
-   * fuse_iomap_cache_upsert of a mapping into a hole, the commonest upsert:
-   * cacheRemoveI finds nothing to delete there, and cacheAddI finds the
-   * hole and adds. The remove's and the lookup's steps run in one pass
-   * over the tree's record indexes, without copying records out (the
-   * tree's safe-value paths); add_mapping then runs from the cursor the
-   * lookup left, as addMapping (a neighbour of the same dev, type and
-   * flags) or as a plain insert. Only where every value is a safe number
-   * (no step needs the exact 64-bit paths), nothing listens (no events to
-   * fire) and the tree is fastReady(). It reads before it writes, and
-   * returns false before its first write when the range is not a hole
-   * that add accepts, for cacheRemoveI and cacheAddI to run as usual
-   * from the same state. test/cache-upsert-hole.test.ts checks the trees
-   * against runs with a listener, which never take this path.
+   * fuse_iomap_cache_add into a fastReady() fork with nobody listening
+   * (no events to fire) of a mapping whose offset, length and end are
+   * safe non-negative numbers (no step needs the exact 64-bit paths), in
+   * the commonest case: lookup_extent(offset) finds the hole add wants.
+   * The lookup runs over record indexes without copying records out, and
+   * add_mapping from the cursor it leaves: its merges on doubles
+   * (mergeAt), else a plain insert. It reads before it writes, and
+   * returns false before its first write for cacheAddI to go on as usual
+   * from the same state (a record in the way: -EUCLEAN there; a value
+   * beyond 2^53 in a neighbour). test/cache-upsert-hole.test.ts checks
+   * the trees against runs with a listener, which never come here.
    */
-  private upsertIntoHole(fork: Fork, map: MappingI): boolean {
+  private addIntoHole(ifp: IextTree, map: MappingI): boolean {
     const off = map.offset;
     const len = map.length;
     if (typeof off !== 'number' || typeof len !== 'number' || off < 0 || len <= 0 || off + len > SAFE_END) return false;
-    if (this.debug || this.unsignedOffsets || this.cacheMaxBytes !== null) return false;
-    const ifp = this.forkPtr(fork);
-    if (ifp === null || !ifp.fastReady()) return false;
-    // cacheRemoveI's erase-everything shortcut
-    if (off === 0 && len >= this.maxBytes()) return false;
+    if (this.debug || this.unsignedOffsets || !ifp.fastReady()) return false;
     const rec = ifp.arena.rec;
     const end = off + len;
-    // fuse_iomap_cache_remove finds nothing to delete
-    if (!this.holeAt(ifp, off, end)) return false;
-
-    // fuse_iomap_cache_add: lookup_extent(off) must land before a record
-    // that starts at or after end (or none), as add's hole check wants
+    // lookup_extent(off) must land before a record that starts at or
+    // after end (or none): the hole add checks for
     const cur = this.addCur;
     const right = ifp.lookupIndexD(off, cur);
     if (cur.leaf === NULL) return false;
