@@ -160,7 +160,7 @@ export class FuseReplay {
   private readonly calls: ReadonlySet<string>;
   private readonly modelled: ReadonlySet<string>;
   private readonly cf: CallFields;
-  private readonly pointers = new PointerMap();
+  private readonly pointers = new PointerMap<Block>((b) => b.name);
   private readonly fields: ModelFields;
   /** inode keys by connection and ino, made once (feed needs one for every event) */
   private readonly keys = new Map<FieldValue | undefined, Map<FieldValue | undefined, string>>();
@@ -325,7 +325,8 @@ export class FuseReplay {
     if ((agree === null || !agree(q, e, b, r)) && this.mismatch(st, b.event(r), q.eventAt(e))) return;
     const leafAddr = q.num[e * WIDTH + COL.LEAF_ADDR];
     q.shift();
-    this.checkLeaf(st, id, leafAddr, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string));
+    // (a batch's pointer texts are kept strings already: PointerMap.pair need not copy them)
+    this.checkLeaf(st, id, leafAddr, { line: b.line[r], name }, sl.leaf >= 0 ? b.ptr(r, sl.leaf) : (undefined as unknown as string), true);
   }
 
   /** feed() after the counts and the context: the replay of one event */
@@ -532,7 +533,7 @@ export class FuseReplay {
     while (q.length && q.nameAt(q.head) === FREED) {
       const addr = q.num[q.head * WIDTH + COL.LEAF_ADDR];
       q.shift();
-      this.pointers.release(this.block(st, addr).name);
+      this.pointers.release(this.block(st, addr));
       st.blocks.delete(addr);
     }
   }
@@ -585,7 +586,7 @@ export class FuseReplay {
   }
 
   /** The leaf pointer of an event whose fields agree, then the event counts as checked. */
-  private checkLeaf(st: InodeState, id: number, leafAddr: number, at: At, leaf: string): void {
+  private checkLeaf(st: InodeState, id: number, leafAddr: number, at: At, leaf: string, kept = false): void {
     if (hasLeaf(id)) {
       if (leafAddr === 0) {
         const why = this.pointers.pair(leaf, null);
@@ -596,7 +597,7 @@ export class FuseReplay {
         // same text comes back as the same string while it is in use: compared by identity)
         const blk = this.block(st, leafAddr);
         if (blk.pointer !== leaf) {
-          const why = this.pointers.pair(leaf, blk.name);
+          const why = this.pointers.pair(leaf, blk, kept);
           if (why) return this.diverge(st, at, `leaf identity: ${why}`);
           if (typeof leaf === 'string') blk.pointer = leaf;
         }
