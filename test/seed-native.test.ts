@@ -31,7 +31,7 @@ import { OutBytes, writeOutI } from '../src/scenario/output.js';
 import { parseScenario } from '../src/scenario/parse.js';
 import { runScenario } from '../src/scenario/run.js';
 import { buildSeedNative, extractSeedSources, runSeedNative, SANITIZER_EXIT, seedFile, type SeedNativeBuild, SeedShapeError, UBSAN_OPTIONS } from '../bench/seed-native.js';
-import { expectUninitializedReadAt } from './memcheck.js';
+import { expectReadPastBlockAt, expectUninitializedReadAt } from './memcheck.js';
 import { CLI, FIXTURES } from './paths.js';
 import { generateMixed, type MixedKind } from './generate-mixed.js';
 
@@ -222,7 +222,10 @@ function compareAtMemoryError(name: string, text: string, report: string, m: Out
   const kind = ASAN_KINDS.find(([asan]) => asan.test(report));
   if (!kind) throw new Error(`${name}: a memory error of the C the model does not model, at line ${line}:\n${report.split('\n').slice(0, 12).join('\n')}`);
   expect(m.stoppedAt, `${name}: the model stops where ASan reports the C's memory error (${m.error ?? 'the model returned'})`).toBe(line);
-  expect(m.error).toMatch(kind[1]);
+  const past = /^memory error in (\w+): .* past its (\d+)-byte block/.exec(m.error ?? '');
+  // a read past a block that lands in a freed neighbour: ASan calls it a use-after-free, valgrind sees it as it is
+  if (past && kind[1].source.includes('use-after-free')) expectReadPastBlockAt(work, name, text, line, past[1], Number(past[2]));
+  else expect(m.error).toMatch(kind[1]);
   return { lines: compareBefore(name, text, line, m).lines, stoppedAt: line };
 }
 
@@ -661,6 +664,10 @@ describe('the model against the native build of the seed (differential)', () => 
     // seeds where UBSan, not ASan, stops the C (index out of bounds in fuse_iext_insert_raw and
     // fuse_iext_leaf_nr_entries): its report names the scenario line only through the driver's SIGABRT handler
     ...[50010, 50028, 50059, 50146].map((seed): [MixedKind, number, number] => ['zero', seed, 300]),
+    // a read 16 bytes past a one-record root (fuse_iext_alloc_root's 32 bytes) that ASan, whose chunks of that
+    // size class lie back to back, reports as a use-after-free of the freed block next to it (a sweep of zero
+    // seeds 88000-88099 at 600 commands found it; valgrind confirms the read past the block)
+    ['zero', 88043, 600],
   ];
   let highStops = 0;
   for (const [kind, seed, commands] of runs) {
