@@ -44,6 +44,26 @@ describe('BytesIndex', () => {
     expect(get(ix, 'C#')).toBeUndefined();
   });
 
+  it('getWords (four bytes at a time) answers as get, at any offset, for texts of every length', () => {
+    // colliding hashes of every length up to 12 (Aa/BB swapped pairwise), and texts one byte apart
+    const collide = (n: number) => Array.from({ length: 8 }, (_, m) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? ((m >> (i >> 1)) & 1 ? 'B' : 'A') : (m >> (i >> 1)) & 1 ? 'B' : 'a')).join(''));
+    const text = fc.oneof(fc.string({ unit: fc.constantFrom(...'ab|_()0x'), maxLength: 12 }), fc.integer({ min: 0, max: 12 }).chain((n) => fc.constantFrom(...collide(n))));
+    fc.assert(
+      fc.property(fc.uniqueArray(text, { maxLength: 20 }), fc.array(fc.tuple(text, fc.nat(7)), { maxLength: 30 }), (added, asked) => {
+        const ix = new BytesIndex<number>();
+        added.forEach((t, i) => ix.add(t, i));
+        for (const [t, pad] of [...added.map((t) => [t, 3] as const), ...asked]) {
+          const b = Buffer.from(`${'x'.repeat(pad)}${t}yy`, 'latin1');
+          const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+          const want = ix.get(b, pad, pad + t.length, hashText(t));
+          expect(want).toBe(added.includes(t) ? added.indexOf(t) : undefined);
+          expect(ix.getWords(b, dv, pad, pad + t.length, hashText(t))).toBe(want);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('does not keep a text that is not ASCII', () => {
     const ix = new BytesIndex<number>();
     ix.add('caf\u00e9', 1);

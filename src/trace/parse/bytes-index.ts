@@ -20,6 +20,8 @@ interface Entry<V> {
   hash: number;
   /** the text's bytes (one per character: the texts are ASCII) */
   bytes: Uint8Array;
+  /** the same as little-endian 32-bit words, the full ones (getWords) */
+  words: Int32Array;
   value: V;
 }
 
@@ -41,7 +43,9 @@ export class BytesIndex<V> {
       if (c > 127) return;
       bytes[i] = c;
     }
-    const entry: Entry<V> = { hash: h, bytes, value };
+    const words = new Int32Array(bytes.length >> 2);
+    for (let i = 0; i < words.length * 4; i++) words[i >> 2] |= bytes[i] << ((i & 3) * 8);
+    const entry: Entry<V> = { hash: h, bytes, words, value };
     const list = this.byHash.get(h);
     if (list) list.push(entry);
     else this.byHash.set(h, [entry]);
@@ -66,6 +70,29 @@ export class BytesIndex<V> {
       }
     return undefined;
   }
+
+  /**
+   * get() comparing four bytes at a time: dv is a DataView of b's bytes
+   * (dv.getInt32(i, true) reads b[i..i+3]), as the column scanners have.
+   */
+  getWords(b: Uint8Array, dv: DataView, from: number, to: number, hash: number): V | undefined {
+    const slot = hash & (FRONT - 1);
+    const e = this.front[slot];
+    if (e !== undefined && e.hash === hash && sameWords(e, b, dv, from, to)) return e.value;
+    return this.get(b, from, to, hash);
+  }
+}
+
+/** Whether b[from, to) is e's text, four bytes at a time. */
+function sameWords<V>(e: Entry<V>, b: Uint8Array, dv: DataView, from: number, to: number): boolean {
+  const bytes = e.bytes;
+  const n = bytes.length;
+  if (n !== to - from) return false;
+  const w = e.words;
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (dv.getInt32(from + k, true) !== w[k >> 2]) return false;
+  for (; k < n; k++) if (bytes[k] !== b[from + k]) return false;
+  return true;
 }
 
 /** Whether b[from, to) is bytes. */

@@ -365,8 +365,15 @@ function storeColumnCode(kind: Decode['kind'], i: number, memo: number, k: numbe
     str[o + ${k}] = v; }`;
     case 'flags':
     case 'symbolic':
+      // readCode's, the rendering's bytes compared four at a time (BytesIndex.getWords)
       return `
-    { let v;${readCode(kind, i, memo)}
+    { let v;
+    { const from = p;
+      let h = 0;
+      for (; p < end; p++) { const c = b[p]; if (!isFlagChar(c)) break; h = hashStep(h, c); }
+      v = renderings[${memo}].getWords(b, dv, from, p, h);
+      if (v === undefined) v = renderings[${memo}].learn(t.slice(from, p));
+      if (v === null) return null; }
     ${putCode(k, 'v')} }`;
     default:
       throw new Error(`no direct store for ${kind}`);
