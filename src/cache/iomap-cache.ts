@@ -553,7 +553,7 @@ export class IomapCache {
     // a range over a hole deletes nothing: found on record indexes when nothing listens (holeAt)
     if (
       this.sink === undefined && this.sinkI === undefined && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
-      (start !== 0 || len < maxBytes) && !this.debug && !this.unsignedOffsets && ifp.fastReady() && this.holeAt(ifp, start, start + len)
+      (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady() && this.holeAt(ifp, start, start + len)
     )
       return 0;
     if (start === 0 && len >= (maxBytes >= 0 ? maxBytes : u64I(maxBytes))) {
@@ -785,7 +785,7 @@ export class IomapCache {
     const off = map.offset;
     const len = map.length;
     if (typeof off !== 'number' || typeof len !== 'number' || off < 0 || len <= 0 || off + len > SAFE_END) return false;
-    if (this.debug || this.unsignedOffsets || !ifp.fastReady()) return false;
+    if (this.debug || !ifp.fastReady()) return false;
     const rec = ifp.arena.rec;
     const end = off + len;
     // lookup_extent(off) must land before a record that starts at or
@@ -843,11 +843,13 @@ export class IomapCache {
 
   /**
    * fuse_iomap_cache_remove of [off, end) (safe non-negative numbers, a
-   * fastReady() tree, signed record offsets) would delete nothing:
-   * lookup_extent_before(end) finds no record ending after off. The
-   * record at or after end - 1 starts at or after end, and the one
-   * before it ends at or before off. Reads only (the remove's cursor in
-   * rmCur); false also where a value is beyond the safe numbers.
+   * fastReady() tree) would delete nothing: lookup_extent_before(end)
+   * finds no record ending after off. The record at or after end - 1
+   * starts at or after end, and the one before it ends at or before off.
+   * Record offsets compare as the geometry stores them (loff_t, or u64 in
+   * v7, whose values past 2^53 are above every safe end either way).
+   * Reads only (the remove's cursor in rmCur); false also where a value
+   * is beyond the safe numbers.
    */
   private holeAt(ifp: IextTree, off: number, end: number): boolean {
     const rec = ifp.arena.rec;
