@@ -1267,15 +1267,16 @@ export class IextTree {
   }
 
   /**
-   * fuse_iext_insert_raw where it needs neither a leaf split nor a key
-   * update above (fastReady(), the leaf not full, the cursor not on slot 0
-   * of a leaf with records) and irec's offset, length and addr are safe
-   * numbers (addr also the all-ones bigint): the sequence bump, the
-   * memmove and the write. Returns false, having done nothing, otherwise.
+   * fuse_iext_insert_raw where it needs neither a root krealloc, a leaf
+   * split nor a key update above (fastReady(), the leaf not full, the
+   * cursor not on slot 0 of a leaf with records): the sequence bump, the
+   * memmove and the write, without fuse_iext_insert's tracepoint (for
+   * callers nobody listens to). Returns false, having done nothing,
+   * otherwise.
    */
   insertInLeaf(cur: Cursor, irec: MappingI): boolean {
     const R = this.R;
-    if (cur.leaf === NULL) return false;
+    if (cur.leaf === NULL || !this.fastReady()) return false;
     const nr = this.leafNrEntries(cur.leaf, cur.pos);
     if (nr === R || (cur.pos === 0 && nr > 0)) return false;
     this.hooks.incSeq();
