@@ -553,7 +553,7 @@ export class IomapCache {
     // a range over a hole deletes nothing: found on record indexes when nothing listens (holeAt)
     if (
       this.sink === undefined && this.sinkI === undefined && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
-      (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady() && this.holeAt(ifp, start, start + len)
+      (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady() && this.holeAt(ifp, start, len)
     )
       return 0;
     if (start === 0 && len >= (maxBytes >= 0 ? maxBytes : u64I(maxBytes))) {
@@ -842,7 +842,7 @@ export class IomapCache {
   }
 
   /**
-   * fuse_iomap_cache_remove of [off, end) (safe non-negative numbers, a
+   * fuse_iomap_cache_remove of [off, off + len) (safe non-negative numbers, a
    * fastReady() tree) would delete nothing: lookup_extent_before(end)
    * finds no record ending after off. The record at or after end - 1
    * starts at or after end, and the one before it ends at or before off.
@@ -851,7 +851,9 @@ export class IomapCache {
    * Reads only (the remove's cursor in rmCur); false also where a value
    * is beyond the safe numbers.
    */
-  private holeAt(ifp: IextTree, off: number, end: number): boolean {
+  private holeAt(ifp: IextTree, off: number, len: number): boolean {
+    // (the sum here, not in the caller: a double passed to a call is boxed)
+    const end = off + len;
     const rec = ifp.arena.rec;
     const icur = this.rmCur;
     const at = ifp.lookupIndexD(end - 1, icur);
