@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The cache's paths on record indexes (src/cache/iomap-cache.ts): with
- * nobody listening, cacheRemoveI of a range over a hole returns after
- * finding nothing to delete (holeAt), and cacheAddI into the hole it
- * expects looks up, merges and inserts on record indexes (addIntoHole,
- * mergeAt). With a listener both run their general code. Both must give
- * the same return values, sequence values and trees (every node key and
- * pointer, every leaf's identity, address and records), command after
- * command, upserts being a remove and an add; the fast paths must also
- * really run.
+ * The cache's record-index paths (src/cache/iomap-cache.ts, CacheOptions.
+ * indexPaths): cacheRemoveI of a range over a hole returns after finding
+ * nothing to delete (holeAt), and cacheAddI into the hole it expects looks
+ * up on record indexes (addIntoHole), then merges and inserts on doubles
+ * (mergeAt) when nobody listens, or runs add_mapping's general code when
+ * someone does. A cache with indexPaths off runs the general code only.
+ * Both must give the same return values, sequence values, trees (every
+ * node key and pointer, every leaf's identity, address and records) and
+ * events, command after command, upserts being a remove and an add; the
+ * index paths must also really run.
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
@@ -96,24 +97,37 @@ function apply(c: IomapCache, cmd: Cmd): string {
   }
 }
 
-function both(revision?: Revision): [IomapCache, IomapCache] {
-  const quiet = new IomapCache(inode(), { revision });
-  const heard = new IomapCache(inode(), { revision, sinkI: () => {} });
-  quiet.enabled = heard.enabled = true;
-  return [quiet, heard];
+/** a cache with the index paths on or off, with a listener that writes each event down (or none) */
+function cache(revision: Revision | undefined, indexPaths: boolean, events?: string[]): IomapCache {
+  const c = new IomapCache(inode(), { revision, indexPaths, sink: events ? (ev) => events.push(eventText(ev)) : undefined });
+  c.enabled = true;
+  return c;
 }
 
-describe('remove over and add into a hole, fast paths against the general ones', () => {
+const eventText = (ev: object): string => JSON.stringify(ev, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+
+describe('remove over and add into a hole, index paths against the general code', () => {
   for (const [name, revision] of [['rfc-v3', undefined], ['v7', V7]] as const) {
-    it(`gives the same results, sequence values and trees after every command (${name}, fast-check)`, () => {
+    it(`gives the same results, sequence values, trees and events after every command (${name}, fast-check)`, () => {
       fc.assert(
         fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 300 }), (cmds) => {
-          const [quiet, heard] = both(revision);
+          const fast = cache(revision, true);
+          const general = cache(revision, false);
+          const heardFast: string[] = [];
+          const heardGeneral: string[] = [];
+          const fastL = cache(revision, true, heardFast);
+          const generalL = cache(revision, false, heardGeneral);
           for (const cmd of cmds) {
-            expect(apply(quiet, cmd)).toBe(apply(heard, cmd));
-            expect(quiet.seqI).toBe(heard.seqI);
-            expect(shape(quiet.read)).toBe(shape(heard.read));
-            expect(shape(quiet.write)).toBe(shape(heard.write));
+            const want = apply(general, cmd);
+            expect(apply(fast, cmd)).toBe(want);
+            expect(apply(generalL, cmd)).toBe(want);
+            expect(apply(fastL, cmd)).toBe(want);
+            expect(fast.seqI).toBe(general.seqI);
+            expect(fastL.seqI).toBe(general.seqI);
+            const tree = shape(general.read) + shape(general.write);
+            expect(shape(fast.read) + shape(fast.write)).toBe(tree);
+            expect(shape(fastL.read) + shape(fastL.write)).toBe(tree);
+            expect(heardFast).toEqual(heardGeneral);
           }
         }),
         { numRuns: RUNS, seed: 0x5eed },
@@ -121,15 +135,16 @@ describe('remove over and add into a hole, fast paths against the general ones',
     });
   }
 
-  /** a scenario's .out and final trees, with or without a listener, and how many general lookups it made */
-  function run(text: string, listen: boolean, revision?: Revision) {
+  /** a scenario's .out, final trees, events (with a listener) and how many general lookups it made */
+  function run(text: string, indexPaths: boolean, listen: boolean, revision?: Revision) {
     const spy = vi.spyOn(IextTree.prototype, 'lookupExtentI');
     let out = '';
     const o = new OutBytes((b, n) => (out += Buffer.from(b.subarray(0, n)).toString('latin1')));
     let error = '';
     let trees = '';
+    const events: string[] = [];
     try {
-      const { cache } = runScenario(parseScenario(text, 'gen'), { revision, onResultI: (r) => writeOutI(r, o), sink: listen ? () => {} : undefined });
+      const { cache } = runScenario(parseScenario(text, 'gen'), { revision, indexPaths, onResultI: (r) => writeOutI(r, o), sink: listen ? (ev) => events.push(eventText(ev)) : undefined });
       trees = shape(cache.read) + '\n' + shape(cache.write);
     } catch (e) {
       error = `${(e as Error).name}: ${(e as Error).message}`;
@@ -137,33 +152,45 @@ describe('remove over and add into a hole, fast paths against the general ones',
     o.flush();
     const lookups = spy.mock.calls.length;
     spy.mockRestore();
-    return { out, error, trees, lookups };
+    return { out, error, trees, events, lookups };
   }
 
-  it('runs a 20,000-command grow scenario alike, and takes the fast paths for most of its commands', () => {
+  it('runs a 20,000-command grow scenario alike, and takes the index paths for most of its commands', () => {
     const text = generateGrow({ commands: 20_000, seed: 7 });
     const commands = text.match(/^(upsert|remove|lookup|invalidate) /gm)!.length;
-    const quiet = run(text, false);
-    const heard = run(text, true);
-    expect(quiet.error).toBe('');
-    expect(quiet.out).toBe(heard.out);
-    expect(quiet.trees).toBe(heard.trees);
-    // with a listener, every upsert's remove and add and every remove look up through lookupExtentI;
-    // without one, holes are found and filled on record indexes: most of a grow run's commands
-    expect(heard.lookups).toBeGreaterThan(commands);
-    expect(quiet.lookups).toBeLessThan(commands / 4);
+    const fast = run(text, true, false);
+    const general = run(text, false, false);
+    expect(fast.error).toBe('');
+    expect(fast.out).toBe(general.out);
+    expect(fast.trees).toBe(general.trees);
+    // the general code looks up through lookupExtentI for every upsert's remove and add and every
+    // remove; the index paths find and fill holes on record indexes: most of a grow run's commands
+    expect(general.lookups).toBeGreaterThan(commands);
+    expect(fast.lookups).toBeLessThan(commands / 4);
+    // with a listener, the removes over holes still return at once and the adds still look up by index
+    const heardFast = run(text, true, true);
+    const heardGeneral = run(text, false, true);
+    expect(heardFast.out).toBe(general.out);
+    expect(heardFast.events).toEqual(heardGeneral.events);
+    expect(heardFast.events.length).toBeGreaterThan(commands);
+    expect(heardFast.lookups).toBeLessThan(commands / 2);
   });
 
   for (const kind of ['mixed', 'edges', 'high', 'zero'] as const) {
     for (const [name, revision] of [['rfc-v3', undefined], ['v7', V7]] as const) {
-      it(`runs generated ${kind} scenarios alike (${name}: .out, trees, where a run stops)`, () => {
+      it(`runs generated ${kind} scenarios alike (${name}: .out, trees, events, where a run stops)`, () => {
         for (let seed = 900; seed < 930; seed++) {
           const text = generateMixed(seed, 800, kind);
-          const quiet = run(text, false, revision);
-          const heard = run(text, true, revision);
-          expect(quiet.out, `${kind} seed ${seed}`).toBe(heard.out);
-          expect(quiet.error, `${kind} seed ${seed}`).toBe(heard.error);
-          expect(quiet.trees, `${kind} seed ${seed}`).toBe(heard.trees);
+          const general = run(text, false, false, revision);
+          const fast = run(text, true, false, revision);
+          expect(fast.out, `${kind} seed ${seed}`).toBe(general.out);
+          expect(fast.error, `${kind} seed ${seed}`).toBe(general.error);
+          expect(fast.trees, `${kind} seed ${seed}`).toBe(general.trees);
+          const heardGeneral = run(text, false, true, revision);
+          const heardFast = run(text, true, true, revision);
+          expect(heardFast.out, `${kind} seed ${seed}`).toBe(general.out);
+          expect(heardFast.error, `${kind} seed ${seed}`).toBe(general.error);
+          expect(heardFast.events, `${kind} seed ${seed}`).toEqual(heardGeneral.events);
         }
       });
     }

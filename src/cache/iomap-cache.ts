@@ -127,6 +127,12 @@ export interface CacheOptions {
    */
   recordsHint?: number;
   /**
+   * The record-index paths of the common cases (docs/architecture.md,
+   * "Index paths"); default on. Off, every operation runs its general
+   * code: tests compare the two.
+   */
+  indexPaths?: boolean;
+  /**
    * The cache_maxbytes the server sets through FUSE_IOMAP_CONFIG (passed
    * through fuse_iomap_cache_set_maxbytes); only revisions with a size cap.
    */
@@ -197,6 +203,8 @@ export class IomapCache {
   private readonly unsignedOffsets: boolean;
   private readonly pureOverwrite: number;
   readonly debug: boolean;
+  /** CacheOptions.indexPaths */
+  private readonly indexPaths: boolean;
   sink: CacheEventSink | undefined;
   sinkI: CacheEventSinkI | undefined;
   /** the one CacheEventI sinkI receives */
@@ -240,6 +248,7 @@ export class IomapCache {
     if (opts.cacheMaxBytes !== undefined) this.setCacheMaxBytes(opts.cacheMaxBytes);
     this.revisionSink = opts.revisionSink;
     this.debug = opts.debug ?? false;
+    this.indexPaths = opts.indexPaths ?? true;
     this.sink = opts.sink;
     this.sinkI = opts.sinkI;
     this.evI = { name: 'fuse_iomap_cache_add', inode: inode.ids, isize: inode.isize, fork: Fork.READ, state: 0, leafAddr: 0, leafId: 0, pos: 0, count: 0, offset: 0, length: 0, cookie: 0, lockFlags: 0, rec: emptyMappingI(), map: emptyMappingI(), got: emptyMappingI() };
@@ -550,9 +559,9 @@ export class IomapCache {
 
     // Fast shortcut if the caller wants to erase everything.
     const maxBytes = this.maxBytes();
-    // a range over a hole deletes nothing: found on record indexes when nothing listens (holeAt)
+    // a range over a hole deletes nothing and fires nothing more: found on record indexes (holeAt)
     if (
-      this.sink === undefined && this.sinkI === undefined && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
+      this.indexPaths && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
       (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady() && this.holeAt(ifp, start, len)
     )
       return 0;
@@ -724,7 +733,7 @@ export class IomapCache {
       // after it is dead code; v7: ir_bytes -1 -> 0 ("mark this fork in use")
       ifp = this.write = this.newFork(Fork.WRITE);
     }
-    if (this.sink === undefined && this.sinkI === undefined && this.addIntoHole(ifp, nw)) return 0;
+    if (this.indexPaths && this.addIntoHole(ifp, nw)) return 0;
 
     const icur = this.addCur;
     const got = this.addGot;
@@ -769,17 +778,18 @@ export class IomapCache {
   }
 
   /**
-   * fuse_iomap_cache_add into a fastReady() fork with nobody listening
-   * (no events to fire) of a mapping whose offset, length and end are
-   * safe non-negative numbers (no step needs the exact 64-bit paths), in
-   * the commonest case: lookup_extent(offset) finds the hole add wants.
-   * The lookup runs over record indexes without copying records out, and
-   * add_mapping from the cursor it leaves: its merges on doubles
-   * (mergeAt), else a plain insert. It reads before it writes, and
-   * returns false before its first write for cacheAddI to go on as usual
-   * from the same state (a record in the way: -EUCLEAN there; a value
-   * beyond 2^53 in a neighbour). test/cache-upsert-hole.test.ts checks
-   * the trees against runs with a listener, which never come here.
+   * fuse_iomap_cache_add into a fastReady() fork of a mapping whose
+   * offset, length and end are safe non-negative numbers (no step needs
+   * the exact 64-bit paths), in the commonest case: lookup_extent(offset)
+   * finds the hole add wants. The lookup runs over record indexes without
+   * copying records out; add_mapping then runs from the cursor it leaves:
+   * with nobody listening its merges on doubles (mergeAt), else a plain
+   * insert; with a listener as the general code (addMapping), whose
+   * events carry the neighbours. It reads before it writes, and returns
+   * false before its first write for cacheAddI to go on as usual from the
+   * same state (a record in the way: -EUCLEAN there; a value beyond 2^53
+   * in a neighbour). test/cache-upsert-hole.test.ts compares trees and
+   * events with runs whose cache has indexPaths off.
    */
   private addIntoHole(ifp: IextTree, map: MappingI): boolean {
     const off = map.offset;
@@ -794,9 +804,14 @@ export class IomapCache {
     const right = ifp.lookupIndexD(off, cur);
     if (cur.leaf === NULL) return false;
     if (right >= 0 && rec[right * REC + OFF] < end) return false;
-    // fuse_iext_add_mapping: a neighbour it may merge with takes its own
-    // path from this cursor; without one it inserts (fuse_iext_insert: its
-    // tracepoint has no listener here)
+    // fuse_iext_add_mapping from this cursor: with a listener, as the
+    // general code does it (its events carry the neighbours' records)
+    if (this.sink !== undefined || this.sinkI !== undefined) {
+      this.addMapping(ifp, cur, map);
+      return true;
+    }
+    // else on doubles: a neighbour it may merge with (mergeAt), or an
+    // insert (fuse_iext_insert's tracepoint has no listener)
     const pcur = this.luCur;
     pcur.leaf = cur.leaf;
     pcur.pos = cur.pos;

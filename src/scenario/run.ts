@@ -92,6 +92,8 @@ export interface RunOptions {
   traceLine?: (name: string, body: string) => void;
   /** the server's cache_maxbytes (v7 iomap config; clamped by the cache), overriding the scenario's `cachemaxbytes` */
   cacheMaxBytes?: number;
+  /** the cache's record-index paths (CacheOptions.indexPaths; default on) */
+  indexPaths?: boolean;
   /** also fire fuse_iomap_cache_lock/unlock around each command */
   lockEvents?: boolean;
   onAlloc?: (fork: Fork, ev: AllocEvent, line: number) => void;
@@ -145,6 +147,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunSummary {
     {
       geometry: sc.geometry,
       recordsHint: table?.recordBound(),
+      indexPaths: opts.indexPaths,
       revision,
       cacheMaxBytes: opts.cacheMaxBytes ?? sc.cacheMaxBytes,
       revisionSink: opts.revisionSink,
