@@ -14,6 +14,13 @@
  * --parse-thread on, reading a file in PARSE_THREAD_CHUNK pieces), whose
  * worker is kept and reused from call to call as it is within one process.
  *
+ * Before each trace's Suite, WARM_UP_CALLS untimed replays (one thread,
+ * then with the parse thread) run its code into optimised form, as the
+ * grow bench's untimed runs do before its Suite: the Suite gives the
+ * replay's steady rate, what a trace of gigabytes runs at. The first of
+ * them, the replay as a fresh process's first call meets it (bytecode,
+ * baseline code, then optimisation), is reported beside it (coldCall).
+ *
  * The machine is shared (2 cores, other work running): beside benchmark.js's
  * wall-clock rate, each side reports events per CPU-second of this process
  * (user + system over all its calls, GC threads included), the throughput
@@ -74,6 +81,14 @@ export interface ReplayRow {
   threadVsOne?: number;
   /** replay events/s / parse-only events/s, same trace, same Suite */
   ratio: number;
+  /**
+   * The first untimed replay of the trace in this process (one thread),
+   * before any replay code was optimised: milliseconds and events/s
+   * (absent in results stored before the warm-up)
+   */
+  coldCall?: { ms: number; eventsPerSecond: number };
+  /** untimed replays before the Suite (one thread; as many again with the parse thread) */
+  warmUpCalls?: number;
   divergences: number;
   /** the baseline build's replay in the same Suite (IOMAP_SIM_REPLAY_BASELINE), and replay / baseline */
   baseline?: Side & { dir: string };
@@ -143,7 +158,27 @@ async function parseOnly(t: Trace): Promise<number> {
   return n;
 }
 
-function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: Baseline | null): Promise<ReplayRow> {
+/** untimed replays of each trace before its Suite (each way: one thread, parse thread) */
+export const WARM_UP_CALLS = 4;
+
+/** The untimed replays before a trace's Suite; returns the first one's time (ms) and events. */
+async function warmUp(t: Trace, calls: number): Promise<{ ms: number; events: number }> {
+  let first = { ms: 0, events: 0 };
+  for (const parseThread of [false, true]) {
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      const r = await replayStream(chunks(t.text, parseThread ? PARSE_THREAD_CHUNK : CHUNK), t.name, { ...t.opts, parseThread });
+      if (r.divergences || r.stats.problems) throw new Error(`${t.name}: ${r.divergences} divergences, ${r.stats.problems} unreadable lines in a warm-up replay`);
+      if (!parseThread && i === 0) first = { ms: performance.now() - t0, events: r.stats.events };
+    }
+  }
+  return first;
+}
+
+async function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: Baseline | null): Promise<ReplayRow> {
+  const calls = args.quick ? 1 : WARM_UP_CALLS;
+  const cold = await warmUp(t, calls);
+  log(`    replay :: ${t.name} :: first call (cold) ${cold.ms.toFixed(0)} ms, then ${2 * calls - 1} more untimed calls`);
   return new Promise((done, fail) => {
     let events = -1;
     let divergences = 0;
@@ -220,6 +255,8 @@ function benchTrace(t: Trace, args: BenchArgs, log: (s: string) => void, base: B
         replayThread: two,
         threadVsOne: two.hz / mine.hz,
         ratio: mine.hz / p.hz,
+        coldCall: { ms: cold.ms, eventsPerSecond: cold.events / (cold.ms / 1000) },
+        warmUpCalls: calls,
         divergences,
         ...(theirs ? { baseline: { ...theirs, dir: base!.dir }, vsBaseline: mine.hz / theirs.hz } : {}),
       });
@@ -249,7 +286,7 @@ export const benchSuite = defineSuite<ReplayResult>({
     return (
       `## replay: events/s, parse only and full replay of the same in-memory trace in one Suite; ratio = replay / parse (target ${fmt(r.target)} events/s)\n` +
       table(
-        ['trace', 'dialect', 'events', 'MB', 'parse events/s', '±%', 'per CPU-s', 'replay events/s', '±%', 'per CPU-s', 'replay/parse', 'parse-thread replay', '±%', 'per CPU-s', 'thread/one', 'divergences', ...(r.baselineDir ? ['baseline replay', 'per CPU-s', 'replay/baseline'] : [])],
+        ['trace', 'dialect', 'events', 'MB', 'parse events/s', '±%', 'per CPU-s', 'replay events/s', '±%', 'per CPU-s', 'replay/parse', 'first call events/s', 'parse-thread replay', '±%', 'per CPU-s', 'thread/one', 'divergences', ...(r.baselineDir ? ['baseline replay', 'per CPU-s', 'replay/baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -262,6 +299,7 @@ export const benchSuite = defineSuite<ReplayResult>({
           x.replay.rme.toFixed(1),
           x.replay.eventsPerCpuSecond,
           ratio(x.ratio),
+          x.coldCall?.eventsPerSecond ?? '-',
           x.replayThread?.eventsPerSecond ?? '-',
           x.replayThread?.rme.toFixed(1) ?? '-',
           x.replayThread?.eventsPerCpuSecond ?? '-',
@@ -275,7 +313,7 @@ export const benchSuite = defineSuite<ReplayResult>({
   markdown(r) {
     return (
       mdTable(
-        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s (one thread)', 'per CPU-second', 'replay / parse', `replay / target ${fmt(r.target)}`, 'replay events/s (parse thread)', 'per CPU-second (both threads)', 'parse thread / one', ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
+        ['trace', 'dialect', 'events', 'parse-only events/s', 'per CPU-second', 'replay events/s (one thread)', 'per CPU-second', 'replay / parse', `replay / target ${fmt(r.target)}`, 'first call (cold) ms', 'first call events/s', 'replay events/s (parse thread)', 'per CPU-second (both threads)', 'parse thread / one', ...(r.baselineDir ? ['baseline replay events/s', 'replay / baseline'] : [])],
         r.rows.map((x) => [
           x.trace,
           x.dialect,
@@ -286,6 +324,8 @@ export const benchSuite = defineSuite<ReplayResult>({
           Math.round(x.replay.eventsPerCpuSecond ?? NaN),
           ratio(x.ratio),
           ratio(x.replay.eventsPerSecond / r.target),
+          x.coldCall ? Math.round(x.coldCall.ms) : '-',
+          x.coldCall ? Math.round(x.coldCall.eventsPerSecond) : '-',
           x.replayThread ? Math.round(x.replayThread.eventsPerSecond) : '-',
           x.replayThread ? Math.round(x.replayThread.eventsPerCpuSecond) : '-',
           x.threadVsOne === undefined ? '-' : ratio(x.threadVsOne),
@@ -293,6 +333,7 @@ export const benchSuite = defineSuite<ReplayResult>({
         ]),
       ) +
       (r.baselineDir ? `\n\nBaseline: ${r.baselineDir}, its replay alternating with this build's in the same Suite (baseline, replay, baseline, replay; each side the mean of its two).` : '') +
+      `\n\nEach trace's Suite ran after ${r.rows[0]?.warmUpCalls ?? 0} untimed replays in one thread and as many with the parse thread (none before ${'`'}warmUpCalls${'`'} was stored): the replay figures are the steady rate, what a long trace runs at. "First call" is the first of them, the replay as a fresh process meets it, its code not yet optimised.` +
       '\n\nEvery replay above ended with 0 divergences (the suite fails otherwise). Per CPU-second: events per second of this process\'s CPU time (the machine is shared; with the parse thread, both threads\' time). The parse-thread replay is `iomap-sim replay --parse-thread on` (off by default): the same report, the parse of the next chunk in a worker while this thread replays.'
     );
   },
