@@ -58,7 +58,7 @@ describe('parseScenario on bytes', () => {
   });
 
   it('reads every width of number as the LineParser does (the fast path takes a plain line, a comment sends it to the LineParser)', () => {
-    // hex of 1 to 16 digits (leading zeros too: the scanner splits a number at 7 and 13 digits), decimal of 1 to 20
+    // hex of 1 to 16 digits (leading zeros too: the scanner keeps two 32-bit halves and returns a bigint-range split from 14 digits on), decimal of 1 to 20
     const hex = fc.tuple(fc.integer({ min: 1, max: 16 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom('0x', '0X')).map(
       ([n, v, x]) => x + (v & ((1n << BigInt(4 * n)) - 1n)).toString(16).padStart(n, '0'),
     );

@@ -297,42 +297,37 @@ class FastLine {
   num(): number {
     this.skipWs();
     const s = this.s;
+    const end = this.end;
     let p = this.p;
-    let v = 0;
-    let digits = 0;
     if (s[p] === 48 && (s[p + 1] | 32) === 120) {
       p += 2;
       const first = p;
-      // the first 7 digits in int32 arithmetic (a dependent float multiply-add per digit is slower), up to 6 more in tail
-      let head = 0;
-      let tail = 0;
-      for (; p < this.end; p++, digits++) {
-        const d = HEX_VALUE[s[p]];
-        if (d < 0) break;
-        if (digits < 7) head = (head << 4) | d;
-        else if (digits < 13) tail = (tail << 4) | d;
-      }
-      if (digits === 0 || digits > 16 || !this.boundary(p)) return -1;
-      this.p = p;
-      if (digits <= 7) return head;
-      if (digits <= 13) return head * LOW_SCALE[digits - 7] + tail;
-      // 14 to 16 digits: the low 8 digits and the rest, each exact in a double
+      // one pass in two 32-bit halves (int32 shifts: cheaper than a dependent float multiply-add a digit)
       let hi = 0;
       let lo = 0;
-      for (let q = first; q < p - 8; q++) hi = hi * 16 + hexDigit(s[q]);
-      for (let q = p - 8; q < p; q++) lo = lo * 16 + hexDigit(s[q]);
-      this.hi = hi;
-      this.lo = lo;
-      return -2;
-    } else {
-      for (; p < this.end; p++, digits++) {
-        const c = s[p];
-        if (c < 48 || c > 57) break;
-        v = v * 10 + (c - 48);
+      for (; p < end; p++) {
+        const d = HEX_VALUE[s[p]];
+        if (d < 0) break;
+        hi = (hi << 4) | (lo >>> 28);
+        lo = (lo << 4) | d;
       }
-      if (digits === 0 || digits > 15) return -1;
+      const digits = p - first;
+      if (digits === 0 || digits > 16 || !this.boundary(p)) return -1;
+      this.p = p;
+      if (digits <= 13) return (hi >>> 0) * 0x1_0000_0000 + (lo >>> 0);
+      this.hi = hi >>> 0;
+      this.lo = lo >>> 0;
+      return -2;
     }
-    if (!this.boundary(p)) return -1;
+    let v = 0;
+    const first = p;
+    for (; p < end; p++) {
+      const c = s[p] - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    const digits = p - first;
+    if (digits === 0 || digits > 15 || !this.boundary(p)) return -1;
     this.p = p;
     return v;
   }
@@ -344,15 +339,9 @@ class FastLine {
   }
 }
 
-/** 16 ** k for the k low digits of a number of 8 to 13 hex digits */
-const LOW_SCALE = Float64Array.from({ length: 7 }, (_, k) => 16 ** k);
-
 /** hex digit values by char code, -1 for anything else */
 const HEX_VALUE = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1));
 
-function hexDigit(c: number): number {
-  return c < 256 ? HEX_VALUE[c] : -1;
-}
 
 const COMMAND_OPS = { add: 1, upsert: 1, remove: 1, lookup: 1, invalidate: 1, dump: 1 } as const;
 
