@@ -562,9 +562,12 @@ export class IomapCache {
     // a range over a hole deletes nothing and fires nothing more: found on record indexes (holeAt)
     if (
       this.indexPaths && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
-      (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady() && this.holeAt(ifp, start, len)
-    )
-      return 0;
+      (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady()
+    ) {
+      this.holeOff = start;
+      this.holeLen = len;
+      if (this.holeAt(ifp)) return 0;
+    }
     if (start === 0 && len >= (maxBytes >= 0 ? maxBytes : u64I(maxBytes))) {
       this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${hex64I(len)} erased ${ifp.count()} record(s) at seq ${this.seqI}`);
       ifp.destroy();
@@ -801,7 +804,8 @@ export class IomapCache {
     // lookup_extent(off) must land before a record that starts at or
     // after end (or none): the hole add checks for
     const cur = this.addCur;
-    const right = ifp.lookupIndexD(off, cur);
+    ifp.argKey = off;
+    const right = ifp.lookupIndexAt(cur);
     if (cur.leaf === NULL) return false;
     if (right >= 0 && rec[right * REC + OFF] < end) return false;
     // fuse_iext_add_mapping from this cursor: with a listener, as the
@@ -856,6 +860,10 @@ export class IomapCache {
     return true;
   }
 
+  /** holeAt's range [off, off + len), passed in fields: a double passed to a call that is not inlined is boxed */
+  private holeOff = 0;
+  private holeLen = 0;
+
   /**
    * fuse_iomap_cache_remove of [off, off + len) (safe non-negative numbers, a
    * fastReady() tree) would delete nothing: lookup_extent_before(end)
@@ -866,12 +874,13 @@ export class IomapCache {
    * Reads only (the remove's cursor in rmCur); false also where a value
    * is beyond the safe numbers.
    */
-  private holeAt(ifp: IextTree, off: number, len: number): boolean {
-    // (the sum here, not in the caller: a double passed to a call is boxed)
-    const end = off + len;
+  private holeAt(ifp: IextTree): boolean {
+    const off = this.holeOff;
+    const end = off + this.holeLen;
     const rec = ifp.arena.rec;
     const icur = this.rmCur;
-    const at = ifp.lookupIndexD(end - 1, icur);
+    ifp.argKey = end - 1;
+    const at = ifp.lookupIndexAt(icur);
     if (icur.leaf === NULL) return false;
     if (at >= 0 && rec[at * REC + OFF] <= end - 1) return false;
     const before = ifp.prevIndex(icur);

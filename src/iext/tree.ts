@@ -336,11 +336,28 @@ export class IextTree {
   /** fuse_iext_set: offset stored as a loff_t, addr and length as u64 (the C's field types) */
   private writeRec(i: number, m: MappingI): void {
     const a = this.arena;
+    const ad = m.addr;
+    const od = m.offset;
+    const ld = m.length;
+    if (typeof od === 'number' && typeof ld === 'number' && ld >= 0 && (od >= 0 || this.signed) && ((typeof ad === 'number' && ad >= 0) || ad === U64_MAX)) {
+      // safe values stored as the setters store them, without passing a double to them (which boxes it)
+      const rec = a.rec;
+      rec[i * REC + ADDR] = ad === U64_MAX ? ONES_D : (ad as number);
+      rec[i * REC + OFF] = od;
+      rec[i * REC + LEN] = ld;
+    } else {
+      this.writeRecSides(i, m);
+    }
+    a.recU[i * REC_U + TF] = (m.type & 0xffff) | ((m.flags & 0xffff) << 16);
+    a.recU[i * REC_U + DEV] = m.dev;
+  }
+
+  /** writeRec's 64-bit fields through the arena's setters (values beyond the safe numbers) */
+  private writeRecSides(i: number, m: MappingI): void {
+    const a = this.arena;
     a.setAddr(i, u64I(m.addr));
     a.setOff(i, s64I(m.offset), this.signed);
     a.setLen(i, u64I(m.length));
-    a.recU[i * REC_U + TF] = (m.type & 0xffff) | ((m.flags & 0xffff) << 16);
-    a.recU[i * REC_U + DEV] = m.dev;
   }
 
   /** memmove of n records (absolute indexes; ranges may overlap; n <= RECS_PER_LEAF) */
@@ -551,19 +568,49 @@ export class IextTree {
 
   /** fuse_iext_find_level on an I64 u64 key */
   private findLevelI(key: I64, level: number): number {
+    if (typeof key === 'number') {
+      this.argKey = key;
+      return this.findLevelArg(level);
+    }
     if (this.height === 0) return NULL;
     if (this.dangling !== 0) return this.findLevelChecked(key, level);
-    if (typeof key === 'number' && key >= this.fLo && key < this.fHi && this.fGen === this.arena.nodeGen && this.root === this.fRoot && this.height === this.fHeight && level <= this.height)
+    // a key beyond 2^53: compared on the doubles, and on the exact values where they are equal; never the finger
+    const K = this.K;
+    const { ptrs, keysD } = this.arena;
+    const keyD = Number(key);
+    let node = this.root;
+    for (let h = this.height; h > level; h--) {
+      const base = node * K;
+      let i = 1;
+      for (; i < K; i++) if (this.keyGt(base + i, key, keyD)) break;
+      node = ptrs[base + i - 1];
+      if (node === NULL) break;
+    }
+    return node;
+  }
+
+  /**
+   * A safe key for findLevelArg and lookupIndexAt, passed in a field: a
+   * double passed to a call that is not inlined is boxed, a heap number
+   * allocated per call.
+   */
+  argKey = 0;
+
+  /** fuse_iext_find_level of the safe u64 key in argKey */
+  private findLevelArg(level: number): number {
+    const key = this.argKey;
+    if (this.height === 0) return NULL;
+    if (this.dangling !== 0) return this.findLevelChecked(key, level);
+    if (key >= this.fLo && key < this.fHi && this.fGen === this.arena.nodeGen && this.root === this.fRoot && this.height === this.fHeight && level <= this.height)
       return this.fPath[level];
     const K = this.K;
     const { ptrs, keysD } = this.arena;
-    const keyD = typeof key === 'number' ? key : Number(key);
     // the finger's range: every key at or above each passed key and below each key that stopped a scan
     let lo = 0;
     let hi = Infinity;
     let node = this.root;
-    // only a level-1 descent of a safe key becomes the finger (and only it writes fPath)
-    const finger = level === 1 && typeof key === 'number';
+    // only a level-1 descent becomes the finger (and only it writes fPath)
+    const finger = level === 1;
     if (finger) {
       this.fHi = -1;
       this.fPath[this.height] = node;
@@ -571,10 +618,10 @@ export class IextTree {
     for (let h = this.height; h > level; h--) {
       const base = node * K;
       let i = 1;
-      // keyGt inlined: this loop is the hottest of every lookup
+      // keyGt inlined, for a safe key (a double equal to it is the same value): this loop is the hottest of every lookup
       for (; i < K; i++) {
         const kd = keysD[base + i];
-        if (kd > keyD || (kd === keyD && kd > SAFE && this.arena.keysX![base + i] > key)) break;
+        if (kd > key) break;
         if (kd > lo) lo = kd;
       }
       if (i < K && keysD[base + i] < hi) hi = keysD[base + i];
@@ -1223,10 +1270,11 @@ export class IextTree {
    * fuse_iext_lookup_extent for an offset that is a safe non-negative
    * number, on a fastReady() tree: the cursor ends where lookupExtentI
    * leaves it, and the found record's index is returned instead of a
-   * copy of it (-1: none).
+   * copy of it (-1: none). The offset is argKey.
    */
-  lookupIndexD(off: number, cur: Cursor): number {
-    const leaf = this.findLevelI(off, 1);
+  lookupIndexAt(cur: Cursor): number {
+    const off = this.argKey;
+    const leaf = this.findLevelArg(1);
     cur.leaf = leaf;
     if (leaf === NULL) {
       cur.pos = 0;
