@@ -8,7 +8,9 @@
  * large chunks; writeOut (bigint results) hands out each line as a string.
  */
 import { forkName, type Fork } from '../cache/constants.js';
-import type { Mapping, MappingI } from '../iext/record.js';
+import { type Mapping, type MappingI, emptyMappingI } from '../iext/record.js';
+import { ADDR, DEV, LEN, OFF, ONES_D, REC, REC_U, TF } from '../iext/arena.js';
+import type { IextTree } from '../iext/tree.js';
 import { type I64, U64_MAX, hex64I, toBig } from '../util/int64.js';
 import { type CommandResult, type CommandResultI, dumpExtents } from './run.js';
 
@@ -149,22 +151,40 @@ const DEC2 = Uint16Array.from({ length: 100 }, (_, n) => (48 + ((n / 10) | 0)) |
 /** %llx of a u64 I64 at p (at most 16 bytes); returns the end */
 function putHex(dv: DataView, p: number, v: I64): number {
   if (typeof v !== 'number' || v < 0 || v > SAFE) return v === U64_MAX ? putConst(dv, p, ALL_ONES) : putAscii(dv, p, hex64I(v));
-  if (v < 0x1_0000_0000) return putHex32(dv, p, v, v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2);
   const hi = Math.floor(v / 0x1_0000_0000);
-  p = putHex32(dv, p, hi, (35 - Math.clz32(hi)) >>> 2);
-  return putHex32(dv, p, v - hi * 0x1_0000_0000, 8);
+  const lo = v - hi * 0x1_0000_0000;
+  return putHexParts(dv, p, hi, lo >>> 16, lo & 0xffff);
 }
 
-/** the low `digits` (1..8) hex digits of a u32 at p, two at a time */
-function putHex32(dv: DataView, p: number, v: number, digits: number): number {
-  let q = p + digits;
-  while (q - p >= 2) {
+/**
+ * %llx of hi * 2^32 + mid * 2^16 + low (hi below 2^21) at p; returns the
+ * end. Every argument is a small integer: a double or a u32 above 2^30
+ * passed to a call that is not inlined is boxed, a heap number allocated
+ * per call, and a dump formats three numbers a record.
+ */
+function putHexParts(dv: DataView, p: number, hi: number, mid: number, low: number): number {
+  let lo = (mid << 16) | low; // the low 32 bits (int32)
+  const n = hi !== 0 ? 8 + ((35 - Math.clz32(hi)) >>> 2) : lo === 0 ? 1 : (35 - Math.clz32(lo)) >>> 2;
+  const end = p + n;
+  let q = end;
+  // the low half two digits a step, then the high half
+  let k = hi !== 0 ? 8 : n;
+  for (; k >= 2; k -= 2) {
     q -= 2;
-    dv.setUint16(q, HEX2[v & 255], true);
-    v >>>= 8;
+    dv.setUint16(q, HEX2[lo & 255], true);
+    lo >>>= 8;
   }
-  if (q > p) dv.setUint8(p, HEX[v & 15]);
-  return p + digits;
+  if (k === 1) dv.setUint8(--q, HEX[lo & 15]);
+  if (hi !== 0) {
+    let h = hi;
+    for (k = n - 8; k >= 2; k -= 2) {
+      q -= 2;
+      dv.setUint16(q, HEX2[h & 255], true);
+      h >>>= 8;
+    }
+    if (k === 1) dv.setUint8(q - 1, HEX[h & 15]);
+  }
+  return end;
 }
 
 /** decimal digits of a non-negative safe integer (by comparison: no division) */
@@ -240,6 +260,47 @@ function putMap(dv: DataView, p: number, m: MappingI): number {
   p = putConst(dv, p, T_DEV);
   return putDec(dv, p, m.dev);
 }
+
+/**
+ * A dump line of record i of t, read from the arena's doubles and words
+ * (forEachRecordIndex) when offset, length and addr are safe numbers (or
+ * addr the all-ones u64): no MappingI is filled, whose fields would box
+ * the doubles, three heap numbers a record. Else as extentLine.
+ */
+function extentLineAt(o: OutBytes, t: IextTree, i: number): void {
+  const a = t.arena;
+  const rec = a.rec;
+  const od = rec[i * REC + OFF];
+  const ld = rec[i * REC + LEN];
+  const ad = rec[i * REC + ADDR];
+  if (!(od >= 0 && od <= SAFE && ld <= SAFE && (ad <= SAFE || ad === ONES_D))) return extentLine(o, t.readRecI(i, atScratch));
+  const dv = o.dv;
+  let p = o.at(LINE_MAX);
+  dv.setUint16(p, SP | (SP << 8), true);
+  let hi = Math.floor(od / 0x1_0000_0000);
+  let lo = od - hi * 0x1_0000_0000;
+  p = putHexParts(dv, p + 2, hi, lo >>> 16, lo & 0xffff);
+  dv.setUint8(p++, PLUS);
+  hi = Math.floor(ld / 0x1_0000_0000);
+  lo = ld - hi * 0x1_0000_0000;
+  p = putHexParts(dv, p, hi, lo >>> 16, lo & 0xffff);
+  p = putConst(dv, p, T_ADDR);
+  if (ad === ONES_D) p = putConst(dv, p, ALL_ONES);
+  else {
+    hi = Math.floor(ad / 0x1_0000_0000);
+    lo = ad - hi * 0x1_0000_0000;
+    p = putHexParts(dv, p, hi, lo >>> 16, lo & 0xffff);
+  }
+  const tf = a.recU[i * REC_U + TF];
+  p = putConst(dv, p, T_TYPE);
+  p = putDec(dv, p, tf & 0xffff);
+  p = putConst(dv, p, T_FLAGS);
+  p = putHexParts(dv, p, 0, 0, tf >>> 16);
+  p = putConst(dv, p, T_DEV);
+  o.pos = putDec(dv, p, a.recU[i * REC_U + DEV]);
+  o.nl();
+}
+const atScratch = emptyMappingI();
 
 function extentLine(o: OutBytes, m: MappingI): void {
   const dv = o.dv;
@@ -342,7 +403,7 @@ export function writeOutI(r: CommandResultI, o: OutBytes): void {
       const t = r.tree;
       if (!t) return textLine(o, 'nofork');
       dumpLine(o, r.fork, t.count(), t.height, r.seq);
-      t.forEachRecordI((m) => extentLine(o, m));
+      if (!t.forEachRecordIndex((i) => extentLineAt(o, t, i))) t.forEachRecordI((m) => extentLine(o, m));
     }
   }
 }
