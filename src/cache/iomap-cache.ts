@@ -774,6 +774,18 @@ export class IomapCache {
   /** fuse_iomap_cache_upsert on I64 (map is not modified) */
   cacheUpsertI(fork: Fork, map: MappingI): number {
     if (this.rev.skipPureOverwriteIntoUnusedWriteFork && fork === Fork.WRITE && map.type === this.pureOverwrite && !this.write) return 0;
+    // the commonest upsert, nobody listening: its range is a hole (the remove fires and deletes nothing) and the add goes into it
+    if (this.indexPaths && this.sink === undefined && this.sinkI === undefined && this.cacheMaxBytes === null && !this.debug) {
+      const ifp = this.forkPtr(fork);
+      const off = map.offset;
+      const len = map.length;
+      if (ifp && typeof off === 'number' && typeof len === 'number' && off >= 0 && len > 0 && off + len <= SAFE_END && ifp.fastReady() && (off !== 0 || len < this.maxBytes())) {
+        this.holeOff = off;
+        this.holeLen = len;
+        // as cacheRemoveI then cacheAddI would (addIntoHole declines before its first write)
+        if (this.holeAt(ifp)) return this.addIntoHole(ifp, map) ? 0 : this.cacheAddI(fork, map);
+      }
+    }
     const err = this.cacheRemoveI(fork, map.offset, map.length);
     if (err) return err;
     if (this.cacheMaxBytes !== null) this.cleanup(fork);
