@@ -672,8 +672,14 @@ export class IextTree {
 
   /** fuse_iext_node_insert_pos */
   private nodeInsertPos(node: number, key: I64): number {
-    const keyD = Number(key);
     const base = node * this.K;
+    if (typeof key === 'number') {
+      // a safe key: keyGt is the doubles' >
+      const keysD = this.arena.keysD;
+      for (let i = 0; i < this.K; i++) if (keysD[base + i] > key) return i;
+      return this.K;
+    }
+    const keyD = Number(key);
     for (let i = 0; i < this.K; i++) if (this.keyGt(base + i, key, keyD)) return i;
     return this.K;
   }
@@ -793,6 +799,24 @@ export class IextTree {
     const { keysD, ptrs } = a;
     const oldD = Number(oldKey);
     let node = this.root;
+    if (typeof oldKey === 'number' && typeof newKey === 'number') {
+      // safe keys: keyGt is the doubles' >, and a key equal to old is old
+      for (let h = this.height; h > level; h--) {
+        if (node === NULL) throw new KernelOops('fuse_iext_update_node', 'NULL node on the path');
+        const base = node * K;
+        let i = 0;
+        for (; i < K; i++) {
+          const kd = keysD[base + i];
+          if (i > 0 && kd > oldKey) break;
+          if (kd === oldKey) {
+            keysD[base + i] = newKey;
+            a.nodeGen++;
+          }
+        }
+        node = ptrs[base + i - 1];
+      }
+      return;
+    }
     for (let h = this.height; h > level; h--) {
       if (node === NULL) throw new KernelOops('fuse_iext_update_node', 'NULL node on the path');
       const base = node * K;
