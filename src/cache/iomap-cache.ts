@@ -560,14 +560,7 @@ export class IomapCache {
     // Fast shortcut if the caller wants to erase everything.
     const maxBytes = this.maxBytes();
     // a range over a hole deletes nothing and fires nothing more: found on record indexes (holeAt)
-    if (
-      this.indexPaths && typeof start === 'number' && typeof len === 'number' && start >= 0 && len > 0 && start + len <= SAFE_END &&
-      (start !== 0 || len < maxBytes) && !this.debug && ifp.fastReady()
-    ) {
-      this.holeOff = start;
-      this.holeLen = len;
-      if (this.holeAt(ifp)) return 0;
-    }
+    if (this.indexPaths && !this.debug && this.overHole(ifp, start, len)) return 0;
     if (start === 0 && len >= (maxBytes >= 0 ? maxBytes : u64I(maxBytes))) {
       this.hazard(HAZARDS.eraseAllNoSeqBump, `cache_remove ${forkName(fork)} 0x0+0x${hex64I(len)} erased ${ifp.count()} record(s) at seq ${this.seqI}`);
       ifp.destroy();
@@ -777,14 +770,8 @@ export class IomapCache {
     // the commonest upsert, nobody listening: its range is a hole (the remove fires and deletes nothing) and the add goes into it
     if (this.indexPaths && this.sink === undefined && this.sinkI === undefined && this.cacheMaxBytes === null && !this.debug) {
       const ifp = this.forkPtr(fork);
-      const off = map.offset;
-      const len = map.length;
-      if (ifp && typeof off === 'number' && typeof len === 'number' && off >= 0 && len > 0 && off + len <= SAFE_END && ifp.fastReady() && (off !== 0 || len < this.maxBytes())) {
-        this.holeOff = off;
-        this.holeLen = len;
-        // as cacheRemoveI then cacheAddI would (addIntoHole declines before its first write)
-        if (this.holeAt(ifp)) return this.addIntoHole(ifp, map) ? 0 : this.cacheAddI(fork, map);
-      }
+      // as cacheRemoveI then cacheAddI would (addIntoHole declines before its first write)
+      if (ifp && this.overHole(ifp, map.offset, map.length)) return this.addIntoHole(ifp, map) ? 0 : this.cacheAddI(fork, map);
     }
     const err = this.cacheRemoveI(fork, map.offset, map.length);
     if (err) return err;
@@ -870,6 +857,20 @@ export class IomapCache {
         if (!ifp.insertInLeaf(cur, map)) ifp.insertRawI(cur, map);
     }
     return true;
+  }
+
+  /**
+   * cacheRemoveI's shortcut (the remove deletes nothing, holeAt) where it
+   * applies: start and len safe non-negative numbers, not the
+   * erase-everything range, a fastReady() fork. start and len come in as
+   * the caller has them (tagged values: no heap number made for the call).
+   */
+  private overHole(ifp: IextTree, start: I64, len: I64): boolean {
+    if (typeof start !== 'number' || typeof len !== 'number' || start < 0 || len <= 0 || start + len > SAFE_END || !ifp.fastReady()) return false;
+    if (start === 0 && !(len < this.maxBytes())) return false;
+    this.holeOff = start;
+    this.holeLen = len;
+    return this.holeAt(ifp);
   }
 
   /** holeAt's range [off, off + len), passed in fields: a double passed to a call that is not inlined is boxed */

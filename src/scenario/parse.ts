@@ -342,7 +342,6 @@ class FastLine {
 /** hex digit values by char code, -1 for anything else */
 const HEX_VALUE = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1));
 
-
 const COMMAND_OPS = { add: 1, upsert: 1, remove: 1, lookup: 1, invalidate: 1, dump: 1 } as const;
 
 const C_A = 97, C_D = 100, C_E = 101, C_I = 105, C_L = 108, C_R = 114, C_T = 116, C_U = 117, C_W = 119;
