@@ -43,9 +43,10 @@ describe('the .out hex numbers at every digit count', () => {
   // one record a value, one byte long at offset v (distinct devs: no two merge), addr and flags from the list too
   const recs = vals.map((off, i) => {
     const addr = vals[(i * 7 + 3) % vals.length];
-    const flags = BigInt(Number(vals[i % vals.length] & 0xffffn));
-    const dev = [0, 1, 0xffff, 0x4000_0000, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff][i % 7] + 0;
-    return { off, len: 1n, addr, type: 2, flags, dev: i % 7 === 0 ? i : dev };
+    const flags = off & 0xffffn;
+    // devs at the small-integer and u32 edges; every seventh its own index, so that no two neighbours merge
+    const dev = i % 7 === 0 ? i : [0, 1, 0xffff, 0x4000_0000, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff][i % 7];
+    return { off, len: 1n, addr, type: 2, flags, dev };
   });
   const text = ['geometry fuse', 'blocksize 4096', ...recs.map((r) => `add read 0x${hex(r.off)} 0x${hex(r.len)} 0x${hex(r.addr)} ${r.type} 0x${hex(r.flags)} ${r.dev}`), 'dump read', ...recs.map((r) => `lookup read 0x${hex(r.off)} 1`)].join('\n') + '\n';
 
