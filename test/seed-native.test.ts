@@ -445,6 +445,95 @@ remove write 0x0 0x6
 `;
 
 /*
+ * Found by a search for fuse_iext_remove_node's NULL parent (height-3 trees
+ * with now and then a mapping at or above 2^63), seed 42, shrunk. Lines 4-67
+ * leave a height-2 tree whose root is full: 16 leaves, the last one holding
+ * 0x12f24 alone. Line 68 adds a record at 0xffffffffffffffff (loff_t -1,
+ * SPEC 8.2): its u64 key is above FUSE_IEXT_KEY_INVALID (2^63), so
+ * fuse_iext_find_level's scan never meets a key greater than it and takes a
+ * node's last slot, here the full root's last leaf; the record sorts first
+ * there (loff_t compare), and update_node makes that leaf's key all-ones.
+ * Line 69's upsert splits a leaf and the full root: height 3, a root of two
+ * entries. Line 70's remove from 2^63 takes out 0x12f24, which leaves the
+ * record at -1 alone in its leaf; fuse_iext_rebalance_leaf merges the leaf
+ * into its prev, and fuse_iext_remove_node looks for its parent with
+ * find_level(all-ones, 2): the root's scan runs past its two entries into
+ * the empty slots and returns the NULL pointer of the last one, which
+ * fuse_iext_node_pos dereferences (an oops; the C's SIGSEGV).
+ */
+const REMOVE_NODE_NULL_PARENT = `geometry fuse
+blocksize 1
+maxbytes 0xffffffffffffffff
+upsert read 61492 3 1054712 2 0 0
+upsert read 26732 2 1054728 2 0 0
+upsert read 38588 1 1054736 2 0 0
+upsert read 33344 2 1054784 2 0 0
+upsert read 42408 1 1054792 2 0 0
+upsert read 18956 1 1054800 2 0 0
+upsert read 31076 3 1054808 2 0 0
+upsert read 30244 1 1054816 2 0 0
+upsert read 21664 2 1054840 2 0 0
+upsert read 65820 2 1054848 2 0 0
+upsert read 55728 3 1054872 2 0 0
+upsert read 69236 1 1054880 2 0 0
+upsert read 56560 2 1054888 2 0 0
+upsert read 24808 3 1054896 2 0 0
+upsert read 3852 3 1054936 2 0 0
+upsert read 18492 3 1054952 2 0 0
+upsert read 57124 1 1054960 2 0 0
+upsert read 38260 1 1054968 2 0 0
+upsert read 57428 2 1054976 2 0 0
+upsert read 45220 1 1054992 2 0 0
+upsert read 19368 3 1055000 2 0 0
+upsert read 9472 3 1055008 2 0 0
+upsert read 34828 3 1055016 2 0 0
+upsert read 28672 2 1055024 2 0 0
+upsert read 65472 3 1055072 2 0 0
+upsert read 22656 2 1055088 2 0 0
+upsert read 14800 1 1055096 2 0 0
+upsert read 66584 2 1055104 2 0 0
+upsert read 25064 1 1055128 2 0 0
+upsert read 50544 1 1055136 2 0 0
+upsert read 628 3 1055152 2 0 0
+upsert read 31116 1 1055176 2 0 0
+upsert read 60744 2 1055184 2 0 0
+upsert read 71540 3 1055200 2 0 0
+upsert read 63108 2 1055208 2 0 0
+upsert read 18604 3 1055224 2 0 0
+upsert read 28952 1 1055232 2 0 0
+upsert read 15588 2 1055248 2 0 0
+upsert read 53752 2 1055256 2 0 0
+upsert read 50820 2 1055264 2 0 0
+upsert read 66256 2 1055280 2 0 0
+upsert read 66548 3 1055288 2 0 0
+upsert read 2360 1 1055296 2 0 0
+upsert read 69916 2 1055320 2 0 0
+upsert read 66636 1 1055344 2 0 0
+upsert read 61600 1 1055384 2 0 0
+upsert read 30488 1 1055392 2 0 0
+upsert read 42484 1 1055408 2 0 0
+upsert read 15540 3 1055416 2 0 0
+upsert read 31240 3 1055424 2 0 0
+upsert read 15516 2 1055432 2 0 0
+upsert read 65156 3 1055440 2 0 0
+upsert read 25420 3 1055464 2 0 0
+upsert read 18192 3 1055480 2 0 0
+upsert read 70244 1 1055488 2 0 0
+upsert read 76840 2 1055496 2 0 0
+upsert read 11736 3 1055504 2 0 0
+upsert read 23504 1 1055560 2 0 0
+upsert read 3764 1 1055568 2 0 0
+upsert read 67148 3 1055584 2 0 0
+upsert read 52108 2 1055600 2 0 0
+upsert read 26216 3 1055624 2 0 0
+upsert read 13264 3 1055632 2 0 0
+upsert read 77604 1 1055640 2 0 0
+add read 0xffffffffffffffff 1 9438068 2 0 0
+upsert read 69700 1 1055960 2 0 0
+remove read 0x8000000000000000 4
+`;
+
+/*
  * Shrunk from the zero kind, seed 30002 (found where the C is memory-clean:
  * a difference of the model). Line 5 stores a zero-length record at 0xc,
  * in slot 2 before 0x20+4 (slot 3). Line 6's upsert removes 7+3 (slot 1):
@@ -540,6 +629,25 @@ describe('seed bugs the native build shows', () => {
     expect(m.stoppedAt).toBe(22);
     expect(m.error).toMatch(/^memory error in fuse_iext_prev: reads a leaf that fuse_iext_realloc_root's krealloc freed when it moved the root, .*: a use-after-free$/);
     expect(compare('realloc-use-after-free', REALLOC_USE_AFTER_FREE)).toEqual({ lines: 18, stoppedAt: 22 });
+  });
+
+  it("fuse_iext_remove_node finds a NULL parent for a leaf keyed above FUSE_IEXT_KEY_INVALID and dereferences it (an oops)", () => {
+    const f = join(work, 'remove-node-null-parent.scenario');
+    writeFileSync(f, REMOVE_NODE_NULL_PARENT);
+    // memory-clean up to the NULL dereference, which the driver reports as the oops (exit 3)
+    expect(memoryErrors(f)).toBe('');
+    expect(nativeOutcome(f).stoppedAt).toBe(70);
+    const m = modelOutcome(f);
+    expect(m.stoppedAt).toBe(70);
+    expect(m.error).toBe('kernel oops in fuse_iext_remove_node: no parent node for the victim');
+    expect(compare('remove-node-null-parent', REMOVE_NODE_NULL_PARENT)).toEqual({ lines: 66, stoppedAt: 70 });
+    // without the record at -1 (line 68), or without the root split (line 69), both run to the end alike
+    const lines = REMOVE_NODE_NULL_PARENT.split('\n');
+    expect(lines[67]).toBe('add read 0xffffffffffffffff 1 9438068 2 0 0');
+    expect(lines[68]).toBe('upsert read 69700 1 1055960 2 0 0');
+    const without = (i: number) => [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
+    expect(compare('remove-node-null-parent-without-68', without(67))).toEqual({ lines: 66, stoppedAt: 0 });
+    expect(compare('remove-node-null-parent-without-69', without(68))).toEqual({ lines: 66, stoppedAt: 0 });
   });
 
   it('fuse_iext_realloc_root leaves records uninitialized when if_bytes counts zero-length records; a scan reads them', () => {
