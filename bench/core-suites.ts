@@ -90,6 +90,16 @@ export const memorySuite = defineSuite<MemoryResult>({
   },
 });
 
+/** GrowResult.interleaved as a sentence (markdown bold on the verdicts). */
+function interleavedText(i: NonNullable<GrowResult['interleaved']>, target: number): string {
+  const sorted = [...i.ratios].sort((a, b) => a - b);
+  return (
+    `Interleaved (${i.pairs} pairs of one model run and one native run, the order alternating, so that the two runs of a pair meet the same spell): ` +
+    `median pair ratio model / native ${ratio(i.ratio)} (pairs from ${ratio(sorted[0])} to ${ratio(sorted[sorted.length - 1])}); model median ${fmt(i.model.median)} s (fastest ${fmt(i.model.min)} s), native median ${fmt(i.native.median)} s (fastest ${fmt(i.native.min)} s); ` +
+    `**within 2x: ${i.withinTwiceNative ? 'yes' : 'no'}**, **model median <= ${target} s: ${i.targetMet ? 'yes' : 'no'}**.`
+  );
+}
+
 /** The grow suite's timed runs in table order (results from before the native entry have none). */
 const growRows = (r: GrowResult) => [r.model, r.oracle, r.cli, ...(r.native ? [r.native] : []), r.nodeStartup];
 
@@ -110,6 +120,7 @@ export const growSuite = defineSuite<GrowResult>({
               `model vs native paired (${r.paired.rounds} rounds, order alternating): model ${fmt(r.paired.model.mean)} s, native ${fmt(r.paired.native.mean)} s, ${ratio(r.paired.ratio)} (fastest samples ${ratio(r.paired.ratioMin)}); within 2x native: ${r.paired.withinTwiceNative ? 'YES' : 'NO'}`,
             ]
           : []),
+        ...(r.interleaved ? [interleavedText(r.interleaved, r.targetSeconds).replace(/\*\*/g, '')] : []),
         `model vs native output: ${r.nativeCheck.mismatches} differing line(s) of ${r.nativeCheck.lines}` + (r.nativeCheck.first ? ` (first at line ${r.nativeCheck.first.line}: model '${r.nativeCheck.first.model}' native '${r.nativeCheck.first.native}')` : ''),
       );
     out.push(
@@ -152,6 +163,7 @@ export const growSuite = defineSuite<GrowResult>({
           (r.paired
             ? ` Paired (the two alone, ${r.paired.rounds} rounds in alternating order, so that both see the machine's same slow and fast spells): model / native ${ratio(r.paired.ratio)} (${fmt(r.paired.model.mean)} s against ${fmt(r.paired.native.mean)} s), ${ratio(r.paired.ratioMin)} on the fastest samples; within 2x: ${r.paired.withinTwiceNative ? 'yes' : 'no'}.`
             : ''),
+        ...(r.interleaved ? [`* ${interleavedText(r.interleaved, r.targetSeconds)}`] : []),
       );
     if (r.flat) {
       const f = r.flat;

@@ -40,7 +40,7 @@ import { generateGrow } from '../src/scenario/generate.js';
 import { OutBytes, formatOut, writeOut, writeOutI } from '../src/scenario/output.js';
 import { parseScenario, type Scenario } from '../src/scenario/parse.js';
 import { type CommandResult, runScenario } from '../src/scenario/run.js';
-import { type BenchArgs, type Figure, now, runRounds, runSuite } from './common.js';
+import { type BenchArgs, type Figure, median, now, runRounds, runSuite } from './common.js';
 import { buildSeedNative, runSeedNative } from './seed-native.js';
 import { type FlatResult, runFlat } from './flat-lower-bound.js';
 
@@ -48,6 +48,8 @@ export const GROW_COMMANDS = 300_000;
 export const GROW_TARGET_SECONDS = 0.4;
 /** rounds of the paired model/native measurement (GrowResult.paired) */
 export const PAIRED_ROUNDS = 4;
+/** single-run pairs of the interleaved model/native measurement (GrowResult.interleaved) */
+export const INTERLEAVED_PAIRS = 16;
 
 export interface HotSpot {
   /** function (file:line) */
@@ -94,6 +96,25 @@ export interface GrowResult {
    */
   paired?: { rounds: number; model: Figure; native: Figure; ratio: number; ratioMin: number; withinTwiceNative: boolean };
   /**
+   * Model and native once each, INTERLEAVED_PAIRS times, the order
+   * alternating (model then native, native then model, ...): the two runs
+   * of a pair are under a second apart, so both meet the same spell, which
+   * the paired rounds' Suites (1.5 s of one side, then of the other) do
+   * not ensure. ratio: the median of the pairs' model s / native s;
+   * model and native: each side's median and fastest run in seconds.
+   */
+  interleaved?: {
+    pairs: number;
+    model: { median: number; min: number };
+    native: { median: number; min: number };
+    ratio: number;
+    /** every pair's model s / native s, in run order */
+    ratios: number[];
+    withinTwiceNative: boolean;
+    /** the model's median run is within targetSeconds */
+    targetMet: boolean;
+  };
+  /**
    * read + parse + runScenario without formatting results, and read + parse +
    * runFlat (bench/flat-lower-bound.ts, not the model) in the same Suite;
    * ratio = model s / flat s. flatCheck: the flat trees' records and lookup
@@ -122,6 +143,35 @@ export interface GrowResult {
   final: { readHeight: number; readCount: number; writeHeight: number | null; writeCount: number; seq: string; hits: number };
   crossCheck: { lines: number; mismatches: number; first?: { line: number; model: string; oracle: string } };
   profile?: { totalMs: number; gcShare: number; top: HotSpot[] };
+}
+
+/** GrowResult.interleaved: model and native alternately, one run each per pair (see there). */
+function interleavedPairs(pairs: number, model: () => unknown, native: () => unknown): NonNullable<GrowResult['interleaved']> {
+  const once = (f: () => unknown) => {
+    const t = now();
+    f();
+    return (now() - t) / 1000;
+  };
+  const m: number[] = [];
+  const n: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let tm: number;
+    let tn: number;
+    if (i % 2 === 0) {
+      tm = once(model);
+      tn = once(native);
+    } else {
+      tn = once(native);
+      tm = once(model);
+    }
+    m.push(tm);
+    n.push(tn);
+    ratios.push(tm / tn);
+  }
+  const ratio = median(ratios);
+  const model_ = { median: median(m), min: Math.min(...m) };
+  return { pairs, model: model_, native: { median: median(n), min: Math.min(...n) }, ratio, ratios, withinTwiceNative: ratio <= 2, targetMet: model_.median <= GROW_TARGET_SECONDS };
 }
 
 function newMval(): CachedMapping {
@@ -375,6 +425,8 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       ratioMin: pModel.min / pNative.min,
       withinTwiceNative: pModel.mean <= 2 * pNative.mean,
     };
+    const interleaved = interleavedPairs(args.quick ? 2 : INTERLEAVED_PAIRS, () => (sink += modelStreaming(file)), runNative);
+    log(`  grow: interleaved (${interleaved.pairs} pairs): model median ${interleaved.model.median.toFixed(3)} s, native ${interleaved.native.median.toFixed(3)} s, median pair ratio ${interleaved.ratio.toFixed(3)}x`);
 
     const result: GrowResult = {
       suite: 'grow',
@@ -395,6 +447,7 @@ export function runGrowBench(args: BenchArgs, log: (s: string) => void): GrowRes
       withinTwiceNative: model.mean <= 2 * nativeFig.mean,
       withinTwiceNativeBestCase: model.min <= 2 * nativeFig.min,
       paired,
+      interleaved,
       flat,
       nativeBuild: native.key,
       nativeCheck,
