@@ -534,6 +534,92 @@ remove read 0x8000000000000000 4
 `;
 
 /*
+ * The same search, seed 1815, shrunk: the key above FUSE_IEXT_KEY_INVALID
+ * reaches fuse_iext_update_node. Lines 4-67 leave a height-2 tree with a
+ * full root; line 57's record at LLONG_MAX (two bytes across 2^63) sorts
+ * last. Line 66 adds a record at 0xfffffffffffffff0 (loff_t -16, SPEC
+ * 8.2): find_level takes the full root's last leaf, the record goes in
+ * first there, and that leaf's key becomes 0xfffffffffffffff0. Line 68's
+ * upsert splits the root (height 3, a root of two entries). Line 69's
+ * remove from 2^63 cuts the record at -16 from the left
+ * (fuse_iext_del_mapping, l_fill): fuse_iext_update_extent moves the
+ * first record of that leaf, and before its pre_update tracepoint
+ * fuse_iext_update_node walks down from the root by the old key, past the
+ * root's two entries into its empty slots, to the NULL pointer of the last
+ * one, which it dereferences (the C's SIGSEGV).
+ */
+const UPDATE_NODE_NULL = `geometry fuse
+blocksize 1
+maxbytes 0xffffffffffffffff
+upsert read 44364 1 1054528 2 0 0
+upsert read 52048 1 1054536 2 0 0
+upsert read 37412 3 1054544 2 0 0
+upsert read 72476 2 1054552 2 0 0
+upsert read 15144 1 1054568 2 0 0
+upsert read 14644 3 1054576 2 0 0
+upsert read 2448 2 1054584 2 0 0
+upsert read 7596 2 1054592 2 0 0
+upsert read 1164 2 1054608 2 0 0
+upsert read 59236 1 1054616 2 0 0
+upsert read 28908 2 1054624 2 0 0
+upsert read 67520 1 1054632 2 0 0
+upsert read 15100 1 1054648 2 0 0
+upsert read 46392 3 1054656 2 0 0
+upsert read 39388 2 1054672 2 0 0
+upsert read 17088 1 1054680 2 0 0
+upsert read 64708 1 1054688 2 0 0
+upsert read 56692 1 1054696 2 0 0
+upsert read 15472 2 1054720 2 0 0
+upsert read 24636 1 1054728 2 0 0
+upsert read 12600 2 1054736 2 0 0
+upsert read 70120 2 1054744 2 0 0
+remove read 37184 237
+upsert read 69080 2 1054760 2 0 0
+upsert read 60628 3 1054768 2 0 0
+upsert read 16708 2 1054792 2 0 0
+upsert read 23516 1 1054808 2 0 0
+upsert read 6408 3 1054824 2 0 0
+upsert read 25060 1 1054832 2 0 0
+upsert read 10596 3 1054896 2 0 0
+upsert read 46144 3 1054904 2 0 0
+upsert read 64808 2 1054912 2 0 0
+upsert read 67168 1 1055032 2 0 0
+upsert read 42472 3 1055040 2 0 0
+upsert read 55328 2 1055088 2 0 0
+upsert read 63464 1 1055128 2 0 0
+upsert read 7104 2 1055136 2 0 0
+upsert read 35824 2 1055152 2 0 0
+upsert read 74004 2 1055160 2 0 0
+upsert read 59064 1 1055192 2 0 0
+upsert read 34528 2 1055200 2 0 0
+upsert read 33036 1 1055224 2 0 0
+upsert read 1772 1 1055232 2 0 0
+upsert read 69184 1 1055272 2 0 0
+upsert read 208 1 1055280 2 0 0
+upsert read 25664 3 1055304 2 0 0
+upsert read 75056 1 1055328 2 0 0
+upsert read 50368 2 1055336 2 0 0
+upsert read 19300 2 1055344 2 0 0
+upsert read 27040 2 1055376 2 0 0
+upsert read 38204 1 1055392 2 0 0
+upsert read 44520 2 1055400 2 0 0
+upsert read 73072 2 1055416 2 0 0
+add read 0x7fffffffffffffff 2 9438040 2 0 0
+upsert read 45400 1 1055440 2 0 0
+upsert read 44760 3 1055456 2 0 0
+upsert read 45248 3 1055464 2 0 0
+upsert read 40360 3 1055480 2 0 0
+upsert read 70012 2 1055488 2 0 0
+upsert read 71960 1 1055496 2 0 0
+upsert read 2260 1 1055512 2 0 0
+upsert read 52672 1 1055520 2 0 0
+add read 0xfffffffffffffff0 1 9438053 2 0 0
+upsert read 71992 3 1055536 2 0 0
+upsert read 70548 1 1055576 2 0 0
+remove read 0x8000000000000000 4
+`;
+
+/*
  * Shrunk from the zero kind, seed 30002 (found where the C is memory-clean:
  * a difference of the model). Line 5 stores a zero-length record at 0xc,
  * in slot 2 before 0x20+4 (slot 3). Line 6's upsert removes 7+3 (slot 1):
@@ -648,6 +734,24 @@ describe('seed bugs the native build shows', () => {
     const without = (i: number) => [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
     expect(compare('remove-node-null-parent-without-68', without(67))).toEqual({ lines: 66, stoppedAt: 0 });
     expect(compare('remove-node-null-parent-without-69', without(68))).toEqual({ lines: 66, stoppedAt: 0 });
+  });
+
+  it('fuse_iext_update_node walks from the root by a key above FUSE_IEXT_KEY_INVALID into a NULL slot (an oops)', () => {
+    const f = join(work, 'update-node-null.scenario');
+    writeFileSync(f, UPDATE_NODE_NULL);
+    expect(memoryErrors(f)).toBe('');
+    expect(nativeOutcome(f).stoppedAt).toBe(69);
+    const m = modelOutcome(f);
+    expect(m.stoppedAt).toBe(69);
+    expect(m.error).toBe('kernel oops in fuse_iext_update_node: NULL node on the path');
+    expect(compare('update-node-null', UPDATE_NODE_NULL)).toEqual({ lines: 65, stoppedAt: 69 });
+    // without the record at -16 (line 66), or without the root split (line 68), both run to the end alike
+    const lines = UPDATE_NODE_NULL.split('\n');
+    expect(lines[65]).toBe('add read 0xfffffffffffffff0 1 9438053 2 0 0');
+    expect(lines[67]).toBe('upsert read 70548 1 1055576 2 0 0');
+    const without = (i: number) => [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
+    expect(compare('update-node-null-without-66', without(65))).toEqual({ lines: 65, stoppedAt: 0 });
+    expect(compare('update-node-null-without-68', without(67))).toEqual({ lines: 65, stoppedAt: 0 });
   });
 
   it('fuse_iext_realloc_root leaves records uninitialized when if_bytes counts zero-length records; a scan reads them', () => {
