@@ -86,3 +86,34 @@ export function generateMixed(seed: number, commands: number, kind: MixedKind = 
   out.push('dump read', 'dump write');
   return out.join('\n') + '\n';
 }
+
+/**
+ * Tall: a tree of height 3 before anything unusual happens, then now and
+ * then a mapping or a remove at or above 2^63 (a key above
+ * FUSE_IEXT_KEY_INVALID, SPEC 8.2). Small mappings over a wide range of
+ * blocksize-1 offsets (addresses never adjacent, so nothing merges) build
+ * the tree; removes, lookups and the high commands follow from command 800
+ * on. A high key that meets a node which is not full sends find_level into
+ * the node's empty slots: the kernel oopses in fuse_iext_insert_raw (most
+ * runs), fuse_iext_remove_node or fuse_iext_update_node, or reads a leaf
+ * remove_node freed while its parent kept pointing at it. `commands`
+ * defaults to 1,500 to 4,500 by seed.
+ */
+export function generateTall(seed: number, commands?: number): string {
+  const rnd = prng(seed);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const n = commands ?? 1500 + pick(3000);
+  const pHigh = [0.002, 0.005, 0.01, 0.02][pick(4)];
+  const high = ['0xffffffffffffffff', '0xfffffffffffffffe', '0x8000000000000000', '0xfffffffffffffff0', '0x7fffffffffffffff'];
+  const out = ['# generated tall scenario', 'geometry fuse', 'blocksize 1', 'maxbytes 0xffffffffffffffff'];
+  for (let i = 0; i < n; i++) {
+    const r = rnd();
+    if (r < 0.6) out.push(`upsert read ${pick(20000) * 4} ${1 + pick(3)} ${0x100000 + i * 8} 2 0 0`);
+    else if (r < 0.6 + pHigh && i > 800) out.push(`add read ${high[pick(high.length)]} ${1 + pick(2)} ${0x900000 + i} 2 0 0`);
+    else if (r < 0.9) out.push(`remove read ${pick(20000) * 4} ${1 + pick(400)}`);
+    else if (r < 0.9 + 3 * pHigh) out.push(`remove read ${high[pick(high.length)]} ${1 + pick(4)}`);
+    else out.push(`lookup read ${pick(80000)} 4`);
+  }
+  out.push('dump read');
+  return out.join('\n') + '\n';
+}

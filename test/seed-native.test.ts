@@ -33,7 +33,7 @@ import { runScenario } from '../src/scenario/run.js';
 import { buildSeedNative, extractSeedSources, runSeedNative, SANITIZER_EXIT, seedFile, type SeedNativeBuild, SeedShapeError, UBSAN_OPTIONS } from '../bench/seed-native.js';
 import { expectReadPastBlockAt, expectUninitializedReadAt } from './memcheck.js';
 import { CLI, FIXTURES } from './paths.js';
-import { generateMixed, type MixedKind } from './generate-mixed.js';
+import { generateMixed, generateTall, type MixedKind } from './generate-mixed.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iomap-sim-seed-native-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -881,6 +881,13 @@ describe('the model against the native build of the seed (differential)', () => 
     // seeds 88000-88099 at 600 commands found it; valgrind confirms the read past the block)
     ['zero', 88043, 600],
   ];
+  // tall (generateTall): trees of height 3, then now and then a key above FUSE_IEXT_KEY_INVALID; seeds 1-24, and
+  // those whose runs end in fuse_iext_remove_node's (29, 42) and fuse_iext_update_node's (686, 1815) NULL oopses
+  for (const seed of [...Array.from({ length: 24 }, (_, i) => 1 + i), 29, 42, 686, 1815]) {
+    it(`tall, seed ${seed}: the same .out, stopping at the same line`, () => {
+      expect(compare(`tall-${seed}`, generateTall(seed)).lines).toBeGreaterThan(0);
+    });
+  }
   let highStops = 0;
   for (const [kind, seed, commands] of runs) {
     it(`${kind}, seed ${seed}, ${commands} commands: the same .out${kind === 'high' ? ', stopping at the same line' : ''}`, () => {
