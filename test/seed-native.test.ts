@@ -717,41 +717,37 @@ describe('seed bugs the native build shows', () => {
     expect(compare('realloc-use-after-free', REALLOC_USE_AFTER_FREE)).toEqual({ lines: 18, stoppedAt: 22 });
   });
 
-  it("fuse_iext_remove_node finds a NULL parent for a leaf keyed above FUSE_IEXT_KEY_INVALID and dereferences it (an oops)", () => {
-    const f = join(work, 'remove-node-null-parent.scenario');
-    writeFileSync(f, REMOVE_NODE_NULL_PARENT);
-    // memory-clean up to the NULL dereference, which the driver reports as the oops (exit 3)
+  /**
+   * A scenario where the seed's C dereferences NULL (the driver's SIGSEGV,
+   * exit 3) at line `at` and is memory-clean before it, the model stopping
+   * there with `oops`; and where both run to the end alike without the
+   * high-keyed record (line `record`) or without the root split (line
+   * `split`), each line checked to be the one meant.
+   */
+  function expectNullOops(name: string, text: string, at: number, oops: string, record: [number, string], split: [number, string]): void {
+    const f = join(work, `${name}.scenario`);
+    writeFileSync(f, text);
     expect(memoryErrors(f)).toBe('');
-    expect(nativeOutcome(f).stoppedAt).toBe(70);
+    expect(nativeOutcome(f).stoppedAt).toBe(at);
     const m = modelOutcome(f);
-    expect(m.stoppedAt).toBe(70);
-    expect(m.error).toBe('kernel oops in fuse_iext_remove_node: no parent node for the victim');
-    expect(compare('remove-node-null-parent', REMOVE_NODE_NULL_PARENT)).toEqual({ lines: 66, stoppedAt: 70 });
-    // without the record at -1 (line 68), or without the root split (line 69), both run to the end alike
-    const lines = REMOVE_NODE_NULL_PARENT.split('\n');
-    expect(lines[67]).toBe('add read 0xffffffffffffffff 1 9438068 2 0 0');
-    expect(lines[68]).toBe('upsert read 69700 1 1055960 2 0 0');
-    const without = (i: number) => [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
-    expect(compare('remove-node-null-parent-without-68', without(67))).toEqual({ lines: 66, stoppedAt: 0 });
-    expect(compare('remove-node-null-parent-without-69', without(68))).toEqual({ lines: 66, stoppedAt: 0 });
+    expect(m.stoppedAt).toBe(at);
+    expect(m.error).toBe(oops);
+    const commands = commandLines(text).filter((c) => c.line < at).length;
+    expect(compare(name, text)).toEqual({ lines: commands, stoppedAt: at });
+    const lines = text.split('\n');
+    for (const [line, want] of [record, split]) {
+      expect(lines[line - 1]).toBe(want);
+      const without = [...lines.slice(0, line - 1), ...lines.slice(line)].join('\n');
+      expect(compare(`${name}-without-${line}`, without), `without line ${line}`).toEqual({ lines: commands, stoppedAt: 0 });
+    }
+  }
+
+  it('fuse_iext_remove_node finds a NULL parent for a leaf keyed above FUSE_IEXT_KEY_INVALID and dereferences it (an oops)', () => {
+    expectNullOops('remove-node-null-parent', REMOVE_NODE_NULL_PARENT, 70, 'kernel oops in fuse_iext_remove_node: no parent node for the victim', [68, 'add read 0xffffffffffffffff 1 9438068 2 0 0'], [69, 'upsert read 69700 1 1055960 2 0 0']);
   });
 
   it('fuse_iext_update_node walks from the root by a key above FUSE_IEXT_KEY_INVALID into a NULL slot (an oops)', () => {
-    const f = join(work, 'update-node-null.scenario');
-    writeFileSync(f, UPDATE_NODE_NULL);
-    expect(memoryErrors(f)).toBe('');
-    expect(nativeOutcome(f).stoppedAt).toBe(69);
-    const m = modelOutcome(f);
-    expect(m.stoppedAt).toBe(69);
-    expect(m.error).toBe('kernel oops in fuse_iext_update_node: NULL node on the path');
-    expect(compare('update-node-null', UPDATE_NODE_NULL)).toEqual({ lines: 65, stoppedAt: 69 });
-    // without the record at -16 (line 66), or without the root split (line 68), both run to the end alike
-    const lines = UPDATE_NODE_NULL.split('\n');
-    expect(lines[65]).toBe('add read 0xfffffffffffffff0 1 9438053 2 0 0');
-    expect(lines[67]).toBe('upsert read 70548 1 1055576 2 0 0');
-    const without = (i: number) => [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
-    expect(compare('update-node-null-without-66', without(65))).toEqual({ lines: 65, stoppedAt: 0 });
-    expect(compare('update-node-null-without-68', without(67))).toEqual({ lines: 65, stoppedAt: 0 });
+    expectNullOops('update-node-null', UPDATE_NODE_NULL, 69, 'kernel oops in fuse_iext_update_node: NULL node on the path', [66, 'add read 0xfffffffffffffff0 1 9438053 2 0 0'], [68, 'upsert read 70548 1 1055576 2 0 0']);
   });
 
   it('fuse_iext_realloc_root leaves records uninitialized when if_bytes counts zero-length records; a scan reads them', () => {
