@@ -3,8 +3,9 @@
  * Xfs-dialect replay of the live capture in ../shared/fixtures/xfs-live:
  * 0 divergences, every xfs_wb_data_iomap_invalid forkseq predicted (the
  * first is 0x832), and corrupted copies caught: a changed record, a
- * dropped insert, a swapped leaf pointer; a capture that starts mid-way is
- * "unknown start".
+ * dropped insert, a swapped leaf pointer, a forkseq nothing near it
+ * matches (its context ending at its own line); a capture that starts
+ * mid-way is "unknown start".
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +47,21 @@ describe('xfs replay of the live capture', () => {
     const r2 = await replayText(shifted);
     expect(r2.divergences).toBeGreaterThan(0);
     expect(r2.divergent.some((d) => /^forkseq: trace 0x832, model 0x831/.test(d.what))).toBe(true);
+  });
+
+  it('a forkseq no value near it matches diverges at its own line, with the lines up to it as context', async () => {
+    const hits = lines.map((l, k) => (isEvent(l, 'xfs_wb_data_iomap_invalid') ? k : -1)).filter((k) => k >= 0);
+    const i = hits[Math.floor(hits.length / 2)];
+    const bad = [...lines];
+    bad[i] = bad[i].replace(/ forkseq 0x[0-9a-f]+/, ' forkseq 0x7fff0000');
+    expect(bad[i]).not.toBe(lines[i]);
+    const r = await replayText(bad);
+    expect(r.first?.line).toBe(i + 1);
+    expect(r.first?.what).toMatch(/^forkseq: trace 0x7fff0000, model 0x[0-9a-f]+ \(no value within \d+ µs either side\)$/);
+    // the divergence is decided once the race window has passed, later in the trace: its context still ends at its line
+    const ctx = r.first!.context;
+    expect(ctx.at(-1)).toBe(`${i + 1}: ${bad[i].trim()}`);
+    expect(ctx.length).toBeGreaterThan(1);
   });
 
   it('a changed record is caught at its event', async () => {

@@ -74,6 +74,8 @@ interface PendingSeq {
   t: number;
   value: I64;
   field: string;
+  /** the trace lines up to this read, for its divergence (decided later, when the ring holds later lines) */
+  context: string[];
 }
 
 /**
@@ -470,7 +472,7 @@ export class XfsReplay {
       const p = this.pendingSeq[i];
       if (!final && p.t + this.raceWindow >= this.now) continue;
       this.pendingSeq.splice(i--, 1);
-      if (p.fs.status === 'checked') this.divergeAt(p.fs, p.line, p.name, `${p.field}: trace ${hex(p.value)}, model ${hex(this.seqOf(p.cow, p.fs.seq))} (no value within ${this.raceWindow} µs either side)`);
+      if (p.fs.status === 'checked') this.divergeAt(p.fs, p.line, p.name, `${p.field}: trace ${hex(p.value)}, model ${hex(this.seqOf(p.cow, p.fs.seq))} (no value within ${this.raceWindow} µs either side)`, p.context);
     }
   }
 
@@ -493,7 +495,7 @@ export class XfsReplay {
         return;
       }
     }
-    this.pendingSeq.push({ fs, cow, line: ev.line, name: ev.name, t: this.now, value, field });
+    this.pendingSeq.push({ fs, cow, line: ev.line, name: ev.name, t: this.now, value, field, context: this.ring.snapshot() });
   }
 
   /** A sequence value the kernel prints for a fork's if_seq seq: itself, or (inodeseq of a shared mapping) with the COW fork's if_seq above it */
@@ -527,9 +529,9 @@ export class XfsReplay {
     this.divergeAt(fs, ev.line, ev.name, what);
   }
 
-  private divergeAt(fs: ForkState, line: number, name: string, what: string): void {
+  private divergeAt(fs: ForkState, line: number, name: string, what: string, context = this.ring.snapshot()): void {
     fs.status = 'diverged';
-    this.divergent.push({ line, event: name, where: fs.where, what: detach(what), context: this.ring.snapshot() });
+    this.divergent.push({ line, event: name, where: fs.where, what: detach(what), context });
   }
 
   finish(): ReplayReport {
