@@ -78,8 +78,15 @@ describe.runIf(runLive)('live XFS sessions', () => {
   });
 
   it('sequential appends with fsync (trace_pipe text reader)', async () => {
-    const r = await workload('f=$IOMAP_SIM_MNT/app; for i in $(seq 0 63); do xfs_io -f -c "pwrite -q $((i*65536)) 65536" -c fsync $f; done', 100, 'text');
+    // the command also copies the session's instance's trace_clock out (the instance is gone afterwards)
+    const clock = join(tmpdir(), `iomap-sim-clock-${process.pid}`);
+    rmSync(clock, { force: true });
+    const copy = `for d in /sys/kernel/tracing/instances/iomap-sim-${process.pid}-*; do cat $d/trace_clock > ${clock}; done; `;
+    const r = await workload(copy + 'f=$IOMAP_SIM_MNT/app; for i in $(seq 0 63); do xfs_io -f -c "pwrite -q $((i*65536)) 65536" -c fsync $f; done', 100, 'text');
     expect(r.reader).toBe('text');
+    // one clock for all CPUs: the replay merges the CPUs' events by timestamp, and local (the default) need not agree across CPUs
+    expect(readFileSync(clock, 'utf8')).toMatch(/\[global\]/);
+    rmSync(clock, { force: true });
   });
 
   it('fio random writes, fallocate, fzero, fpunch, finsert, fcollapse', async () => {

@@ -68,6 +68,8 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     const inst = TracefsInstance.create(teardown, `iomap-sim-${process.pid}-${Date.now()}`);
     setup = { image: m.image, loop: m.loop, mnt: m.mnt, instance: inst.path };
     inst.tracingOn(false);
+    // one clock for every CPU: the replay merges the per-CPU buffers by timestamp
+    inst.traceClock('global');
     inst.bufferSizeKb(opts.bufferKb ?? 32768);
     for (const event of XFS_EVENTS) inst.enable({ system: 'xfs', event, filter: `dev == ${m.dev}` });
     const addon = opts.reader === 'text' ? 'not asked for' : loadNative();

@@ -79,6 +79,15 @@ export class TracefsInstance {
     }
   }
 
+  /**
+   * The instance's trace clock (trace_clock). The default, local, is a
+   * per-CPU clock that need not agree across CPUs, and the replay merges
+   * the CPUs' events in timestamp order; global is one clock for all CPUs.
+   */
+  traceClock(clock: 'global' | 'local' | 'mono'): void {
+    this.write('trace_clock', clock);
+  }
+
   /** Ring buffer size per CPU. */
   bufferSizeKb(kb: number): void {
     this.write('buffer_size_kb', String(kb));
