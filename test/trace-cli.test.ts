@@ -61,7 +61,18 @@ describe('iomap-sim trace', () => {
     }
   });
 
+  it('replay --race-window (xfs): a window too narrow for the capture diverges at the sequence read it misses, exit 1', () => {
+    const xfs = join(FIXTURES, '..', 'xfs-live', 'fio-randwrite-punch-collapse.trace');
+    const narrow = run('replay', xfs, '--dialect', 'xfs', '--race-window', '1');
+    expect(narrow.status).toBe(1);
+    expect(narrow.stdout).toMatch(/first divergence at [^\n]*:5946 \(xfs_wb_data_iomap_invalid, [^)]*\): forkseq: trace 0xae0, model 0xadf \(no value within 1 µs either side\)/);
+    const wide = run('replay', xfs, '--dialect', 'xfs', '--race-window', '5');
+    expect(wide.status, wide.stdout).toBe(0);
+    expect(wide.stdout.trim().split('\n').at(-1)).toMatch(/ 190 sequence values predicted .* 0 divergences, 0 lost events/);
+  });
+
   it('bad usage is a UsageError', async () => {
+    await expect(replayCommand.run([join(FIXTURES, 'merge-21.trace'), '--race-window', '3.5'])).rejects.toThrow(/--race-window: '3.5' is not a number of microseconds/);
     await expect(replayCommand.run([join(FIXTURES, 'merge-21.trace'), '--parse-thread', 'yes'])).rejects.toThrow(/--parse-thread: 'yes' is not on or off/);
     expect(() => traceCommand.run(['bogus'])).toThrow(UsageError);
     expect(() => traceCommand.run(['parse'])).toThrow(UsageError);

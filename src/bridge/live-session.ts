@@ -32,6 +32,8 @@ export interface LiveOptions {
   stdio?: 'inherit' | 'pipe';
   /** native: raw ring buffers through the addon (an error if it is not built); text: trace_pipe; auto (default): native when built */
   reader?: 'native' | 'text' | 'auto';
+  /** the replay's race window for sequence reads without the ilock, µs (ReplayOptions.raceWindowMicros) */
+  raceWindowMicros?: number;
 }
 
 export interface LiveResult {
@@ -87,7 +89,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
       const stats = newStats();
       const counter = { line: 0, events: 0 };
       const merger = new NativeMerger();
-      replaying = replayItems(items, stats, { dialect: 'xfs' });
+      replaying = replayItems(items, stats, { dialect: 'xfs', raceWindowMicros: opts.raceWindowMicros });
       take = (final = false) => {
         let any = false;
         const before = merger.held;
@@ -110,7 +112,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     } else {
       inst.openPipe();
       const queue = new ChunkQueue();
-      replaying = replayStream(queue, opts.capture ?? 'live', { dialect: 'xfs' });
+      replaying = replayStream(queue, opts.capture ?? 'live', { dialect: 'xfs', raceWindowMicros: opts.raceWindowMicros });
       const buf = Buffer.allocUnsafe(1 << 20);
       take = () => {
         const chunk = inst.readPipe(buf);

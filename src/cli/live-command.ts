@@ -11,6 +11,7 @@ import { LiveError } from '../bridge/system.js';
 import { liveXfs } from '../bridge/live-session.js';
 import { formatReport } from '../trace/replay/report.js';
 import { type CliCommand, UsageError } from './command.js';
+import { raceWindowArg } from './trace-command.js';
 
 function split(args: string[], what: string): { own: string[]; command: string[] } {
   const dash = args.indexOf('--');
@@ -24,7 +25,7 @@ async function session(args: string[], mode: 'live' | 'capture'): Promise<number
   const { own, command } = split(args, `iomap-sim ${mode}`);
   const { values, positionals } = parseArgs({
     args: own,
-    options: { 'buffer-kb': { type: 'string' }, 'image-mib': { type: 'string' }, capture: { type: 'string' }, quiet: { type: 'boolean' } },
+    options: { 'buffer-kb': { type: 'string' }, 'image-mib': { type: 'string' }, capture: { type: 'string' }, quiet: { type: 'boolean' }, 'race-window': { type: 'string' } },
     allowPositionals: true,
   });
   if (positionals[0] !== 'xfs') throw new UsageError(`${mode}: only the xfs dialect can be captured live here (a kernel with the fuse-iomap patches: see docs/live-bridge.md)`);
@@ -39,7 +40,8 @@ async function session(args: string[], mode: 'live' | 'capture'): Promise<number
     return Number(v);
   };
   try {
-    const r = await liveXfs({ command, capture: out, bufferKb: int(values['buffer-kb'], 'buffer-kb'), imageMiB: int(values['image-mib'], 'image-mib'), stdio: 'inherit' });
+    const raceWindowMicros = raceWindowArg(values['race-window']);
+    const r = await liveXfs({ command, capture: out, bufferKb: int(values['buffer-kb'], 'buffer-kb'), imageMiB: int(values['image-mib'], 'image-mib'), stdio: 'inherit', raceWindowMicros });
     const text = formatReport(r.report, out ?? 'live').split('\n');
     if (values.quiet) text.splice(0, text.length - 1);
     process.stdout.write(text.slice(0, -1).join('\n') + (text.length > 1 ? '\n' : ''));
@@ -60,7 +62,7 @@ async function session(args: string[], mode: 'live' | 'capture'): Promise<number
 
 export const liveCommand: CliCommand = {
   name: 'live',
-  usage: `  iomap-sim live xfs [--capture OUT] [--buffer-kb N] [--image-mib N] [--quiet] -- CMD ARGS...
+  usage: `  iomap-sim live xfs [--capture OUT] [--buffer-kb N] [--image-mib N] [--race-window MICROS] [--quiet] -- CMD ARGS...
                                       (root) fresh XFS on a loop device mounted at $IOMAP_SIM_MNT, CMD run there,
                                       every xfs iext/bmap/iomap event replayed into the model; exit 0 only when
                                       nothing diverged and nothing was lost
@@ -70,7 +72,7 @@ export const liveCommand: CliCommand = {
 
 export const captureCommand: CliCommand = {
   name: 'capture',
-  usage: `  iomap-sim capture xfs OUT [--buffer-kb N] [--image-mib N] -- CMD ARGS...
+  usage: `  iomap-sim capture xfs OUT [--buffer-kb N] [--image-mib N] [--race-window MICROS] -- CMD ARGS...
                                       the same session, its trace saved to OUT for iomap-sim replay OUT
 `,
   run: (args: string[]) => session(args, 'capture'),

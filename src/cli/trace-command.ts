@@ -22,7 +22,15 @@ const OPTIONS = {
   revision: { type: 'string' },
   'cache-maxbytes': { type: 'string' },
   'parse-thread': { type: 'string' },
+  'race-window': { type: 'string' },
 } as const;
+
+/** --race-window MICROS: xfs sequence reads without the ilock (default 100) */
+export function raceWindowArg(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 60_000_000) throw new UsageError(`--race-window: '${v}' is not a number of microseconds (0 to 60000000)`);
+  return Number(v);
+}
 
 /** the read size of a file parsed in the worker (each chunk is a message to it and a batch back) */
 export const PARSE_THREAD_CHUNK = 256 << 10;
@@ -114,6 +122,7 @@ export async function replayFile(args: string[], mode: 'replay' | 'diff'): Promi
     blockSize: num(values.blocksize, 'blocksize'),
     maxBytes: values.maxbytes === undefined ? undefined : BigInt.asIntN(64, num(values.maxbytes, 'maxbytes')!),
     context: values.context === undefined ? undefined : Number(num(values.context, 'context')),
+    raceWindowMicros: raceWindowArg(values['race-window']),
     onProblem: (p) => {
       if (problems++ < 100) process.stderr.write(formatProblem(p) + '\n');
       if (!hinted && /^fuse_\w+: body does not match/.test(p.why)) {
@@ -141,12 +150,15 @@ const USAGE_LINES = `  iomap-sim trace parse FILE [--revision REV] [--json]
                                       events per type, FILE:LINE for each unreadable line; --json: one event a line
   iomap-sim trace replay|diff FILE [--dialect fuse|xfs] [--revision REV] [--blocksize N] [--maxbytes N]
                             [--cache-maxbytes N] [--context N] [--json] [--quiet] [--parse-thread on|off]
+                            [--race-window MICROS]
                                       replay the trace into the model (fuse: the cache calls; xfs: the iext
                                       operations) and report the first divergence; exit 1 on any divergence or lost
                                       events. fuse needs the inode's block size and s_maxbytes (default 4096, 2^63-1);
                                       --revision: the kernel that wrote it (its fuse texts and cache; default rfc-v3)
                                       --parse-thread on: parse in a second thread while replaying (the same report;
                                       faster or slower depending on the machine; default off)
+                                      --race-window MICROS (xfs): how far in time a sequence value XFS reads without
+                                      the ilock may be from the model's (default 100)
 `;
 
 export const traceCommand: CliCommand = {

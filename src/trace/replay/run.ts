@@ -29,6 +29,11 @@ export interface ReplayOptions extends Partial<FuseReplayOptions> {
    * Needs the compiled build (dist/).
    */
   parseThread?: boolean;
+  /**
+   * xfs: how far apart in time (µs) a sequence value XFS reads without the
+   * ilock may be from the model's having it (default 100; docs/live-bridge.md)
+   */
+  raceWindowMicros?: number;
 }
 
 export interface Replayer {
@@ -49,7 +54,7 @@ export function newReplayer(dialect: Dialect, opts: ReplayOptions = {}): Replaye
       revision: opts.revision,
       cacheMaxBytes: opts.cacheMaxBytes,
     });
-  return new XfsReplay({ context: opts.context });
+  return new XfsReplay({ context: opts.context, raceWindowMicros: opts.raceWindowMicros });
 }
 
 export async function replayStream(source: AsyncIterable<Buffer | string> | Readable, file: string, opts: ReplayOptions = {}): Promise<ReplayReport & { stats: ParseStats }> {
