@@ -64,6 +64,25 @@ describe('xfs replay of the live capture', () => {
     expect(ctx.length).toBeGreaterThan(1);
   });
 
+  it('a read may see a value the model held at any moment of the race window, also one set before the window began', async () => {
+    // the first forkseq read (0x832, line 4548): the model bumped to 0x832 80 µs before it and to 0x831 107 µs before;
+    // 0x831 was the fork's value from 107 to 80 µs before the read, inside the 100 µs window
+    const first = lines.findIndex((l) => isEvent(l, 'xfs_wb_data_iomap_invalid'));
+    expect(first + 1).toBe(4548);
+    const older = [...lines];
+    older[first] = older[first].replace(' forkseq 0x832', ' forkseq 0x831');
+    expect(older[first]).not.toBe(lines[first]);
+    const r = await replayText(older);
+    expect(r.first, r.first ? `${r.first.line}: ${r.first.what}` : '').toBeNull();
+    expect(r.racedSeqChecks).toBe(2);
+    // two values back (0x830, replaced 107 µs before the read) is outside the window
+    const oldest = [...lines];
+    oldest[first] = oldest[first].replace(' forkseq 0x832', ' forkseq 0x830');
+    const r2 = await replayText(oldest);
+    expect(r2.first?.line).toBe(4548);
+    expect(r2.first?.what).toMatch(/^forkseq: trace 0x830, model 0x[0-9a-f]+ \(no value within 100 µs either side\)$/);
+  });
+
   it('a changed record is caught at its event', async () => {
     const hits = lines.map((l, k) => (isEvent(l, 'xfs_bmap_pre_update') ? k : -1)).filter((k) => k >= 0);
     const i = hits[Math.floor(hits.length / 2)];

@@ -448,7 +448,8 @@ export class XfsReplay {
     fs.seq = (fs.seq + 1) >>> 0;
     fs.histT.push(this.now);
     fs.histSeq.push(fs.seq);
-    while (fs.histT.length - fs.histFrom > 1 && fs.histT[fs.histFrom] < this.now - this.raceWindow) fs.histFrom++;
+    // keep the value that was current when the window began (set before it, replaced within it)
+    while (fs.histT.length - fs.histFrom > 1 && fs.histT[fs.histFrom + 1] < this.now - this.raceWindow) fs.histFrom++;
     // the values before histFrom dropped now and then, not one shift per bump
     if (fs.histFrom >= 256) {
       fs.histT.splice(0, fs.histFrom);
@@ -487,8 +488,10 @@ export class XfsReplay {
       this.checked++;
       return;
     }
+    // a value the model held at some moment of the window: set within it, or set before it and replaced within it
+    const from = this.now - this.raceWindow;
     for (let i = fs.histFrom; i < fs.histT.length; i++) {
-      if (fs.histT[i] >= this.now - this.raceWindow && this.seqOf(cow, fs.histSeq[i]) === value) {
+      if ((fs.histT[i] >= from || (i + 1 < fs.histT.length && fs.histT[i + 1] >= from)) && this.seqOf(cow, fs.histSeq[i]) === value) {
         this.seqChecks++;
         this.racedSeqChecks++;
         this.checked++;
