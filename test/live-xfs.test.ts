@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { liveXfs } from '../src/bridge/live-session.js';
+import { liveCommand } from '../src/cli/live-command.js';
 import { LiveError, findTool } from '../src/bridge/system.js';
 import { Teardown } from '../src/bridge/teardown.js';
 import { tracefsRoot } from '../src/bridge/tracefs.js';
@@ -150,8 +151,11 @@ describe.runIf(runLive)('live XFS sessions', () => {
   });
 
   it('the CLI: last line summarises; Ctrl-C tears down and exits 130', async () => {
-    const out = execFileSync(process.execPath, [...LIVE_CLI, 'xfs', '--', 'sh', '-c', 'xfs_io -f -c "pwrite -q 0 1m" -c fsync $IOMAP_SIM_MNT/f'], { encoding: 'utf8' });
+    // (with --race-window, the replay's window for unlocked sequence reads, here wider than the default)
+    const out = execFileSync(process.execPath, [...LIVE_CLI, 'xfs', '--race-window', '250', '--', 'sh', '-c', 'xfs_io -f -c "pwrite -q 0 1m" -c fsync $IOMAP_SIM_MNT/f'], { encoding: 'utf8' });
     expect(out.trim().split('\n').at(-1)).toMatch(/^live xfs: \d+ events seen, 1 inodes checked, 0 unknown start, 0 divergences, 0 lost events$/);
+    // a bad window is a usage error before any session starts
+    await expect(liveCommand.run(['xfs', '--race-window', 'soon', '--', 'true'])).rejects.toThrow(/--race-window: 'soon' is not a number of microseconds/);
 
     const before = new Set(liveMounts());
     const child = spawn(process.execPath, [...LIVE_CLI, 'xfs', '--', 'sh', '-c', 'touch $IOMAP_SIM_MNT/ready; sleep 20'], { stdio: ['ignore', 'pipe', 'pipe'] });
