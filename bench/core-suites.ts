@@ -91,6 +91,14 @@ export const memorySuite = defineSuite<MemoryResult>({
 });
 
 /** GrowResult.interleaved as a sentence (markdown bold on the verdicts). */
+/** GrowResult.modelAfterOracle beside the interleaved model median */
+function afterOracleText(r: GrowResult): string | undefined {
+  const a = r.modelAfterOracle;
+  if (!a) return undefined;
+  const base = r.interleaved?.model.median;
+  return `Model in the same child after the oracle, the cross-checks and the phases had run (${a.runs} runs): median ${fmt(a.median)} s (fastest ${fmt(a.min)} s)` + (base ? `, ${ratio(a.median / base)} the interleaved model median` : '');
+}
+
 function interleavedText(i: NonNullable<GrowResult['interleaved']>, target: number): string {
   const sorted = [...i.ratios].sort((a, b) => a - b);
   return (
@@ -121,6 +129,7 @@ export const growSuite = defineSuite<GrowResult>({
             ]
           : []),
         ...(r.interleaved ? [interleavedText(r.interleaved, r.targetSeconds).replace(/\*\*/g, '')] : []),
+        ...(afterOracleText(r) ? [afterOracleText(r)!] : []),
         `model vs native output: ${r.nativeCheck.mismatches} differing line(s) of ${r.nativeCheck.lines}` + (r.nativeCheck.first ? ` (first at line ${r.nativeCheck.first.line}: model '${r.nativeCheck.first.model}' native '${r.nativeCheck.first.native}')` : ''),
       );
     out.push(
@@ -164,6 +173,7 @@ export const growSuite = defineSuite<GrowResult>({
             ? ` Paired (the two alone, ${r.paired.rounds} rounds in alternating order, so that both see the machine's same slow and fast spells): model / native ${ratio(r.paired.ratio)} (${fmt(r.paired.model.mean)} s against ${fmt(r.paired.native.mean)} s), ${ratio(r.paired.ratioMin)} on the fastest samples; within 2x: ${r.paired.withinTwiceNative ? 'yes' : 'no'}.`
             : ''),
         ...(r.interleaved ? [`* ${interleavedText(r.interleaved, r.targetSeconds)}`] : []),
+        ...(afterOracleText(r) ? [`* ${afterOracleText(r)}.`] : []),
       );
     if (r.flat) {
       const f = r.flat;
