@@ -4,7 +4,8 @@
  * the object path (scanLine, parseLine, parseTraceBatches): on every line
  * the column scanner takes exactly the lines the object scanner takes, and
  * a row's columns decode to the same fields (full 64-bit values: numbers
- * up to 2^53, the exact bigint beyond), the same timestamp and the same
+ * up to 2^53, the exact bigint beyond), the same timestamp and pid (also
+ * where a line's prefix is the one before it, reused), the same
  * event when materialised; the stream gives the same items and stats
  * however the bytes are chunked; and a replay reading the columns reports
  * exactly what the replay of TraceEvent objects reports, corrupted or not.
@@ -24,7 +25,7 @@ import { type ReplayOptions, replayItems, replayStream } from '../src/trace/repl
 import type { FuseTraceFormat } from '../src/trace/revision.js';
 import { FUSE_SCHEMAS, FUSE_V7_SCHEMAS, XFS_SCHEMAS } from '../src/trace/schema/registry.js';
 import { SHARED } from './paths.js';
-import { damaged, eventLine } from './trace-lines.js';
+import { damaged, eventLine, sharedPrefixLines } from './trace-lines.js';
 
 /** Both paths on one line (when clean): the object answer, and the column answer with its row read back. */
 function both(line: string, format: FuseTraceFormat) {
@@ -56,6 +57,7 @@ function agree(line: string, format: FuseTraceFormat): boolean {
   // the columns alone give the object scanner's fields, to the last bit
   expect(batch.fields(0)).toStrictEqual(object.event.fields);
   expect(batch.micros(0)).toBe(micros(object.event.timestamp));
+  expect(batch.pid[0]).toBe(object.event.pid);
   expect(batch.raw(0)).toBe(object.event.raw);
   expect(batch.event(0)).toStrictEqual(object.event);
   // a number only where it is exact; NaN (the bigint beside it) otherwise
@@ -88,6 +90,29 @@ describe('column path vs object path', () => {
       { numRuns: 3000 },
     );
     expect(taken).toBeGreaterThan(2000);
+  });
+
+  it('a run of one task\'s lines (the prefix reused from the line before) has each line\'s pid and timestamp in its row', () => {
+    let n = 0;
+    fc.assert(
+      fc.property(sharedPrefixLines, (lines) => {
+        const batch = new EventBatch('rfc-v3');
+        for (const { line } of lines) {
+          const b = Buffer.from(line);
+          if (!isClean(b)) continue;
+          const before = batch.length;
+          if (scanLineInto(line, b, 0, line.length, 7, 'rfc-v3', batch) !== 1) continue;
+          const want = parseLine(line, 7, 'rfc-v3');
+          expect(want.kind).toBe('event');
+          if (want.kind !== 'event') continue;
+          expect(batch.pid[before]).toBe(want.event.pid);
+          expect(batch.micros(before)).toBe(micros(want.event.timestamp));
+          n++;
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(n).toBeGreaterThan(2000);
   });
 
   it('agrees on every damaged line (taken, skipped or left to parseLine alike)', () => {

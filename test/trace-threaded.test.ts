@@ -28,7 +28,7 @@ import { damaged, eventLine } from './trace-lines.js';
 function rowOf(b: EventBatch, r: number) {
   const item: TraceItem = b.itemAt(r);
   if (b.schema[r] === null) return { item };
-  return { item, schema: b.schema[r]!.name, fields: b.fields(r), micros: b.micros(r), raw: b.raw(r), line: b.line[r] };
+  return { item, schema: b.schema[r]!.name, fields: b.fields(r), micros: b.micros(r), pid: b.pid[r], raw: b.raw(r), line: b.line[r] };
 }
 
 function rows(b: EventBatch) {

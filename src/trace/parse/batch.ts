@@ -44,6 +44,8 @@ export class EventBatch {
   tsEnd = new Int32Array(0);
   /** the timestamp in µs when the scan could tell (NaN: microsOf reads it) */
   ts = new Float64Array(0);
+  /** the task's pid (the prefix's comm-PID) */
+  pid = new Float64Array(0);
   num = new Float64Array(0);
   readonly big: bigint[] = [];
   readonly str: string[] = [];
@@ -65,6 +67,7 @@ export class EventBatch {
     this.tsStart = copy(this.tsStart, (n) => new Int32Array(n));
     this.tsEnd = copy(this.tsEnd, (n) => new Int32Array(n));
     this.ts = copy(this.ts, (n) => new Float64Array(n));
+    this.pid = copy(this.pid, (n) => new Float64Array(n));
     this.num = copy(this.num, (n) => new Float64Array(n), STRIDE);
     this.cap = cap;
   }
@@ -76,7 +79,7 @@ export class EventBatch {
   }
 
   /** Commits the row nextRow() gave, its fields written. */
-  addRow(schema: EventSchema, text: LineText, clean: Uint8Array, start: number, end: number, line: number, tsStart: number, tsEnd: number, micros: number): void {
+  addRow(schema: EventSchema, text: LineText, clean: Uint8Array, start: number, end: number, line: number, tsStart: number, tsEnd: number, micros: number, pid: number): void {
     const r = this.length++;
     this.schema[r] = schema;
     this.item[r] = null;
@@ -88,6 +91,7 @@ export class EventBatch {
     this.tsStart[r] = tsStart;
     this.tsEnd[r] = tsEnd;
     this.ts[r] = micros;
+    this.pid[r] = pid;
   }
 
   /** A row the exact path decoded (or a marker, a problem) as its item. */

@@ -244,6 +244,18 @@ let prevDash = 0;
 let prevPidEnd = 0;
 let prevCpuStart = 0;
 let prevCpuEnd = 0;
+let prevPid = 0;
+/** the pid of the line head() read last */
+let pidNow = 0;
+
+/** The pid of the prefix (digits from..to), as decimal() and so the object path read it. */
+function pidOf(t: Uint8Array, from: number, to: number): number {
+  // no kernel prints more digits; Number() of the text as decimal() does
+  if (to - from > 15) return Number(String.fromCharCode(...t.subarray(from, to)));
+  let n = 0;
+  for (let p = from; p < to; p++) n = n * 10 + (t[p] - 48);
+  return n;
+}
 
 /** Whether b[start, start + n) is the kept prefix (n = prevLen, four bytes at a time). */
 function sameAsPrev(b: Uint8Array, start: number, n: number): boolean {
@@ -266,6 +278,7 @@ function remember(b: Uint8Array, start: number, dash: number): void {
   prevPidEnd = where.pidEnd - start;
   prevCpuStart = where.cpuStart - start;
   prevCpuEnd = where.cpuEnd - start;
+  prevPid = pidNow;
 }
 
 /** The prefix, the schema and the body's bounds of a clean line (see scanLine). */
@@ -285,6 +298,7 @@ function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat
     where.cpuStart = start + prevCpuStart;
     where.cpuEnd = start + prevCpuEnd;
     where.tsStart = start + n;
+    pidNow = prevPid;
   } else {
     commStart = skipSpaces(b, start, end);
     // "CPU:..." may be a lost-events marker
@@ -294,6 +308,7 @@ function head(b: Uint8Array, start: number, end: number, format: FuseTraceFormat
       if (dash >= end) return EXACT;
       if (b[dash] === 45 && prefixAt(b, dash, end, where)) break;
     }
+    pidNow = pidOf(b, dash + 1, where.pidEnd);
     remember(b, start, dash);
   }
   dashAt = dash;
@@ -362,6 +377,6 @@ export function scanLineInto(s: LineText, b: Uint8Array, start: number, end: num
   // room first: nextRow may replace batch.num
   const o = batch.nextRow();
   if (!columns(s, b, bodyFrom, bodyTo, batch.num, batch.big, batch.str, o, viewFor(b))) return EXACT;
-  batch.addRow(schema, s, b, start, end, line, where.tsStart, where.tsEnd, where.micros);
+  batch.addRow(schema, s, b, start, end, line, where.tsStart, where.tsEnd, where.micros, pidNow);
   return EVENT;
 }

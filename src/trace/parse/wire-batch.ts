@@ -61,6 +61,7 @@ function sections(buf: ArrayBuffer, n: number, p: number, w: number) {
   const s = {
     line: f64(n),
     ts: f64(n),
+    pid: f64(n),
     num: f64(n * STRIDE),
     start: i32(n),
     end: i32(n),
@@ -78,7 +79,7 @@ function sections(buf: ArrayBuffer, n: number, p: number, w: number) {
   };
   return s;
 }
-const bytesFor = (n: number, p: number, w: number) => 8 * (2 * n + n * STRIDE) + 4 * (6 * n + 3 * p + 3 * w) + w;
+const bytesFor = (n: number, p: number, w: number) => 8 * (3 * n + n * STRIDE) + 4 * (6 * n + 3 * p + 3 * w) + w;
 
 const TWO_64 = 1n << 64n;
 const MIN_S64 = -(1n << 63n);
@@ -243,6 +244,7 @@ export function encodeBatch(b: EventBatch): { wire: WireBatch; transfer: ArrayBu
   const s = sections(buf, n, p, w);
   s.line.set(b.line.subarray(0, n));
   s.ts.set(b.ts.subarray(0, n));
+  s.pid.set(b.pid.subarray(0, n));
   s.num.set(num.subarray(0, n * STRIDE));
   s.start.set(b.start.subarray(0, n));
   s.end.set(b.end.subarray(0, n));
@@ -337,6 +339,7 @@ export function decodeBatch(w: WireBatch, b: EventBatch, format: FuseTraceFormat
   b.tsStart = s.tsStart;
   b.tsEnd = s.tsEnd;
   b.ts = s.ts;
+  b.pid = s.pid;
   b.num = s.num;
   for (let i = 0; i < w.wides; i++) b.big[s.wideAt[i]] = pointers.wideOf(s.wideHi[i], s.wideLo[i], s.wideNeg[i]);
   for (let i = 0; i < w.bigAt.length; i++) b.big[w.bigAt[i]] = w.bigVal[i];

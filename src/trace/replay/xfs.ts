@@ -65,6 +65,14 @@ const kindOf = (name: string): EventKind =>
   ITER_EVENTS.has(name) ? EventKind.Iext : name === 'xfs_wb_data_iomap_invalid' || name === 'xfs_wb_cow_iomap_invalid' ? EventKind.WbInvalid : name === 'xfs_iomap_invalid' ? EventKind.IomapInvalid : EventKind.Other;
 const hex = (v: I64) => '0x' + v.toString(16);
 
+/**
+ * How long (µs) after a lockless read the mutation whose value it saw may
+ * still be traced (see bumpSeq): the bump precedes its tracepoint by the
+ * time the mutating task spends in between, preemption included. Past
+ * this the read diverges.
+ */
+export const BUMP_LEAD_MICROS = 20_000;
+
 interface PendingSeq {
   fs: ForkState;
   /** inodeseq of a shared mapping: the COW fork whose seq is its high half */
@@ -73,6 +81,8 @@ interface PendingSeq {
   name: string;
   t: number;
   value: I64;
+  /** the model's value at the read */
+  model: I64;
   field: string;
   /** the trace lines up to this read, for its divergence (decided later, when the ring holds later lines) */
   context: string[];
@@ -202,6 +212,11 @@ export class XfsReplay {
   private readonly pendingSeq: PendingSeq[] = [];
   /** how far apart (µs) a lockless read of if_seq and the mutation it saw may be traced */
   private readonly raceWindow: number;
+  /** the task (pid) of the event being replayed, and the time (µs) of that task's previous event (-Infinity: none seen) */
+  private pid = NaN;
+  private taskBefore = -Infinity;
+  /** each task's last event time, but the current task's (pid), which is kept in now until another task's event comes */
+  private readonly taskLast = new Map<number, number>();
   /** sequence values that matched only within the race window */
   racedSeqChecks = 0;
   lostEvents = 0;
@@ -223,8 +238,7 @@ export class XfsReplay {
     const i = this.perEvent.add(ev.name);
     this.ring.push(ev.line, ev.raw, 0, ev.raw.length);
     if (ev.dialect !== 'xfs') return;
-    this.now = micros(ev.timestamp);
-    this.expireSeq();
+    this.at(micros(ev.timestamp), ev.pid);
     const f = ev.fields;
     const x = this.x;
     x.name = ev.name;
@@ -263,8 +277,7 @@ export class XfsReplay {
     this.events++;
     this.ring.push(b.line[r], b.text[r], b.start[r], b.end[r]);
     if (schema.dialect !== 'xfs') return;
-    this.now = b.micros(r);
-    this.expireSeq();
+    this.at(b.micros(r), b.pid[r]);
     const x = this.x;
     x.name = schema.name;
     x.line = b.line[r];
@@ -284,6 +297,19 @@ export class XfsReplay {
       x.inodeseq = b.i64(r, sl.inodeseq);
     }
     this.replay(kind);
+  }
+
+  /** The clock and the task of the next xfs event: now, pid and the task's previous event (taskBefore). */
+  private at(t: number, pid: number): void {
+    if (pid === this.pid) this.taskBefore = this.now;
+    else {
+      // one Map write and read per change of task, not per event
+      if (this.pid === this.pid) this.taskLast.set(this.pid, this.now);
+      this.taskBefore = this.taskLast.get(pid) ?? -Infinity;
+      this.pid = pid;
+    }
+    this.now = t;
+    this.expireSeq();
   }
 
   /** The event in this.x, of an xfs schema. */
@@ -443,8 +469,19 @@ export class XfsReplay {
     return { leaf: prev, pos: tree.leafNrEntries(prev, 0) };
   }
 
-  /** xfs_iext_inc_seq on the model's fork, remembered for racing readers */
+  /**
+   * xfs_iext_inc_seq on the model's fork, remembered for racing readers.
+   * The bump of an insert or an update comes before the tracepoint that
+   * shows it (xfs_iext_insert_raw and xfs_iext_update_extent bump first, may allocate or walk the nodes,
+   * and trace then; a task can be preempted in between), but after the
+   * same task's previous event and after the fork's previous mutation
+   * (traced under the same ilock): a reader traced before this tracepoint
+   * may have seen the new value from then on (a pending read is matched
+   * when then <= its time + the race window).
+   */
   private bumpSeq(fs: ForkState): void {
+    // xfs_iext_remove traces first and bumps after: its value is not seen before its tracepoint
+    const earliest = this.x.name === 'xfs_iext_remove' ? this.now : Math.max(this.taskBefore, fs.histT.length > 0 ? fs.histT[fs.histT.length - 1] : -Infinity);
     fs.seq = (fs.seq + 1) >>> 0;
     fs.histT.push(this.now);
     fs.histSeq.push(fs.seq);
@@ -460,9 +497,18 @@ export class XfsReplay {
       const p = this.pendingSeq[i];
       if (p.fs === fs && this.seqOf(p.cow, fs.seq) === p.value) {
         this.pendingSeq.splice(i--, 1);
-        this.seqChecks++;
-        this.racedSeqChecks++;
-        this.checked++;
+        if (earliest <= p.t + this.raceWindow) {
+          this.seqChecks++;
+          this.racedSeqChecks++;
+          this.checked++;
+        } else if (p.fs.status === 'checked')
+          this.divergeAt(
+            p.fs,
+            p.line,
+            p.name,
+            `${p.field}: trace ${hex(p.value)}, model ${hex(p.model)}, read ${Math.round(this.now - p.t)} µs before the model's mutation to it was traced, which its task (pid ${this.pid}) began no earlier than ${Math.round(earliest - p.t)} µs after the read (race window ${this.raceWindow} µs)`,
+            p.context,
+          );
       }
     }
   }
@@ -471,9 +517,10 @@ export class XfsReplay {
   private expireSeq(final = false): void {
     for (let i = 0; i < this.pendingSeq.length; i++) {
       const p = this.pendingSeq[i];
-      if (!final && p.t + this.raceWindow >= this.now) continue;
+      if (!final && p.t + this.raceWindow + BUMP_LEAD_MICROS >= this.now) continue;
       this.pendingSeq.splice(i--, 1);
-      if (p.fs.status === 'checked') this.divergeAt(p.fs, p.line, p.name, `${p.field}: trace ${hex(p.value)}, model ${hex(this.seqOf(p.cow, p.fs.seq))} (no value within ${this.raceWindow} µs either side)`, p.context);
+      if (p.fs.status === 'checked')
+        this.divergeAt(p.fs, p.line, p.name, `${p.field}: trace ${hex(p.value)}, model ${hex(p.model)} (no value within ${this.raceWindow} µs before, nor a mutation to it traced within ${this.raceWindow + BUMP_LEAD_MICROS} µs after)`, p.context);
     }
   }
 
@@ -498,7 +545,7 @@ export class XfsReplay {
         return;
       }
     }
-    this.pendingSeq.push({ fs, cow, line: ev.line, name: ev.name, t: this.now, value, field, context: this.ring.snapshot() });
+    this.pendingSeq.push({ fs, cow, line: ev.line, name: ev.name, t: this.now, value, model: this.seqOf(cow, fs.seq), field, context: this.ring.snapshot() });
   }
 
   /** A sequence value the kernel prints for a fork's if_seq seq: itself, or (inodeseq of a shared mapping) with the COW fork's if_seq above it */
