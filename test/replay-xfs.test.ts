@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { formatReport } from '../src/trace/replay/report.js';
 import { replayStream } from '../src/trace/replay/run.js';
 import { SHARED } from './paths.js';
 
@@ -185,6 +186,48 @@ describe('xfs replay: a read that saw a mutation before its tracepoint', () => {
     const r = await replayText([...base, late]);
     expect(r.first?.line).toBe(3);
     expect(r.first?.what).toBe('forkseq: trace 0x3, model 0x2 (no value within 100 µs before, nor a mutation to it traced within 20100 µs after)');
+  });
+});
+
+/*
+ * trace_pipe prints %p hashed to 32 bits (00000000xxxxxxxx): two live leaves
+ * can print alike. Where a leaf the model has not yet paired meets a hashed
+ * pointer bound to another live leaf, the replay reports a collision (its
+ * count and first line), not a divergence; a raw pointer (the native reader)
+ * there still diverges.
+ */
+describe('xfs replay: hashed leaf pointers of two live leaves', () => {
+  // line 75 is the first event of leaf 144afd8d; leaf cdf06538 (first seen at line 43) is live then
+  const NEW = '00000000144afd8d';
+  const LIVE = '00000000cdf06538';
+  const collided = lines.map((l) => l.split(` cur ${NEW}/`).join(` cur ${LIVE}/`));
+
+  it('the trace is as this test needs it', () => {
+    expect(lines.findIndex((l) => l.includes(` cur ${NEW}/`)) + 1).toBe(75);
+    expect(lines.findIndex((l) => l.includes(` cur ${LIVE}/`)) + 1).toBe(43);
+    expect(collided.filter((l, k) => l !== lines[k]).length).toBeGreaterThan(5);
+  });
+
+  it('is a collision, counted and reported at its line, not a divergence', async () => {
+    const r = await replayText(collided);
+    expect(r.first, r.first ? `${r.first.line}: ${r.first.what}` : '').toBeNull();
+    expect(r.pointerCollisions).toBe(1);
+    expect(r.firstPointerCollision?.line).toBe(75);
+    expect(r.firstPointerCollision?.what).toMatch(new RegExp(`^hashed kernel leaf ${LIVE} is bound to model block .*/\\d+, and the model's cursor is in block .*/\\d+, a leaf not yet seen`));
+    // every event is still checked; the intact trace has no collision
+    expect(r.checked).toBe((await replayText(lines)).checked);
+    expect((await replayText(lines)).pointerCollisions).toBeUndefined();
+    const text = formatReport(r, 'x.trace').split('\n');
+    expect(text.at(-2)).toMatch(/^hashed leaf pointers shared by two live leaves: 1, the first at x\.trace:75 \(dev 7:0 ino 0x84 data fork\): hashed kernel leaf/);
+    expect(text.at(-1)).toMatch(/, 0 divergences, .*, 1 hashed-pointer collisions$/);
+  });
+
+  it('with raw pointers the same trace diverges at that line', async () => {
+    const raw = collided.map((l) => l.replace(/ cur 00000000([0-9a-f]{8})\//, ' cur ffff8881$1/'));
+    const r = await replayText(raw);
+    expect(r.first?.line).toBe(75);
+    expect(r.first?.what).toMatch(/^leaf identity: kernel leaf ffff8881cdf06538 is bound to model block .* \(a different live leaf\)$/);
+    expect(r.pointerCollisions).toBeUndefined();
   });
 });
 

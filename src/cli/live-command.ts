@@ -49,7 +49,7 @@ async function session(args: string[], mode: 'live' | 'capture'): Promise<number
     for (const e of r.cleanupErrors) process.stdout.write(`cleanup failed: ${e}\n`);
     if (out) process.stdout.write(`capture saved to ${out} (iomap-sim replay ${out})\n`);
     const rep = r.report;
-    process.stdout.write(`live xfs: ${rep.events} events seen, ${rep.inodesChecked} inodes checked, ${rep.unknownStart.length} unknown start, ${rep.divergences} divergences, ${r.lostEvents} lost events\n`);
+    process.stdout.write(`live xfs: ${rep.events} events seen, ${rep.inodesChecked} inodes checked, ${rep.unknownStart.length} unknown start, ${rep.divergences} divergences, ${r.lostEvents} lost events${rep.pointerCollisions ? `, ${rep.pointerCollisions} hashed-pointer collisions` : ''}\n`);
     return rep.divergences === 0 && r.lostEvents === 0 && r.exitCode === 0 && r.cleanupErrors.length === 0 ? 0 : 1;
   } catch (e) {
     if (e instanceof LiveError) {

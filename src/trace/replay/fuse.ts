@@ -161,6 +161,8 @@ export class FuseReplay {
   private readonly modelled: ReadonlySet<string>;
   private readonly cf: CallFields;
   private readonly pointers = new PointerMap<Block>((b) => b.name);
+  /** the first hashed-pointer collision (ReplayReport.firstPointerCollision) */
+  private firstCollision: { line: number; where: string; what: string } | undefined;
   private readonly fields: ModelFields;
   /** inode keys by connection and ino, made once (feed needs one for every event) */
   private readonly keys = new Map<FieldValue | undefined, Map<FieldValue | undefined, string>>();
@@ -599,6 +601,7 @@ export class FuseReplay {
         if (blk.pointer !== leaf) {
           const why = this.pointers.pair(leaf, blk, kept);
           if (why) return this.diverge(st, at, `leaf identity: ${why}`);
+          if (this.pointers.collisions !== 0 && this.firstCollision === undefined) this.firstCollision = { line: at.line, where: st.key, what: this.pointers.lastCollision };
           if (typeof leaf === 'string') blk.pointer = leaf;
         }
       }
@@ -639,6 +642,7 @@ export class FuseReplay {
       lostMarkers: this.lostMarkers,
       problems: this.problems,
       seqChecks: this.seqChecks,
+      ...(this.pointers.collisions ? { pointerCollisions: this.pointers.collisions, firstPointerCollision: this.firstCollision } : {}),
     };
   }
 }

@@ -9,10 +9,21 @@
  * its blocks' names, the fuse replay its Block objects, which are found by
  * identity (no string hashed per pairing); nameOf gives the name the
  * messages print.
+ *
+ * A hashed pointer (trace_pipe's %p: ptr_to_id keeps 32 bits of a siphash
+ * on 64-bit kernels, printed 00000000xxxxxxxx) can be two live leaves'
+ * at once. Where a new model block meets a hashed pointer bound to another
+ * live block, the two share it: the event is not a divergence but a
+ * collision (counted; the report lists the first), and from then on the
+ * pointer pairs with either block. Raw pointers (the native reader's)
+ * never start with eight zeros, so they never share.
  */
 import { detach } from '../parse/detach.js';
 
 export const NULL_POINTER = '0000000000000000';
+
+/** a %p the kernel hashed: 16 digits, the high 32 bits zero (not NULL) */
+export const isHashedPointer = (p: string): boolean => p.length === 16 && p.startsWith('00000000') && p !== NULL_POINTER;
 
 export class PointerMap<B = string> {
   private readonly toModel = new Map<string, B>();
@@ -20,6 +31,11 @@ export class PointerMap<B = string> {
   /** the last pair found bound (an update's pre and post events name the same leaf) */
   private lastBlock: B | null = null;
   private lastPointer = '';
+  /** blocks sharing a hashed pointer besides the one toModel holds */
+  private readonly sharers = new Map<string, B[]>();
+  /** hashed pointers found shared by two live blocks, and why the last one was */
+  collisions = 0;
+  lastCollision = '';
 
   constructor(private readonly nameOf: (block: B) => string = String) {}
 
@@ -51,9 +67,18 @@ export class PointerMap<B = string> {
     if (pointer === NULL_POINTER) return `kernel leaf is NULL where the model has leaf block ${this.nameOf(block)}`;
     const m = this.toModel.get(pointer);
     if (k !== undefined) return `model leaf block ${this.nameOf(block)} is kernel leaf ${k}, but the kernel printed ${pointer} (a new pointer where the model did not reallocate)`;
-    if (m !== undefined) return `kernel leaf ${pointer} is bound to model block ${this.nameOf(m)}, but the model's cursor is in block ${this.nameOf(block)} (a different live leaf)`;
+    if (m !== undefined && !isHashedPointer(pointer)) return `kernel leaf ${pointer} is bound to model block ${this.nameOf(m)}, but the model's cursor is in block ${this.nameOf(block)} (a different live leaf)`;
     // kept for the leaf's lifetime: not a view into the parser's chunk
     const text = kept ? pointer : detach(pointer);
+    if (m !== undefined) {
+      const list = this.sharers.get(text);
+      if (list) list.push(block);
+      else this.sharers.set(text, [block]);
+      this.toKernel.set(block, text);
+      this.collisions++;
+      this.lastCollision = `hashed kernel leaf ${pointer} is bound to model block ${this.nameOf(m)}, and the model's cursor is in block ${this.nameOf(block)}, a leaf not yet seen: two live leaves whose pointers hash alike (32 bits), so either may be the kernel's`;
+      return null;
+    }
     this.toModel.set(text, block);
     this.toKernel.set(block, text);
     return null;
@@ -65,6 +90,11 @@ export class PointerMap<B = string> {
     if (k === undefined) return;
     if (block === this.lastBlock) this.lastBlock = null;
     this.toKernel.delete(block);
-    this.toModel.delete(k);
+    const list = this.sharers.get(k);
+    if (this.toModel.get(k) === block) {
+      if (list) this.toModel.set(k, list.pop()!);
+      else this.toModel.delete(k);
+    } else if (list) list.splice(list.indexOf(block), 1);
+    if (list && list.length === 0) this.sharers.delete(k);
   }
 }

@@ -39,6 +39,13 @@ export interface ReplayReport {
   seqChecks: number;
   /** of those, values read without the lock that matched within the race window (xfs) */
   racedSeqChecks?: number;
+  /**
+   * hashed leaf pointers (trace_pipe's 32-bit %p) found shared by two live
+   * leaves (pointer-map.ts): the identity of such a leaf is not checked
+   * against the other's; the first one's line
+   */
+  pointerCollisions?: number;
+  firstPointerCollision?: { line: number; where: string; what: string };
 }
 
 /**
@@ -87,9 +94,14 @@ export function formatReport(r: ReplayReport, file: string): string {
     for (const c of d.context) lines.push(`    ${c}`);
     for (const o of r.divergent.slice(1)) lines.push(`also diverged: ${o.where} at ${file}:${o.line}: ${o.what}`);
   }
+  if (r.pointerCollisions) {
+    const c = r.firstPointerCollision!;
+    lines.push(`hashed leaf pointers shared by two live leaves: ${r.pointerCollisions}, the first at ${file}:${c.line} (${c.where}): ${c.what}`);
+  }
   lines.push(
     `${r.events} events seen, ${r.checked} checked, ${r.seqChecks} sequence values predicted${r.racedSeqChecks ? ` (${r.racedSeqChecks} racing a mutation)` : ''}, ${r.inodesChecked} inodes checked, ` +
-      `${r.unknownStart.length} unknown start, ${r.divergences} divergences, ${r.lostEvents} lost events (${r.lostMarkers} markers), ${r.problems} unreadable lines`,
+      `${r.unknownStart.length} unknown start, ${r.divergences} divergences, ${r.lostEvents} lost events (${r.lostMarkers} markers), ${r.problems} unreadable lines` +
+      (r.pointerCollisions ? `, ${r.pointerCollisions} hashed-pointer collisions` : ''),
   );
   return lines.join('\n');
 }

@@ -219,6 +219,8 @@ export class XfsReplay {
   private readonly taskLast = new Map<number, number>();
   /** sequence values that matched only within the race window */
   racedSeqChecks = 0;
+  /** the first hashed-pointer collision (ReplayReport.firstPointerCollision) */
+  private firstCollision: { line: number; where: string; what: string } | undefined;
   lostEvents = 0;
   lostMarkers = 0;
   problems = 0;
@@ -389,6 +391,7 @@ export class XfsReplay {
       this.diverge(fs, ev, `leaf identity: ${why}`);
       return false;
     }
+    if (this.pointers.collisions !== 0 && this.firstCollision === undefined) this.firstCollision = { line: ev.line, where: fs.where, what: this.pointers.lastCollision };
     return true;
   }
 
@@ -616,6 +619,7 @@ export class XfsReplay {
       problems: this.problems,
       seqChecks: this.seqChecks,
       racedSeqChecks: this.racedSeqChecks,
+      ...(this.pointers.collisions ? { pointerCollisions: this.pointers.collisions, firstPointerCollision: this.firstCollision } : {}),
     };
   }
 }
