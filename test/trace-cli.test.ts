@@ -62,13 +62,19 @@ describe('iomap-sim trace', () => {
   });
 
   it('replay --race-window (xfs): a window too narrow for the capture diverges at the sequence read it misses, exit 1', () => {
-    const xfs = join(FIXTURES, '..', 'xfs-live', 'fio-randwrite-punch-collapse.trace');
-    const narrow = run('replay', xfs, '--dialect', 'xfs', '--race-window', '1');
+    // the capture with its first forkseq read (line 4548, 0x832) made to read 0x831: the fork's value until the bump
+    // to 0x832, traced 80 µs before the read (test/replay-xfs.test.ts)
+    const lines = readFileSync(join(FIXTURES, '..', 'xfs-live', 'fio-randwrite-punch-collapse.trace'), 'utf8').split('\n');
+    expect(lines[4547]).toContain('xfs_wb_data_iomap_invalid');
+    lines[4547] = lines[4547].replace(' forkseq 0x832', ' forkseq 0x831');
+    const xfs = join(dir, 'older-forkseq.trace');
+    writeFileSync(xfs, lines.join('\n'));
+    const narrow = run('replay', xfs, '--dialect', 'xfs', '--race-window', '50');
     expect(narrow.status).toBe(1);
-    expect(narrow.stdout).toMatch(/first divergence at [^\n]*:5946 \(xfs_wb_data_iomap_invalid, [^)]*\): forkseq: trace 0xae0, model 0xadf \(no value within 1 µs either side\)/);
-    const wide = run('replay', xfs, '--dialect', 'xfs', '--race-window', '5');
+    expect(narrow.stdout).toMatch(/first divergence at [^\n]*:4548 \(xfs_wb_data_iomap_invalid, [^)]*\): forkseq: trace 0x831, model 0x832 \(no value within 50 µs before, nor a mutation to it traced within 20050 µs after\)/);
+    const wide = run('replay', xfs, '--dialect', 'xfs', '--race-window', '100');
     expect(wide.status, wide.stdout).toBe(0);
-    expect(wide.stdout.trim().split('\n').at(-1)).toMatch(/ 190 sequence values predicted .* 0 divergences, 0 lost events/);
+    expect(wide.stdout.trim().split('\n').at(-1)).toMatch(/ 190 sequence values predicted \(2 racing a mutation\), .* 0 divergences, 0 lost events/);
   });
 
   it('bad usage is a UsageError', async () => {
