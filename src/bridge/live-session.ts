@@ -15,6 +15,7 @@ import { replayItems, replayStream } from '../trace/replay/run.js';
 import { type ParseStats, type TraceItem, newStats } from '../trace/parse/stream.js';
 import { NativeMerger, loadNative, pollItems } from './native.js';
 import { ChunkQueue } from './chunk-queue.js';
+import { machineDefaultBufferKb } from './buffer-size.js';
 import { LiveError, requireRoot } from './system.js';
 import { Teardown } from './teardown.js';
 import { TracefsInstance } from './tracefs.js';
@@ -25,7 +26,7 @@ export interface LiveOptions {
   command: string[];
   /** also save the captured trace text here (for `iomap-sim replay FILE`) */
   capture?: string;
-  /** ring buffer per CPU, KiB */
+  /** ring buffer per CPU, KiB (default: machineDefaultBufferKb, 32-256 MiB by the memory available) */
   bufferKb?: number;
   imageMiB?: number;
   /** the command's output: inherited (CLI) or collected (tests) */
@@ -72,7 +73,7 @@ export async function liveXfs(opts: LiveOptions): Promise<LiveResult> {
     inst.tracingOn(false);
     // one clock for every CPU: the replay merges the per-CPU buffers by timestamp
     inst.traceClock('global');
-    inst.bufferSizeKb(opts.bufferKb ?? 32768);
+    inst.bufferSizeKb(opts.bufferKb ?? machineDefaultBufferKb());
     for (const event of XFS_EVENTS) inst.enable({ system: 'xfs', event, filter: `dev == ${m.dev}` });
     const addon = opts.reader === 'text' ? 'not asked for' : loadNative();
     if (opts.reader === 'native' && typeof addon === 'string') throw new LiveError(addon);

@@ -66,6 +66,8 @@ export const liveCommand: CliCommand = {
                                       (root) fresh XFS on a loop device mounted at $IOMAP_SIM_MNT, CMD run there,
                                       every xfs iext/bmap/iomap event replayed into the model; exit 0 only when
                                       nothing diverged and nothing was lost
+                                      --buffer-kb N: ring buffer per CPU (default 256 MiB, less where memory is
+                                      short: a sixteenth of the available memory over the CPUs, at least 32 MiB)
 `,
   run: (args: string[]) => session(args, 'live'),
 };
