@@ -12,6 +12,7 @@
 import Benchmark from 'benchmark';
 import { spawnSync } from 'node:child_process';
 import { liveXfs, type LiveResult } from '../src/bridge/live-session.js';
+import { machineDefaultBufferKb } from '../src/bridge/buffer-size.js';
 import { loadNative } from '../src/bridge/native.js';
 import { findTool } from '../src/bridge/system.js';
 import { Teardown } from '../src/bridge/teardown.js';
@@ -56,7 +57,8 @@ export async function runLiveBench(args: BenchArgs): Promise<LiveBenchResult> {
   const sizeMiB = args.quick ? 32 : 256;
   // mkfs.xfs refuses images under 300 MiB
   const imageMiB = Math.max(512, sizeMiB * 2 + 64);
-  const bufferKb = 32768;
+  // what a session without --buffer-kb uses on this machine
+  const bufferKb = machineDefaultBufferKb();
   const fio = fioArgs(sizeMiB);
   let events = 0;
   let lost = 0;
