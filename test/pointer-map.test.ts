@@ -13,6 +13,14 @@ const H = '00000000deadbeef';
 const H2 = '0000000012345678';
 const RAW = 'ffff8881deadbeef';
 
+/** a map where blocks a and b (a first) share the hashed pointer H */
+function shared(): PointerMap {
+  const m = new PointerMap();
+  m.pair(H, 'a');
+  m.pair(H, 'b');
+  return m;
+}
+
 describe('PointerMap', () => {
   it('tells a hashed pointer from a raw one and NULL', () => {
     expect(isHashedPointer(H)).toBe(true);
@@ -50,9 +58,7 @@ describe('PointerMap', () => {
   });
 
   it('releasing the first holder hands the pointer to the other; releasing both frees it', () => {
-    const m = new PointerMap();
-    m.pair(H, 'a');
-    m.pair(H, 'b');
+    const m = shared();
     m.release('a');
     expect(m.modelOf(H)).toBe('b');
     expect(m.kernelOf('a')).toBeUndefined();
@@ -70,9 +76,7 @@ describe('PointerMap', () => {
   });
 
   it('releasing the second holder leaves the first bound', () => {
-    const m = new PointerMap();
-    m.pair(H, 'a');
-    m.pair(H, 'b');
+    const m = shared();
     m.release('b');
     expect(m.modelOf(H)).toBe('a');
     expect(m.kernelOf('b')).toBeUndefined();
