@@ -197,37 +197,45 @@ describe('xfs replay: a read that saw a mutation before its tracepoint', () => {
  * there still diverges.
  */
 describe('xfs replay: hashed leaf pointers of two live leaves', () => {
-  // line 75 is the first event of leaf 144afd8d; leaf cdf06538 (first seen at line 43) is live then
-  const NEW = '00000000144afd8d';
-  const LIVE = '00000000cdf06538';
-  const collided = lines.map((l) => l.split(` cur ${NEW}/`).join(` cur ${LIVE}/`));
+  // [first line of leaf NEW, NEW, a live leaf's pointer LIVE given to NEW]: at 121 and 155 the two are
+  // neighbours, so an insert between them is told apart by its slot (insertCursor), not by the pointer
+  const CASES: Array<[number, string, string]> = [
+    [75, '00000000144afd8d', '00000000cdf06538'],
+    [121, '00000000c2eddc06', '00000000a0f14a56'],
+    [155, '00000000047c267d', '00000000cdf06538'],
+  ];
+  const collide = (NEW: string, LIVE: string) => lines.map((l) => l.split(` cur ${NEW}/`).join(` cur ${LIVE}/`));
 
-  it('the trace is as this test needs it', () => {
-    expect(lines.findIndex((l) => l.includes(` cur ${NEW}/`)) + 1).toBe(75);
-    expect(lines.findIndex((l) => l.includes(` cur ${LIVE}/`)) + 1).toBe(43);
-    expect(collided.filter((l, k) => l !== lines[k]).length).toBeGreaterThan(5);
+  it.each(CASES)('the trace is as this test needs it: line %i is leaf %s\'s first, and %s is used before it', (at, NEW, LIVE) => {
+    expect(lines.findIndex((l) => l.includes(` cur ${NEW}/`)) + 1).toBe(at);
+    expect(lines.findIndex((l) => l.includes(` cur ${LIVE}/`)) + 1).toBeLessThan(at);
+    expect(collide(NEW, LIVE).filter((l, k) => l !== lines[k]).length).toBeGreaterThan(2);
   });
 
-  it('is a collision, counted and reported at its line, not a divergence', async () => {
-    const r = await replayText(collided);
+  it.each(CASES)('is a collision at line %i, counted and reported there, not a divergence', async (at, NEW, LIVE) => {
+    const r = await replayText(collide(NEW, LIVE));
     expect(r.first, r.first ? `${r.first.line}: ${r.first.what}` : '').toBeNull();
     expect(r.pointerCollisions).toBe(1);
-    expect(r.firstPointerCollision?.line).toBe(75);
+    expect(r.firstPointerCollision?.line).toBe(at);
     expect(r.firstPointerCollision?.what).toMatch(new RegExp(`^hashed kernel leaf ${LIVE} is bound to model block .*/\\d+, and the model's cursor is in block .*/\\d+, a leaf not yet seen`));
-    // every event is still checked; the intact trace has no collision
+    // every event is still checked
     expect(r.checked).toBe((await replayText(lines)).checked);
-    expect((await replayText(lines)).pointerCollisions).toBeUndefined();
-    const text = formatReport(r, 'x.trace').split('\n');
-    expect(text.at(-2)).toMatch(/^hashed leaf pointers shared by two live leaves: 1, the first at x\.trace:75 \(dev 7:0 ino 0x84 data fork\): hashed kernel leaf/);
-    expect(text.at(-1)).toMatch(/, 0 divergences, .*, 1 hashed-pointer collisions$/);
   });
 
-  it('with raw pointers the same trace diverges at that line', async () => {
-    const raw = collided.map((l) => l.replace(/ cur 00000000([0-9a-f]{8})\//, ' cur ffff8881$1/'));
+  it.each(CASES)('with raw pointers the same trace diverges at line %i', async (at, NEW, LIVE) => {
+    const raw = collide(NEW, LIVE).map((l) => l.replace(/ cur 00000000([0-9a-f]{8})\//, ' cur ffff8881$1/'));
     const r = await replayText(raw);
-    expect(r.first?.line).toBe(75);
-    expect(r.first?.what).toMatch(/^leaf identity: kernel leaf ffff8881cdf06538 is bound to model block .* \(a different live leaf\)$/);
+    expect(r.first?.line).toBe(at);
+    expect(r.first?.what).toMatch(new RegExp(`^leaf identity: kernel leaf ffff8881${LIVE.slice(8)} is bound to model block .* \\(a different live leaf\\)$`));
     expect(r.pointerCollisions).toBeUndefined();
   });
-});
 
+  it('the report says so; the intact trace has none', async () => {
+    const [at, NEW, LIVE] = CASES[0];
+    const r = await replayText(collide(NEW, LIVE));
+    const text = formatReport(r, 'x.trace').split('\n');
+    expect(text.at(-2)).toMatch(new RegExp(`^hashed leaf pointers shared by two live leaves: 1, the first at x\\.trace:${at} \\(dev 7:0 ino 0x84 data fork\\): hashed kernel leaf`));
+    expect(text.at(-1)).toMatch(/, 0 divergences, .*, 1 hashed-pointer collisions$/);
+    expect((await replayText(lines)).pointerCollisions).toBeUndefined();
+  });
+});

@@ -458,7 +458,7 @@ export class XfsReplay {
    * or start of the next) does the kernel's cursor decide. xfs_iext_lookup_extent
    * and xfs_iext_next both step to the start of the next leaf, as the model's
    * lookup does; the end of the previous leaf is taken only when the event's
-   * pointer is that leaf's.
+   * pointer is that leaf's and its slot is not 0.
    */
   private insertCursor(fs: ForkState, ev: XfsEvent, rec: MappingI): Cursor {
     const tree = fs.tree;
@@ -468,7 +468,9 @@ export class XfsReplay {
     if (cur.pos !== 0 || tree.height === 1) return cur;
     const prev = tree.arena.prev[cur.leaf];
     if (prev === NULL) return cur;
-    if (this.pointers.kernelOf(this.block(fs, prev)!) !== ev.leaf) return cur;
+    // the end of the previous leaf is a slot past its last record, never 0: a 0 with that leaf's pointer is a
+    // hashed pointer the two leaves share (a collision, pointer-map.ts), or a divergence checkCursor reports
+    if (ev.pos === 0 || this.pointers.kernelOf(this.block(fs, prev)!) !== ev.leaf) return cur;
     return { leaf: prev, pos: tree.leafNrEntries(prev, 0) };
   }
 
