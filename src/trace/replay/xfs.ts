@@ -477,12 +477,13 @@ export class XfsReplay {
   /**
    * xfs_iext_inc_seq on the model's fork, remembered for racing readers.
    * The bump of an insert or an update comes before the tracepoint that
-   * shows it (xfs_iext_insert_raw and xfs_iext_update_extent bump first, may allocate or walk the nodes,
-   * and trace then; a task can be preempted in between), but after the
-   * same task's previous event and after the fork's previous mutation
-   * (traced under the same ilock): a reader traced before this tracepoint
-   * may have seen the new value from then on (a pending read is matched
-   * when then <= its time + the race window).
+   * shows it (xfs_iext_insert_raw and xfs_iext_update_extent bump first,
+   * may allocate or walk the nodes, and trace then; a task can be
+   * preempted in between), but after the same task's previous event and
+   * after the fork's previous mutation (traced under the same ilock): a
+   * reader traced before this tracepoint may have seen the new value from
+   * then on (a pending read is matched when then <= its time + the race
+   * window).
    */
   private bumpSeq(fs: ForkState): void {
     // xfs_iext_remove traces first and bumps after: its value is not seen before its tracepoint
