@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { LiveError } from '../bridge/system.js';
 import { liveXfs } from '../bridge/live-session.js';
-import { formatReport } from '../trace/replay/report.js';
+import { type ReplayReport, formatReport } from '../trace/replay/report.js';
 import { type CliCommand, UsageError } from './command.js';
 import { raceWindowArg } from './trace-command.js';
 
@@ -49,7 +49,7 @@ async function session(args: string[], mode: 'live' | 'capture'): Promise<number
     for (const e of r.cleanupErrors) process.stdout.write(`cleanup failed: ${e}\n`);
     if (out) process.stdout.write(`capture saved to ${out} (iomap-sim replay ${out})\n`);
     const rep = r.report;
-    process.stdout.write(`live xfs: ${rep.events} events seen, ${rep.inodesChecked} inodes checked, ${rep.unknownStart.length} unknown start, ${rep.divergences} divergences, ${r.lostEvents} lost events${rep.pointerCollisions ? `, ${rep.pointerCollisions} hashed-pointer collisions` : ''}\n`);
+    process.stdout.write(liveSummary(rep, r.lostEvents) + '\n');
     return rep.divergences === 0 && r.lostEvents === 0 && r.exitCode === 0 && r.cleanupErrors.length === 0 ? 0 : 1;
   } catch (e) {
     if (e instanceof LiveError) {
@@ -58,6 +58,12 @@ async function session(args: string[], mode: 'live' | 'capture'): Promise<number
     }
     throw e;
   }
+}
+
+/** The session's last line: what was seen and checked, divergences, lost events, and hashed-pointer collisions if any. */
+export function liveSummary(rep: ReplayReport, lostEvents: number): string {
+  const collisions = rep.pointerCollisions ? `, ${rep.pointerCollisions} hashed-pointer collisions` : '';
+  return `live xfs: ${rep.events} events seen, ${rep.inodesChecked} inodes checked, ${rep.unknownStart.length} unknown start, ${rep.divergences} divergences, ${lostEvents} lost events${collisions}`;
 }
 
 export const liveCommand: CliCommand = {

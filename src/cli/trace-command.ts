@@ -157,8 +157,9 @@ const USAGE_LINES = `  iomap-sim trace parse FILE [--revision REV] [--json]
                                       --revision: the kernel that wrote it (its fuse texts and cache; default rfc-v3)
                                       --parse-thread on: parse in a second thread while replaying (the same report;
                                       faster or slower depending on the machine; default off)
-                                      --race-window MICROS (xfs): how far in time a sequence value XFS reads without
-                                      the ilock may be from the model's (default 100)
+                                      --race-window MICROS (xfs): a sequence value XFS reads without the ilock may be
+                                      one the model held up to MICROS before the read, or one a mutation makes that
+                                      may have begun up to MICROS after it (default 100; docs/trace.md)
 `;
 
 export const traceCommand: CliCommand = {

@@ -30,8 +30,9 @@ export interface ReplayOptions extends Partial<FuseReplayOptions> {
    */
   parseThread?: boolean;
   /**
-   * xfs: how far apart in time (µs) a sequence value XFS reads without the
-   * ilock may be from the model's having it (default 100; docs/live-bridge.md)
+   * xfs: a sequence value XFS reads without the ilock may be one the model
+   * held up to this many µs before the read, or one a mutation makes that
+   * may have begun up to this many µs after it (default 100; docs/trace.md)
    */
   raceWindowMicros?: number;
 }
